@@ -1,0 +1,65 @@
+"""The one numba wrapper every kernel uses.
+
+All numba flags live here. Compilation is lazy (no signatures are given, so importing a
+kernel module compiles nothing); the on-disk cache is on unless the environment variable
+``PRECISEMKT_NUMBA_CACHE`` is ``0``; ``fastmath`` stays off unless a kernel asks for it and
+its test proves it safe. ``import precisemkt`` does not import this module; the domain
+subpackages that hold kernels do, when they are first used.
+
+Kernels use ``prange`` from here for parallel loops (it is ``numba.prange``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numba
+
+__all__ = ["CACHE", "njit", "prange"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+prange = numba.prange
+
+CACHE: bool = os.environ.get("PRECISEMKT_NUMBA_CACHE", "1").strip().lower() not in {
+    "0",
+    "false",
+    "no",
+    "off",
+}
+
+
+def njit(*, parallel: bool = False, fastmath: bool = False) -> Callable[[F], F]:
+    """Return a decorator that compiles a kernel lazily with precisemkt's flags.
+
+    Parameters
+    ----------
+    parallel : bool, default False
+        Let ``prange`` loops run on all cores.
+    fastmath : bool, default False
+        Allow unsafe floating-point re-ordering; only for kernels whose tests prove it safe.
+
+    Returns
+    -------
+    Callable
+        A decorator; the decorated function keeps its Python signature for type checkers.
+
+    Examples
+    --------
+    >>> from precisemkt._numba import njit
+    >>> @njit()
+    ... def add(a, b):
+    ...     return a + b
+    >>> add(1, 2)
+    3
+    """
+
+    def decorate(func: F) -> F:
+        compiled: F = numba.njit(cache=CACHE, parallel=parallel, fastmath=fastmath, nogil=True)(
+            func
+        )
+        return compiled
+
+    return decorate
