@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
 
@@ -57,9 +57,7 @@ def njit(*, parallel: bool = False, fastmath: bool = False) -> Callable[[F], F]:
     """
 
     def decorate(func: F) -> F:
-        compiled: F = numba.njit(cache=CACHE, parallel=parallel, fastmath=fastmath, nogil=True)(
-            func
-        )
-        return compiled
+        compiled = numba.njit(cache=CACHE, parallel=parallel, fastmath=fastmath, nogil=True)(func)
+        return cast(F, compiled)
 
     return decorate
