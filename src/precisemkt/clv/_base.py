@@ -1,0 +1,263 @@
+"""Maximum-likelihood machinery shared by every CLV model.
+
+Models are fitted on the log of their (positive) parameters with scipy's ``trust-exact``
+Newton method, fed by the kernels' exact gradient and Hessian. The covariance of the
+estimates is the inverse of the observed information, ``-H^{-1}``, with ``H`` the exact
+Hessian of the summed log-likelihood in the raw parameters at the optimum.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import numba
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from precisemkt._typing import FloatArray
+from precisemkt._validation import check_int, check_interval, format_message
+from precisemkt.errors import (
+    ConvergenceError,
+    ConvergenceWarning,
+    InvalidParameterError,
+    NotFittedError,
+)
+
+__all__ = ["FittedModel", "threads_for", "unpack"]
+
+#: Below this many rows the kernels run on one thread: waking a thread pool costs more
+#: than it saves on small inputs (and much more on a busy machine).
+PARALLEL_MIN_ROWS = 20_000
+
+
+@contextmanager
+def threads_for(n_rows: int) -> Iterator[None]:
+    """Run the enclosed kernel calls single-threaded when ``n_rows`` is small."""
+    if n_rows >= PARALLEL_MIN_ROWS:
+        yield
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+#: A likelihood evaluator: raw parameters and an order (0, 1, 2) -> kernel output vector.
+LogLik = Callable[[FloatArray, int], FloatArray]
+
+
+def unpack(vec: FloatArray, k: int) -> tuple[float, FloatArray, FloatArray]:
+    """Split a kernel output vector into (value, gradient, full symmetric Hessian)."""
+    grad = vec[1 : 1 + k].copy()
+    hess = np.zeros((k, k))
+    iu = np.triu_indices(k)
+    hess[iu] = vec[1 + k :]
+    hess = hess + np.triu(hess, 1).T
+    return float(vec[0]), grad, hess
+
+
+def _maximize(
+    loglik: LogLik, start: FloatArray, n: float, k: int, tol: float, max_iter: int
+) -> tuple[FloatArray, int, str]:
+    """Maximise ``loglik`` over log-parameters from ``start`` (raw); return raw params."""
+    cache: dict[bytes, tuple[float, FloatArray, FloatArray]] = {}
+
+    def evaluate(theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        key = theta.tobytes()
+        if key not in cache:
+            cache.clear()
+            p = np.exp(theta)
+            value, grad, hess = unpack(loglik(p, 2), k)
+            if not (math.isfinite(value) and np.all(np.isfinite(grad))):
+                cache[key] = (np.inf, np.zeros(k), np.eye(k))
+            else:
+                # negative mean log-likelihood in log-parameters
+                g = -(p * grad) / n
+                h = -(p[:, None] * hess * p[None, :] + np.diag(p * grad)) / n
+                cache[key] = (-value / n, g, h)
+        return cache[key]
+
+    with np.errstate(all="ignore"):
+        res = optimize.minimize(
+            lambda th: evaluate(th)[:2],
+            np.log(start),
+            jac=True,
+            hess=lambda th: evaluate(th)[2],
+            method="trust-exact",
+            options={"gtol": tol, "maxiter": max_iter},
+        )
+    theta = np.asarray(res.x, dtype=np.float64)
+    ok = bool(res.success) or (
+        math.isfinite(float(res.fun)) and float(np.max(np.abs(evaluate(theta)[1]))) <= 10 * tol
+    )
+    return np.exp(theta), int(res.nit), "" if ok else str(res.message)
+
+
+class FittedModel:
+    """Base of the CLV estimators: fitting state, covariance and ``summary()``.
+
+    Subclasses set ``_names`` (parameter names), ``_label`` (model name for messages) and
+    implement ``_start`` (starting values from the data).
+    """
+
+    _names: ClassVar[tuple[str, ...]]
+    _label: ClassVar[str]
+
+    params_: pd.Series
+    standard_errors_: pd.Series
+    covariance_: pd.DataFrame
+    log_likelihood_: float
+    aic_: float
+    bic_: float
+    n_customers_: int
+    n_iter_: int
+
+    def __init__(self, *, tol: float = 1e-10, max_iter: int = 200) -> None:
+        self.tol = tol
+        self.max_iter = max_iter
+
+    def __repr__(self) -> str:
+        if not hasattr(self, "params_"):
+            return f"{type(self).__name__}()"
+        shown = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        return f"{type(self).__name__}({shown})"
+
+    # ------------------------------------------------------------------ fitting
+    def _start(self) -> FloatArray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _starts(self, initial_params: Mapping[str, float] | None) -> list[FloatArray]:
+        if initial_params is None:
+            base = self._start()
+            return [base, base * np.array([0.5, 2.0, 0.5, 2.0, 1.0][: base.size])]
+        if not isinstance(initial_params, Mapping) or set(initial_params) != set(self._names):
+            raise InvalidParameterError(
+                format_message(
+                    "initial_params",
+                    f"be a mapping with exactly the keys {list(self._names)}",
+                    repr(initial_params),
+                    "Or leave it None for data-driven starting values.",
+                )
+            )
+        return [
+            np.array(
+                [
+                    check_interval(initial_params[k], f"initial_params[{k!r}]", low=0, closed="neither")
+                    for k in self._names
+                ]
+            )
+        ]
+
+    def _fit_loglik(
+        self, loglik: LogLik, n_customers: float, initial_params: Mapping[str, float] | None
+    ) -> None:
+        """Maximise ``loglik`` and set every fitted attribute."""
+        tol = check_interval(self.tol, "tol", low=0, closed="neither")
+        max_iter = check_int(self.max_iter, "max_iter", low=1)
+        k = len(self._names)
+        best: tuple[float, FloatArray, int] | None = None
+        messages = []
+        for start in self._starts(initial_params):
+            params, n_iter, problem = _maximize(loglik, start, n_customers, k, tol, max_iter)
+            value = float(loglik(params, 0)[0])
+            if problem or not math.isfinite(value):
+                messages.append(problem or "non-finite log-likelihood")
+                continue
+            if best is None or value > best[0]:
+                best = (value, params, n_iter)
+            break
+        if best is None:
+            raise ConvergenceError(
+                f"The {self._label} fit did not converge ({'; '.join(messages)}). Try: "
+                "initial_params near plausible values (e.g. the published CDNOW estimates "
+                "rescaled to your time unit), a larger max_iter, expressing time in a unit "
+                "where T is of order 10-100, or checking that the data have both repeat "
+                "buyers and customers without repeat purchases."
+            )
+        value, params, n_iter = best
+        _, grad, hess = unpack(loglik(params, 2), k)
+        self._set_fitted(params, value, hess, n_customers, n_iter)
+
+    def _set_fitted(
+        self, params: FloatArray, value: float, hess: FloatArray, n_customers: float, n_iter: int
+    ) -> None:
+        names = list(self._names)
+        k = len(names)
+        info = -hess
+        try:
+            np.linalg.cholesky(info)
+            cov = np.linalg.inv(info)
+            cov = (cov + cov.T) / 2
+        except np.linalg.LinAlgError:
+            warnings.warn(
+                f"The {self._label} log-likelihood is not strictly concave at the optimum; "
+                "standard errors are undefined (NaN). The data may not identify every "
+                "parameter (e.g. no repeat buyers, or no sign of dropout).",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+            cov = np.full((k, k), np.nan)
+        self.params_ = pd.Series(params, index=names, name="estimate")
+        self.covariance_ = pd.DataFrame(cov, index=names, columns=names)
+        self.standard_errors_ = pd.Series(np.sqrt(np.diag(cov)), index=names, name="std_error")
+        self.log_likelihood_ = value
+        self.n_customers_ = int(round(n_customers))
+        self.aic_ = 2 * k - 2 * value
+        self.bic_ = k * math.log(n_customers) - 2 * value
+        self.n_iter_ = n_iter
+
+    # ------------------------------------------------------------------ results
+    def _check_fitted(self) -> FloatArray:
+        if not hasattr(self, "params_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet; call fit(...) first."
+            )
+        return self.params_.to_numpy(dtype=np.float64)
+
+    def summary(self, level: float = 0.95) -> pd.DataFrame:
+        """Estimates, standard errors and confidence intervals.
+
+        The intervals are Wald intervals on the log scale, ``exp(log(p) +- z SE / p)``
+        (delta method), so they stay positive like the parameters.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level in (0, 1).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by parameter name with columns ``estimate``, ``std_error``,
+            ``ci_lower`` and ``ci_upper``.
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGNBD
+        >>> m = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20.0], [38.9, 38.9, 38.9, 30, 25])
+        >>> list(m.summary().columns)
+        ['estimate', 'std_error', 'ci_lower', 'ci_upper']
+        """
+        self._check_fitted()
+        lvl = check_interval(level, "level", low=0, high=1, closed="neither")
+        z = float(stats.norm.ppf(0.5 + lvl / 2))
+        est = self.params_
+        se = self.standard_errors_
+        spread = np.exp(z * se / est)
+        return pd.DataFrame(
+            {
+                "estimate": est,
+                "std_error": se,
+                "ci_lower": est / spread,
+                "ci_upper": est * spread,
+            }
+        )
+
+    def _params_dict(self) -> dict[str, Any]:
+        return dict(zip(self._names, self._check_fitted(), strict=True))

@@ -1,0 +1,625 @@
+"""Compiled kernels of the CLV models (ndarray in, ndarray out; the callers validated).
+
+Log-likelihood kernels return one vector ``[ll, g_0..g_{k-1}, h_00, h_01, ..., h_{k-1,k-1}]``
+(the weighted log-likelihood summed over rows, its gradient and the upper triangle of its
+Hessian, row by row) with respect to the *raw* model parameters. ``order`` selects how much
+is computed: 0 value, 1 value and gradient, 2 everything.
+
+Every likelihood is a sum of positive terms ``exp(h_j)``. Its derivatives are assembled with
+one stable rule: with weights ``w_j = exp(h_j) / sum(exp(h))`` and a fixed reference
+gradient ``g_ref`` (the gradient of one of the terms),
+
+    d log L        = g_ref + sum_j w_j v_j,                 v_j = grad h_j - g_ref
+    d^2 log L      = sum_j w_j (hess h_j + v_j v_j^T) - vbar vbar^T,
+
+which is exact and keeps the large common part of the gradients out of the subtraction.
+
+Special functions: differences of log-gamma, digamma and trigamma values at integer offsets
+are tabulated as sums of ``log(v + j)``, ``1 / (v + j)`` and ``-1 / (v + j)**2``; the
+hypergeometric quantities of the BG/NBD and Pareto/NBD models are evaluated as all-positive
+series with an overflow-triggered log scale, so nothing cancels and nothing overflows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from precisemkt._numba import njit, prange
+
+#: Rows per parallel chunk upper bound: the likelihood sum is split into at most this many
+#: chunks whose partial sums are added at the end (deterministic for a given input size).
+_N_CHUNKS = 64
+#: Series stop once the bound on the remaining tail is below this fraction of the sum.
+_SERIES_EPS = 1e-17
+#: A series that needs more terms than this is reported as failed (NaN).
+_SERIES_MAX_TERMS = 200_000_000
+#: Rescale a running series when its scaled value exceeds this.
+_BIG = 1e250
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@njit()
+def n_out(k):  # type: ignore[no-untyped-def]
+    """Length of a likelihood output vector for ``k`` parameters."""
+    return 1 + k + k * (k + 1) // 2
+
+
+@njit()
+def tri(i, j, k):  # type: ignore[no-untyped-def]
+    """Index of Hessian entry (i, j), i <= j, in a likelihood output vector."""
+    return 1 + k + i * k - i * (i - 1) // 2 + (j - i)
+
+
+@njit()
+def cumlog(v, size):  # type: ignore[no-untyped-def]
+    """Tables ``L[n] = sum_{j<n} log(v+j)`` and its first two derivatives in ``v``.
+
+    ``L[n] = lgamma(v+n) - lgamma(v)``, ``D[n] = digamma(v+n) - digamma(v)`` and
+    ``Q[n] = trigamma(v+n) - trigamma(v)`` for ``n = 0 .. size - 1``.
+    """
+    out = np.zeros((3, size))
+    for n in range(1, size):
+        u = v + (n - 1)
+        out[0, n] = out[0, n - 1] + math.log(u)
+        out[1, n] = out[1, n - 1] + 1.0 / u
+        out[2, n] = out[2, n - 1] - 1.0 / (u * u)
+    return out
+
+
+@njit()
+def digamma(x):  # type: ignore[no-untyped-def]
+    """Digamma function for ``x > 0`` (recurrence to ``x >= 10``, then asymptotic series)."""
+    acc = 0.0
+    while x < 10.0:
+        acc -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = f * (
+        1.0 / 12
+        - f
+        * (
+            1.0 / 120
+            - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132 - f * (691.0 / 32760 - f / 12))))
+        )
+    )
+    return acc + math.log(x) - 0.5 / x - series
+
+
+@njit()
+def trigamma(x):  # type: ignore[no-untyped-def]
+    """Trigamma function for ``x > 0`` (recurrence to ``x >= 10``, then asymptotic series)."""
+    acc = 0.0
+    while x < 10.0:
+        acc += 1.0 / (x * x)
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = (
+        1.0
+        + 0.5 / x
+        + f
+        * (
+            1.0 / 6
+            - f
+            * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30 - f * (5.0 / 66 - f * (691.0 / 2730 - f * 7.0 / 6)))))
+        )
+    )
+    return acc + series / x
+
+
+@njit()
+def chunk_bounds(n):  # type: ignore[no-untyped-def]
+    """Number of parallel chunks for ``n`` rows."""
+    return max(1, min(n, _N_CHUNKS))
+
+
+# --------------------------------------------------------------------------- BG/NBD, MBG/NBD
+
+
+@njit(parallel=True)
+def bg_loglik(params, x, tx, T, w, modified, order):  # type: ignore[no-untyped-def]
+    """Weighted BG/NBD (``modified=0``) or MBG/NBD (``modified=1``) log-likelihood.
+
+    ``params = (r, alpha, a, b)``; ``x`` int64 repeat purchases, ``tx`` recency, ``T`` age,
+    ``w`` row weights. Per row (Fader, Hardie & Lee 2005, eq. 6; Batislam et al. 2007)::
+
+        log L = lgamma(r+x) - lgamma(r) + r log(alpha) + log B(a, b+x+m) - log B(a, b)
+                + log[(alpha+T)^-(r+x) + [x>0 or m] a/(b+x+m-1) (alpha+tx)^-(r+x)]
+    """
+    r, alpha, a, b = params[0], params[1], params[2], params[3]
+    m = 1 if modified else 0
+    n = x.size
+    size = (np.max(x) if n else 0) + 2
+    tr = cumlog(r, size)
+    tb = cumlog(b, size)
+    tab = cumlog(a + b, size)
+    la = math.log(alpha)
+    nch = chunk_bounds(n)
+    partial = np.zeros((nch, 15))
+    for c in prange(nch):
+        lo = c * n // nch
+        hi = (c + 1) * n // nch
+        acc = np.zeros(15)
+        for i in range(lo, hi):
+            wi = w[i]
+            xi = x[i]
+            xs = xi + m
+            rx = r + xi
+            at = alpha + T[i]
+            l1 = math.log(at)
+            g1 = -rx * l1
+            A = tr[0, xi] + r * la + tb[0, xs] - tab[0, xs]
+            two = xi > 0 or m == 1
+            if two:
+                bx = b + xs - 1.0
+                ax = alpha + tx[i]
+                l2 = math.log(ax)
+                g2 = math.log(a) - math.log(bx) - rx * l2
+                top = max(g1, g2)
+                e1 = math.exp(g1 - top)
+                e2 = math.exp(g2 - top)
+                ssum = e1 + e2
+                w1 = e1 / ssum
+                w2 = e2 / ssum
+                acc[0] += wi * (A + top + math.log(ssum))
+            else:
+                acc[0] += wi * (A + g1)
+            if order == 0:
+                continue
+            # gradient of A, term 1 and (when present) term 2
+            ga0 = tr[1, xi] + la
+            ga1 = r / alpha
+            ga2 = -tab[1, xs]
+            ga3 = tb[1, xs] - tab[1, xs]
+            d1 = -rx / at
+            if two:
+                d2 = -rx / ax
+                gr0 = ga0 - w1 * l1 - w2 * l2
+                gr1 = ga1 + w1 * d1 + w2 * d2
+                gr2 = ga2 + w2 / a
+                gr3 = ga3 - w2 / bx
+            else:
+                gr0 = ga0 - l1
+                gr1 = ga1 + d1
+                gr2 = ga2
+                gr3 = ga3
+            acc[1] += wi * gr0
+            acc[2] += wi * gr1
+            acc[3] += wi * gr2
+            acc[4] += wi * gr3
+            if order == 1:
+                continue
+            h00 = tr[2, xi]
+            h01 = 1.0 / alpha
+            h11 = -r / (alpha * alpha)
+            h22 = -tab[2, xs]
+            h23 = -tab[2, xs]
+            h33 = tb[2, xs] - tab[2, xs]
+            if two:
+                h01 += -w1 / at - w2 / ax
+                h11 += w1 * rx / (at * at) + w2 * rx / (ax * ax)
+                h22 += -w2 / (a * a)
+                h33 += w2 / (bx * bx)
+                # w1 w2 (g1' - g2')(g1' - g2')^T, differences written without cancellation
+                dt = T[i] - tx[i]
+                v0 = -math.log1p(dt / ax)
+                v1 = rx * dt / (at * ax)
+                v2 = -1.0 / a
+                v3 = 1.0 / bx
+                ww = w1 * w2
+                h00 += ww * v0 * v0
+                acc[6] += wi * ww * v0 * v1
+                acc[7] += wi * ww * v0 * v2
+                acc[8] += wi * ww * v0 * v3
+                h11 += ww * v1 * v1
+                acc[10] += wi * ww * v1 * v2
+                acc[11] += wi * ww * v1 * v3
+                h22 += ww * v2 * v2
+                h23 += ww * v2 * v3
+                h33 += ww * v3 * v3
+            else:
+                h01 += -1.0 / at
+                h11 += rx / (at * at)
+            acc[5] += wi * h00
+            acc[6] += wi * h01
+            acc[9] += wi * h11
+            acc[12] += wi * h22
+            acc[13] += wi * h23
+            acc[14] += wi * h33
+        partial[c] = acc
+    return partial.sum(axis=0)
+
+
+@njit()
+def bg_palive_one(r, alpha, a, b, m, x, tx, T):  # type: ignore[no-untyped-def]
+    """P(alive) of one customer: ``1 / (1 + a/(b+x+m-1) ((alpha+T)/(alpha+tx))^(r+x))``."""
+    if x == 0 and m == 0:
+        return 1.0
+    z = math.log(a / (b + x + m - 1.0)) + (r + x) * math.log1p((T - tx) / (alpha + tx))
+    if z > 0:
+        e = math.exp(-z)
+        return e / (1.0 + e)
+    return 1.0 / (1.0 + math.exp(z))
+
+
+@njit()
+def bg_survival_sum(r, alpha, a, b, m, x, T, t):  # type: ignore[no-untyped-def]
+    """Expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (BG/NBD family).
+
+    ``sum_{j>=1} P(Y = j) W_j`` with ``Y ~ NB(r+x, z)``, ``z = t/(alpha+T+t)`` the purchases
+    an immortal customer would make, and ``W_j = sum_{n<j} (b+x+m)_n / (a+b+x+m)_n`` the
+    expected number of those made before dropout under the Beta posterior of ``p``. All
+    terms are positive; this equals ``(c/(a-1)) [1 - (1-z)^(r+x) 2F1(r+x, b'; c; z)]`` with
+    ``b' = b+x+m``, ``c = a+b'-1`` (FHL 2005 eq. 10), also when ``a = 1`` or ``a + b < 1``.
+    Returns NaN if the series does not settle within the term budget.
+    """
+    if t <= 0.0:
+        return 0.0
+    k = r + x
+    bb = b + x + m
+    ab = a + bb
+    z = t / (alpha + T + t)
+    lz = math.log(z)
+    # log P(Y = 1) = log k + log z + k log(1-z); rescale whenever the running value grows big
+    log_scale = math.log(k) + lz - k * math.log1p(t / (alpha + T))
+    pmf = 1.0
+    cum = 1.0  # W_1
+    surv = 1.0  # (bb)_n / (ab)_n at n = 0
+    total = 0.0
+    j = 1
+    while True:
+        total += pmf * cum
+        # next term
+        surv *= (bb + (j - 1)) / (ab + (j - 1))
+        cum += surv
+        ratio = (k + j) / (j + 1.0) * z
+        pmf *= ratio
+        j += 1
+        if pmf > _BIG or total > _BIG:
+            pmf /= _BIG
+            total /= _BIG
+            log_scale += math.log(_BIG)
+        if ratio < 1.0:
+            # future pmf ratios are <= max(ratio, z); W grows at most by 1 per term
+            bound = max(ratio, z)
+            if pmf * (cum + 1.0 / (1.0 - bound)) / (1.0 - bound) <= _SERIES_EPS * total:
+                break
+        if j > _SERIES_MAX_TERMS:
+            return np.nan
+    return math.exp(math.log(total) + log_scale)
+
+
+@njit(parallel=True)
+def bg_predict(params, m, x, tx, T, t, n, what):  # type: ignore[no-untyped-def]
+    """BG/NBD-family predictions for ``n`` customers (length-1 inputs broadcast).
+
+    ``what``: 0 P(alive), 1 conditional expected purchases in ``(T, T+t]``.
+    """
+    r, alpha, a, b = params[0], params[1], params[2], params[3]
+    out = np.empty(n)
+    for i in prange(n):
+        xi = at(x, i)
+        Ti = at(T, i)
+        pa = bg_palive_one(r, alpha, a, b, m, xi, at(tx, i), Ti)
+        if what == 0:
+            out[i] = pa
+        else:
+            out[i] = pa * bg_survival_sum(r, alpha, a, b, m, xi, Ti, at(t, i))
+    return out
+
+
+# --------------------------------------------------------------------------- Pareto/NBD
+
+
+@njit()
+def pnbd_row(r, alpha, s, beta, x, tx, T, lr, dr, qr, order, out, wk):  # type: ignore[no-untyped-def]
+    """Pareto/NBD log-likelihood of one customer, and its derivatives into ``out``.
+
+    ``lr, dr, qr`` are ``lgamma(r+x)-lgamma(r)`` and its first two derivatives in ``r``.
+    ``out`` receives ``[ll, grad(4), hess upper triangle(10)]`` (unweighted); ``wk`` is a
+    scratch buffer of 96 floats. The likelihood (Fader & Hardie note 009, eq. 18-22) is
+
+        L = Gamma(r+x) alpha^r beta^s / Gamma(r) [(alpha+T)^-(r+x) (beta+T)^-s + s I],
+        I = int_tx^T (alpha+u)^-(r+x) (beta+u)^-(s+1) du,
+
+    and ``I`` is evaluated as the all-positive series (m = max(alpha, beta), d = |alpha -
+    beta|, k = r+s+x, c = s+1 if alpha >= beta else r+x, A = m+tx, B = m+T)
+
+        I = sum_n (c)_n / n! d^n / (k+n) [A^-(k+n) - B^-(k+n)],
+
+    each bracket being ``A^-(k+n) E_n`` with ``E_n = 1 - (A/B)^(k+n)`` accumulated by positive
+    increments, so the difference of the two hypergeometric functions never cancels.
+    Derivatives are taken in the primitive coordinates (c, d, k, m) and mapped to
+    (r, alpha, s, beta) by the constant Jacobian of the branch. Returns the
+    log-likelihood (NaN if the series fails).
+    """
+    rx = r + x
+    lat = math.log(alpha + T)
+    lbt = math.log(beta + T)
+    g0 = -rx * lat - s * lbt
+    A0 = lr + r * math.log(alpha) + s * math.log(beta)
+    dt = T - tx
+    mm = max(alpha, beta)
+    has_series = dt > 1e-12 * (mm + T)
+    e0 = 1.0
+    e1 = 0.0
+    tot = 1.0
+    ll = A0 + g0
+    for j in range(36):
+        wk[j] = 0.0
+    V = wk[0:4]
+    P = wk[4:20]  # 4 x 4, row-major, upper triangle used
+    J = wk[20:36]  # primitive (c, d, k, m) x theta (r, alpha, s, beta)
+    big_a = alpha >= beta
+    d = max(abs(alpha - beta), 1e-14 * mm)
+    k = r + s + x
+    Aa = mm + tx
+    lam = 0.0
+    lam_m = 0.0
+    u0 = 0.0
+    ssum = 1.0
+    if has_series:
+        cc = s + 1.0 if big_a else rx
+        Bb = mm + T
+        lam = math.log1p(dt / Aa)  # log(B/A)
+        lam_m = -dt / (Aa * Bb)  # d lam / d m
+        lam_mm = dt * (Aa + Bb) / (Aa * Aa * Bb * Bb)
+        zz = d / Aa
+        rho = Aa / Bb
+        one_minus_rho = dt / Bb
+        q = math.exp(-k * lam)  # rho^(k+n)
+        e = -math.expm1(-k * lam)  # E_n
+        t = 1.0 / k  # (c)_n / n! zz^n / (k+n), scaled by exp(log_scale)
+        log_scale = 0.0
+        ssum = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        u0 = q / e
+        nn = 0
+        while True:
+            tau = t * e
+            ssum += tau
+            if order > 0:
+                p = k + nn
+                u = q / e
+                uu = u * (1.0 + u)
+                vc = s1
+                vd = nn / d
+                vk = 1.0 / k - 1.0 / p + lam * (u - u0)
+                vm = -nn / Aa + lam_m * (p * u - k * u0)
+                V[0] += tau * vc
+                V[1] += tau * vd
+                V[2] += tau * vk
+                V[3] += tau * vm
+                if order > 1:
+                    hkk = 1.0 / (p * p) - lam * lam * uu
+                    hmm = p / (Aa * Aa) - p * p * uu * lam_m * lam_m + p * u * lam_mm
+                    hkm = -1.0 / Aa + (u - p * lam * uu) * lam_m
+                    P[0] += tau * (vc * vc - s2)
+                    P[1] += tau * vc * vd
+                    P[2] += tau * vc * vk
+                    P[3] += tau * vc * vm
+                    P[5] += tau * (nn * (nn - 1.0) / (d * d))
+                    P[6] += tau * vd * vk
+                    P[7] += tau * vd * vm
+                    P[10] += tau * (hkk + vk * vk)
+                    P[11] += tau * (hkm + vk * vm)
+                    P[15] += tau * (hmm + vm * vm)
+                inv = 1.0 / (cc + nn)
+                s1 += inv
+                s2 += inv * inv
+            # next term
+            t *= (cc + nn) / (nn + 1.0) * zz * (k + nn) / (k + nn + 1.0)
+            e += q * one_minus_rho
+            q *= rho
+            nn += 1
+            if t > _BIG:
+                t /= _BIG
+                ssum /= _BIG
+                for j in range(20):
+                    wk[j] /= _BIG
+                log_scale += math.log(_BIG)
+            bound = zz * max(1.0, (cc + nn) / (nn + 1.0)) * (k + nn + 1.0) / (k + nn)
+            if bound < 1.0:
+                poly = (1.0 + nn / d) ** 2 if order > 0 else 1.0
+                if t * e * poly / (1.0 - bound) <= _SERIES_EPS * ssum:
+                    break
+            if nn > _SERIES_MAX_TERMS:
+                out[0] = np.nan
+                return np.nan
+        l_ser = math.log(s) - k * math.log(Aa) + math.log(ssum) + log_scale
+        top = max(g0, l_ser)
+        e0 = math.exp(g0 - top)
+        e1 = math.exp(l_ser - top)
+        tot = e0 + e1
+        ll = A0 + top + math.log(tot)
+    out[0] = ll
+    if order == 0:
+        return ll
+    gA = wk[36:40]
+    gA[0] = dr + math.log(alpha)
+    gA[1] = r / alpha
+    gA[2] = math.log(beta)
+    gA[3] = s / beta
+    gg0 = wk[40:44]
+    gg0[0] = -lat
+    gg0[1] = -rx / (alpha + T)
+    gg0[2] = -lbt
+    gg0[3] = -s / (beta + T)
+    # Hessians of the leading factor (hA) and of the no-death term (h0), row-major 4 x 4
+    hA = wk[60:76]
+    h0 = wk[76:92]
+    for j in range(16):
+        hA[j] = 0.0
+        h0[j] = 0.0
+    hA[0] = qr
+    hA[1] = 1.0 / alpha
+    hA[5] = -r / (alpha * alpha)
+    hA[11] = 1.0 / beta
+    hA[15] = -s / (beta * beta)
+    h0[1] = -1.0 / (alpha + T)
+    h0[5] = rx / ((alpha + T) * (alpha + T))
+    h0[11] = -1.0 / (beta + T)
+    h0[15] = s / ((beta + T) * (beta + T))
+    if not has_series:
+        for j in range(4):
+            out[1 + j] = gA[j] + gg0[j]
+        if order > 1:
+            for i in range(4):
+                for j in range(i, 4):
+                    out[tri(i, j, 4)] = hA[4 * i + j] + h0[4 * i + j]
+        return ll
+    pi0 = e0 / tot
+    pi1 = e1 / tot
+    J[2 * 4 + 0] = 1.0
+    J[2 * 4 + 2] = 1.0
+    if big_a:
+        J[0 * 4 + 2] = 1.0
+        J[1 * 4 + 1] = 1.0
+        J[1 * 4 + 3] = -1.0
+        J[3 * 4 + 1] = 1.0
+    else:
+        J[0 * 4 + 0] = 1.0
+        J[1 * 4 + 1] = -1.0
+        J[1 * 4 + 3] = 1.0
+        J[3 * 4 + 3] = 1.0
+    # reference gradient: the n = 0 series term, mapped to theta coordinates
+    gu0 = wk[56:60]
+    gu0[0] = 0.0
+    gu0[1] = 0.0
+    gu0[2] = -1.0 / k - math.log(Aa) + lam * u0
+    gu0[3] = -k / Aa + lam_m * k * u0
+    ref = wk[44:48]
+    vbar = wk[48:52]
+    v0 = wk[52:56]
+    for j in range(4):
+        rj = 0.0
+        vj = 0.0
+        for u_ in range(4):
+            rj += J[4 * u_ + j] * gu0[u_]
+            vj += J[4 * u_ + j] * V[u_] / ssum
+        ref[j] = rj
+        vbar[j] = vj
+    ref[2] += 1.0 / s
+    for j in range(4):
+        v0[j] = gg0[j] - ref[j]
+        vbar[j] = pi0 * v0[j] + pi1 * vbar[j]
+        out[1 + j] = gA[j] + ref[j] + vbar[j]
+    if order == 1:
+        return ll
+    for i in range(4):
+        for j in range(i, 4):
+            pij = 0.0
+            for u_ in range(4):
+                for v_ in range(4):
+                    puv = P[4 * u_ + v_] if u_ <= v_ else P[4 * v_ + u_]
+                    pij += J[4 * u_ + i] * puv * J[4 * v_ + j]
+            ser = pij / ssum
+            if i == 2 and j == 2:
+                ser -= 1.0 / (s * s)
+            h0ij = h0[4 * i + j] + v0[i] * v0[j]
+            out[tri(i, j, 4)] = hA[4 * i + j] + pi0 * h0ij + pi1 * ser - vbar[i] * vbar[j]
+    return ll
+
+
+@njit(parallel=True)
+def pnbd_loglik(params, x, tx, T, w, order):  # type: ignore[no-untyped-def]
+    """Weighted Pareto/NBD log-likelihood (see :func:`pnbd_row`)."""
+    r, alpha, s, beta = params[0], params[1], params[2], params[3]
+    n = x.size
+    tr = cumlog(r, (np.max(x) if n else 0) + 1)
+    nch = chunk_bounds(n)
+    lim = 1 if order == 0 else (5 if order == 1 else 15)
+    partial = np.zeros((nch, 15))
+    for c in prange(nch):
+        lo = c * n // nch
+        hi = (c + 1) * n // nch
+        acc = np.zeros(15)
+        row = np.zeros(15)
+        wk = np.zeros(96)
+        for i in range(lo, hi):
+            xi = x[i]
+            pnbd_row(
+                r, alpha, s, beta, xi, tx[i], T[i], tr[0, xi], tr[1, xi], tr[2, xi], order, row, wk
+            )
+            for j in range(lim):
+                acc[j] += w[i] * row[j]
+        partial[c] = acc
+    return partial.sum(axis=0)
+
+
+@njit(parallel=True)
+def pnbd_predict(params, x, tx, T, t, n, what):  # type: ignore[no-untyped-def]
+    """Pareto/NBD predictions for ``n`` customers (length-1 inputs broadcast).
+
+    ``what``: 0 P(alive) = exp(g0 - log(exp(g0) + s I)) (note 009 eq. 34); 1 the
+    conditional expectation P(alive) (r+x)(beta+T)/(alpha+T) [1 - ((beta+T)/(beta+T+t))^(s-1)]
+    / (s-1) (eq. 41), written with expm1/log1p so that s = 1 is its limit.
+    """
+    r, alpha, s, beta = params[0], params[1], params[2], params[3]
+    out = np.empty(n)
+    nch = chunk_bounds(n)
+    for c in prange(nch):
+        row = np.zeros(1)
+        wk = np.zeros(96)
+        for i in range((c * n) // nch, ((c + 1) * n) // nch):
+            xi = at(x, i)
+            Ti = at(T, i)
+            ll = pnbd_row(r, alpha, s, beta, xi, at(tx, i), Ti, 0.0, 0.0, 0.0, 0, row, wk)
+            g0 = -(r + xi) * math.log(alpha + Ti) - s * math.log(beta + Ti)
+            pa = math.exp(g0 + r * math.log(alpha) + s * math.log(beta) - ll)
+            if what == 0:
+                out[i] = pa
+            else:
+                bt = beta + Ti
+                lg = math.log1p(at(t, i) / bt)
+                if s == 1.0:
+                    frac = lg
+                else:
+                    frac = -math.expm1(-(s - 1.0) * lg) / (s - 1.0)
+                out[i] = pa * (r + xi) * bt / (alpha + Ti) * frac
+    return out
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+@njit()
+def at(arr, i):  # type: ignore[no-untyped-def]
+    """``arr[i]``, or ``arr[0]`` for a length-1 array (scalar broadcast)."""
+    return arr[i] if arr.size > 1 else arr[0]
+
+
+@njit()
+def rfm_violations(x, tx, T, n, discrete):  # type: ignore[no-untyped-def]
+    """First row breaking each RFM rule, or -1, in one pass over ``n`` rows.
+
+    Rules: 0 finite values; 1 frequency whole and >= 0; 2 recency >= 0 (and whole if
+    discrete); 3 T >= 0 (and whole if discrete); 4 recency <= T; 5 recency = 0 when
+    frequency = 0; 6 (discrete only) frequency <= recency. Length-1 inputs broadcast.
+    """
+    first = np.full(7, -1, dtype=np.int64)
+    for i in range(n):
+        xi = at(x, i)
+        ri = at(tx, i)
+        ti = at(T, i)
+        if not (math.isfinite(xi) and math.isfinite(ri) and math.isfinite(ti)):
+            if first[0] < 0:
+                first[0] = i
+            continue
+        if (xi < 0 or xi != math.floor(xi)) and first[1] < 0:
+            first[1] = i
+        if (ri < 0 or (discrete and ri != math.floor(ri))) and first[2] < 0:
+            first[2] = i
+        if (ti < 0 or (discrete and ti != math.floor(ti))) and first[3] < 0:
+            first[3] = i
+        if ri > ti and first[4] < 0:
+            first[4] = i
+        if xi == 0 and ri != 0 and first[5] < 0:
+            first[5] = i
+        if discrete and xi > ri and first[6] < 0:
+            first[6] = i
+    return first
