@@ -9,5 +9,6 @@ as the papers print them.
 from __future__ import annotations
 
 from precisemkt.clv._bgnbd import BGNBD, MBGNBD
+from precisemkt.clv._paretonbd import ParetoNBD
 
-__all__ = ["BGNBD", "MBGNBD"]
+__all__ = ["BGNBD", "MBGNBD", "ParetoNBD"]

@@ -584,6 +584,84 @@ def pnbd_predict(params, x, tx, T, t, n, what):  # type: ignore[no-untyped-def]
     return out
 
 
+@njit()
+def log_add(a, b):  # type: ignore[no-untyped-def]
+    """``log(exp(a) + exp(b))`` without overflow (either may be -inf)."""
+    if a < b:
+        a, b = b, a
+    if b == -np.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
+@njit(parallel=True)
+def pnbd_pmf(r, alpha, s, beta, x, t, log_i0):  # type: ignore[no-untyped-def]
+    """Pareto/NBD ``P(X(t) = x)`` element-wise (parameters may be arrays, length-1 broadcast).
+
+    Conditional on (lambda, mu), the customer either lives through ``t`` with ``x``
+    purchases or dies at ``u < t`` after ``x`` purchases. Mixing over the gammas,
+
+        P = NB(x; r, alpha, t) (beta/(beta+t))^s
+            + C s beta^s int_0^t u^x (alpha+u)^-(r+x) (beta+u)^-(s+1) du,
+
+    ``C = Gamma(r+x) alpha^r / (Gamma(r) x!)``, and with ``m = max(alpha, beta)``,
+    ``d = |alpha - beta|``, ``c = s+1`` if ``alpha >= beta`` else ``r+x``, the integral is
+    the all-positive series
+
+        sum_n (c)_n / n! (d/m)^n m^-(r+s) B(x+1, r+s+n) I_w(x+1, r+s+n),   w = t/(m+t).
+
+    ``B I`` (an incomplete beta integral) decreases in ``n``; ``I_w`` is carried from
+    ``log_i0 = log I_w(x+1, r+s)`` (scipy's betainc) by positive increments.
+    """
+    n = x.size
+    out = np.empty(n)
+    for i in prange(n):
+        ri = at(r, i)
+        ai = at(alpha, i)
+        si = at(s, i)
+        bi = at(beta, i)
+        xi = x[i]
+        ti = t[i]
+        if ti == 0.0:
+            out[i] = 1.0 if xi == 0 else 0.0
+            continue
+        lc = math.lgamma(ri + xi) - math.lgamma(ri) - math.lgamma(xi + 1.0)
+        lnb = lc + ri * math.log(ai / (ai + ti)) + xi * math.log(ti / (ai + ti))
+        first = math.exp(lnb + si * math.log(bi / (bi + ti)))
+        mm = max(ai, bi)
+        zz = abs(ai - bi) / mm
+        cc = si + 1.0 if ai >= bi else ri + xi
+        rs = ri + si
+        lw = math.log(ti / (mm + ti))
+        l1w = math.log(mm / (mm + ti))
+        lbeta = math.lgamma(xi + 1.0) + math.lgamma(rs) - math.lgamma(xi + 1.0 + rs)
+        li = log_i0[i]
+        lt = 0.0  # log((c)_n / n! zz^n)
+        total = -np.inf  # log of the running sum
+        nn = 0
+        while True:
+            term = lt + lbeta + li
+            total = log_add(total, term)
+            if zz == 0.0:
+                break
+            b_ = rs + nn
+            li = log_add(li, (xi + 1.0) * lw + b_ * l1w - math.log(b_) - lbeta)
+            lbeta += math.log(b_) - math.log(xi + 1.0 + b_)
+            lt += math.log((cc + nn) / (nn + 1.0) * zz)
+            nn += 1
+            ratio = zz * max(1.0, (cc + nn) / (nn + 1.0))
+            if ratio < 1.0 and lt + lbeta + li - math.log(1.0 - ratio) <= total + math.log(
+                _SERIES_EPS
+            ):
+                break
+            if nn > _SERIES_MAX_TERMS:
+                total = np.nan
+                break
+        log_second = lc + ri * math.log(ai) + math.log(si) + si * math.log(bi) - rs * math.log(mm)
+        out[i] = first + math.exp(log_second + total)
+    return out
+
+
 # --------------------------------------------------------------------------- input checks
 
 
