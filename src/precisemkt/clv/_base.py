@@ -12,7 +12,7 @@ import math
 import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numba
 import numpy as np
@@ -139,7 +139,7 @@ class FittedModel:
         if not isinstance(initial_params, Mapping) or set(initial_params) != set(self._names):
             raise InvalidParameterError(
                 format_message(
-                    "initial_params",
+                    "params",
                     f"be a mapping with exactly the keys {list(self._names)}",
                     repr(initial_params),
                     "Or leave it None for data-driven starting values.",
@@ -148,7 +148,7 @@ class FittedModel:
         return [
             np.array(
                 [
-                    check_interval(initial_params[k], f"initial_params[{k!r}]", low=0, closed="neither")
+                    check_interval(initial_params[k], f"params[{k!r}]", low=0, closed="neither")
                     for k in self._names
                 ]
             )
@@ -212,6 +212,37 @@ class FittedModel:
         self.bic_ = k * math.log(n_customers) - 2 * value
         self.n_iter_ = n_iter
 
+    @classmethod
+    def from_params(cls, params: Mapping[str, float], **kwargs: Any) -> Self:
+        """A model with given parameters (e.g. published estimates), ready to predict.
+
+        Only ``params_`` is set; standard errors and likelihood attributes exist after
+        :meth:`fit` only.
+
+        Parameters
+        ----------
+        params : mapping
+            Every parameter by name (all > 0).
+        **kwargs
+            Constructor arguments (``tol``, ``max_iter``).
+
+        Returns
+        -------
+        model
+            An instance whose predictions use ``params``.
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGNBD
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> round(m.predict_purchases(39, 2, 30.43, 38.86), 3)
+        1.226
+        """
+        model = cls(**kwargs)
+        values = model._starts(params)[0]
+        model.params_ = pd.Series(values, index=list(cls._names), name="estimate")
+        return model
+
     # ------------------------------------------------------------------ results
     def _check_fitted(self) -> FloatArray:
         if not hasattr(self, "params_"):
@@ -245,6 +276,11 @@ class FittedModel:
         ['estimate', 'std_error', 'ci_lower', 'ci_upper']
         """
         self._check_fitted()
+        if not hasattr(self, "standard_errors_"):
+            raise NotFittedError(
+                f"This {type(self).__name__} was built from parameters; call fit(...) to get "
+                "standard errors."
+            )
         lvl = check_interval(level, "level", low=0, high=1, closed="neither")
         z = float(stats.norm.ppf(0.5 + lvl / 2))
         est = self.params_

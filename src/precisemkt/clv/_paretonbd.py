@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
 from scipy import special
 
 from precisemkt._typing import FloatArray
+from precisemkt._validation import check_interval
 from precisemkt.clv import _kernels
 from precisemkt.clv._base import threads_for
-from precisemkt.clv._inputs import Patterns, check_horizon, prediction_arrays, wrap
+from precisemkt.clv._inputs import Patterns, wrap
 from precisemkt.clv._transaction import TransactionModel
 
 __all__ = ["ParetoNBD"]
@@ -127,7 +129,7 @@ class ParetoNBD(TransactionModel):
         ----------
         frequency, recency, T : array-like or scalar
             The customers' RFM summary.
-        discount_rate : float or array-like
+        discount_rate : float
             Continuously compounded rate per time unit of the data (> 0), e.g.
             ``log(1.15) / 52`` for 15% a year with weekly data.
 
@@ -148,24 +150,18 @@ class ParetoNBD(TransactionModel):
         params, a, n, index, scalar = self._customers(
             {"frequency": frequency, "recency": recency, "T": T}
         )
-        rate, _, _, _ = prediction_arrays({"discount_rate": discount_rate})
-        delta = rate["discount_rate"]
-        if not np.all(np.isfinite(delta) & (delta > 0)):
-            from precisemkt._validation import format_message
-            from precisemkt.errors import InvalidParameterError
-
-            raise InvalidParameterError(
-                format_message(
-                    "discount_rate",
-                    "be a finite continuously compounded rate > 0",
-                    repr(float(delta[~(np.isfinite(delta) & (delta > 0))][0])),
-                    "Use log(1 + annual rate) / periods per year.",
-                )
-            )
-        check_horizon(delta, "discount_rate")
+        delta = check_interval(
+            discount_rate,
+            "discount_rate",
+            low=0,
+            high=math.inf,
+            closed="neither",
+            hint="Use log(1 + annual rate) / periods per year.",
+        )
         r, alpha, s, beta = params
         alive = self._predict(params, a["frequency"], a["recency"], a["T"], np.zeros(1), n, 0)
         bt = beta + a["T"]
-        out = alive * (r + a["frequency"]) / (alpha + a["T"]) * bt * special.hyperu(1.0, 2.0 - s, delta * bt)
-        out = np.broadcast_to(out, (n,)).copy()
+        ratio = special.hyperu(1.0, 2.0 - s, delta * bt)  # = (z^(s-1) U(s, s, z)), z = delta bt
+        out = np.broadcast_to(alive * (r + a["frequency"]) / (alpha + a["T"]) * bt * ratio, (n,))
+        out = out.copy()
         return wrap(self._finite(out, "DERT"), index, scalar, "dert")

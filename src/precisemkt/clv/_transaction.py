@@ -191,6 +191,60 @@ class TransactionModel(FittedModel):
         out = self._predict(params, a["frequency"], a["recency"], a["T"], np.zeros(1), n, 0)
         return wrap(out, index, scalar, "probability_alive")
 
+    def probability_alive_matrix(
+        self,
+        max_frequency: int | None = None,
+        max_recency: float | None = None,
+        T: float | None = None,
+    ) -> pd.DataFrame:
+        """P(alive) on a grid of frequency (columns) and recency (rows) at age ``T``.
+
+        Parameters
+        ----------
+        max_frequency : int, optional
+            Largest frequency shown; default the largest in the fitted data.
+        max_recency : float, optional
+            Largest recency (whole time units 0 .. max_recency); default ``T``.
+        T : float, optional
+            Age of every customer in the grid; default the largest fitted ``T``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by recency, columns frequency. The frequency-0 column is P(alive) of a
+            customer without repeat purchases (recency does not apply to them).
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGNBD
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> m.probability_alive_matrix(max_frequency=3, T=10).shape
+        (11, 4)
+        """
+        self._check_fitted()
+        fitted = getattr(self, "_patterns", None)
+        if T is None:
+            if fitted is None:
+                raise InvalidParameterError(
+                    format_message("T", "be given for a model built from parameters", "None",
+                                   "Pass T=..., the customers' age.")
+                )
+            T = float(np.max(fitted.columns[2]))
+        if max_frequency is None:
+            max_frequency = int(np.max(fitted.columns[0])) if fitted is not None else 10
+        age = float(T)
+        top = age if max_recency is None else min(float(max_recency), age)
+        recency = np.arange(0.0, np.floor(top) + 1.0)
+        freq = np.arange(0.0, float(max_frequency) + 1.0)
+        ff, rr = np.meshgrid(freq, recency)
+        rr = np.where(ff == 0, 0.0, rr)
+        values = self.probability_alive(ff.ravel(), rr.ravel(), np.full(ff.size, age))
+        return pd.DataFrame(
+            np.asarray(values).reshape(ff.shape),
+            index=pd.Index(recency, name="recency"),
+            columns=pd.Index(freq.astype(int), name="frequency"),
+        )
+
     def predict_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Any:
         """Expected number of purchases in the next ``t`` time units, per customer.
 
