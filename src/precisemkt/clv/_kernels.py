@@ -246,6 +246,20 @@ def bg_palive_one(r, alpha, a, b, m, x, tx, T):  # type: ignore[no-untyped-def]
 
 
 @njit()
+def two_product(a, b):  # type: ignore[no-untyped-def]
+    """``a * b`` as ``(p, e)`` with ``p + e`` exact (Dekker's splitting, no FMA needed)."""
+    p = a * b
+    split = 134217729.0  # 2^27 + 1
+    ah = split * a
+    ah = ah - (ah - a)
+    al = a - ah
+    bh = split * b
+    bh = bh - (bh - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+@njit()
 def bg_survival_sum(r, alpha, a, b, m, x, T, t):  # type: ignore[no-untyped-def]
     """Expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (BG/NBD family).
 
@@ -254,25 +268,36 @@ def bg_survival_sum(r, alpha, a, b, m, x, T, t):  # type: ignore[no-untyped-def]
     expected number of those made before dropout under the Beta posterior of ``p``. All
     terms are positive; this equals ``(c/(a-1)) [1 - (1-z)^(r+x) 2F1(r+x, b'; c; z)]`` with
     ``b' = b+x+m``, ``c = a+b'-1`` (FHL 2005 eq. 10), also when ``a = 1`` or ``a + b < 1``.
-    Returns NaN if the series does not settle within the term budget.
+
+    Near ``z = 1`` the series runs over ~``1/(1-z)`` terms; the rounding of ``z`` itself
+    would then compound along the recursion, so it is corrected to first order: the
+    exact residual ``delta`` of ``z`` is computed once and the sum gets ``delta sum (j-1)
+    P(Y = j) W_j``. Returns NaN if the series does not settle within the term budget.
     """
     if t <= 0.0:
         return 0.0
     k = r + x
     bb = b + x + m
     ab = a + bb
-    z = t / (alpha + T + t)
-    lz = math.log(z)
-    # log P(Y = 1) = log k + log z + k log(1-z); rescale whenever the running value grows big
-    log_scale = math.log(k) + lz - k * math.log1p(t / (alpha + T))
+    big = alpha + T
+    s_hi = big + t
+    s_b = s_hi - big
+    s_lo = (big - (s_hi - s_b)) + (t - s_b)
+    z = t / s_hi
+    p_hi, p_lo = two_product(z, s_hi)
+    delta = ((t - p_hi) - p_lo - z * s_lo) / (z * s_hi)
+    # log P(Y = 1) = log k + log z + k log(1-z), with both logs accurate near z = 1
+    log_scale = math.log(k) - math.log1p(big / t) - k * math.log1p(t / big)
     pmf = 1.0
     cum = 1.0  # W_1
     surv = 1.0  # (bb)_n / (ab)_n at n = 0
     total = 0.0
+    moment = 0.0  # sum (j-1) P(Y=j) W_j, for the first-order correction in delta
     j = 1
     while True:
-        total += pmf * cum
-        # next term
+        term = pmf * cum
+        total += term
+        moment += (j - 1.0) * term
         surv *= (bb + (j - 1)) / (ab + (j - 1))
         cum += surv
         ratio = (k + j) / (j + 1.0) * z
@@ -281,6 +306,7 @@ def bg_survival_sum(r, alpha, a, b, m, x, T, t):  # type: ignore[no-untyped-def]
         if pmf > _BIG or total > _BIG:
             pmf /= _BIG
             total /= _BIG
+            moment /= _BIG
             log_scale += math.log(_BIG)
         if ratio < 1.0:
             # future pmf ratios are <= max(ratio, z); W grows at most by 1 per term
@@ -289,7 +315,7 @@ def bg_survival_sum(r, alpha, a, b, m, x, T, t):  # type: ignore[no-untyped-def]
                 break
         if j > _SERIES_MAX_TERMS:
             return np.nan
-    return math.exp(math.log(total) + log_scale)
+    return math.exp(math.log(total + delta * moment) + log_scale)
 
 
 @njit(parallel=True)
