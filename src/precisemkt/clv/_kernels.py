@@ -284,6 +284,8 @@ def bg_survival_sum(r, alpha, a, b, m, x, T, t):  # type: ignore[no-untyped-def]
     s_b = s_hi - big
     s_lo = (big - (s_hi - s_b)) + (t - s_b)
     z = t / s_hi
+    if z >= 1.0:  # t / (alpha + T) beyond 1e16: no double-precision answer
+        return np.nan
     p_hi, p_lo = two_product(z, s_hi)
     delta = ((t - p_hi) - p_lo - z * s_lo) / (z * s_hi)
     # log P(Y = 1) = log k + log z + k log(1-z), with both logs accurate near z = 1
@@ -346,7 +348,9 @@ def pnbd_row(r, alpha, s, beta, x, tx, T, lr, dr, qr, order, out, wk):  # type: 
 
     ``lr, dr, qr`` are ``lgamma(r+x)-lgamma(r)`` and its first two derivatives in ``r``.
     ``out`` receives ``[ll, grad(4), hess upper triangle(10)]`` (unweighted); ``wk`` is a
-    scratch buffer of 96 floats. The likelihood (Fader & Hardie note 009, eq. 18-22) is
+    scratch buffer of 96 floats whose last entry receives P(alive), the share of the
+    no-death term (computed from the difference of the two log terms, so ``1 - P(alive)``
+    keeps its relative precision). The likelihood (Fader & Hardie note 009, eq. 18-22) is
 
         L = Gamma(r+x) alpha^r beta^s / Gamma(r) [(alpha+T)^-(r+x) (beta+T)^-s + s I],
         I = int_tx^T (alpha+u)^-(r+x) (beta+u)^-(s+1) du,
@@ -374,6 +378,7 @@ def pnbd_row(r, alpha, s, beta, x, tx, T, lr, dr, qr, order, out, wk):  # type: 
     e1 = 0.0
     tot = 1.0
     ll = A0 + g0
+    wk[95] = 1.0
     for j in range(36):
         wk[j] = 0.0
     V = wk[0:4]
@@ -462,6 +467,7 @@ def pnbd_row(r, alpha, s, beta, x, tx, T, lr, dr, qr, order, out, wk):  # type: 
         e1 = math.exp(l_ser - top)
         tot = e0 + e1
         ll = A0 + top + math.log(tot)
+    wk[95] = e0 / tot
     out[0] = ll
     if order == 0:
         return ll
@@ -581,7 +587,7 @@ def pnbd_loglik(params, x, tx, T, w, order):  # type: ignore[no-untyped-def]
 def pnbd_predict(params, x, tx, T, t, n, what):  # type: ignore[no-untyped-def]
     """Pareto/NBD predictions for ``n`` customers (length-1 inputs broadcast).
 
-    ``what``: 0 P(alive) = exp(g0 - log(exp(g0) + s I)) (note 009 eq. 34); 1 the
+    ``what``: 0 P(alive) = exp(g0) / (exp(g0) + s I) (note 009 eq. 34); 1 the
     conditional expectation P(alive) (r+x)(beta+T)/(alpha+T) [1 - ((beta+T)/(beta+T+t))^(s-1)]
     / (s-1) (eq. 41), written with expm1/log1p so that s = 1 is its limit.
     """
@@ -594,9 +600,8 @@ def pnbd_predict(params, x, tx, T, t, n, what):  # type: ignore[no-untyped-def]
         for i in range((c * n) // nch, ((c + 1) * n) // nch):
             xi = at(x, i)
             Ti = at(T, i)
-            ll = pnbd_row(r, alpha, s, beta, xi, at(tx, i), Ti, 0.0, 0.0, 0.0, 0, row, wk)
-            g0 = -(r + xi) * math.log(alpha + Ti) - s * math.log(beta + Ti)
-            pa = math.exp(g0 + r * math.log(alpha) + s * math.log(beta) - ll)
+            pnbd_row(r, alpha, s, beta, xi, at(tx, i), Ti, 0.0, 0.0, 0.0, 0, row, wk)
+            pa = wk[95]
             if what == 0:
                 out[i] = pa
             else:
