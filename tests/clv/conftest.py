@@ -74,7 +74,9 @@ def paretonbd(cdnow: pd.DataFrame) -> ParetoNBD:
 @pytest.fixture(scope="session")
 def bgbb(donations: pd.DataFrame) -> BGBB:
     return BGBB().fit(
-        donations["frequency"], donations["recency"], donations["n_periods"],
+        donations["frequency"],
+        donations["recency"],
+        donations["n_periods"],
         weights=donations["count"],
     )
 

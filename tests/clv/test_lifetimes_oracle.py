@@ -20,7 +20,6 @@ import pytest
 from precisemkt.clv import (
     BGBB,
     BGNBD,
-    MBGNBD,
     GammaGamma,
     ParetoNBD,
     customer_lifetime_value,
@@ -103,9 +102,7 @@ def test_standard_errors_diagonal(
 
 
 def _with_our_params(theirs: Any, ours: Any, names: list[str] | None = None) -> Any:
-    theirs.params_ = pd.Series(
-        ours.params_.to_numpy(), index=names or list(ours.params_.index)
-    )
+    theirs.params_ = pd.Series(ours.params_.to_numpy(), index=names or list(ours.params_.index))
     return theirs
 
 
@@ -139,20 +136,26 @@ def test_predictions_match(
     _same(matrix.to_numpy()[0, 0], theirs_matrix[0, 0])
 
 
-@pytest.mark.parametrize(("ours_name", "theirs_name"), [("bgnbd", "lt_bgnbd"), ("mbgnbd", "lt_mbgnbd")])
+@pytest.mark.parametrize(
+    ("ours_name", "theirs_name"), [("bgnbd", "lt_bgnbd"), ("mbgnbd", "lt_mbgnbd")]
+)
 def test_pmf_matches(ours_name: str, theirs_name: str, request: pytest.FixtureRequest) -> None:
     ours = request.getfixturevalue(ours_name)
     theirs = _with_our_params(request.getfixturevalue(theirs_name), ours)
     for t in (1.0, 10.0, 39.0, 78.0):
         with quiet():
-            expected = [float(theirs.probability_of_n_purchases_up_to_time(t, n)) for n in range(25)]
+            expected = [
+                float(theirs.probability_of_n_purchases_up_to_time(t, n)) for n in range(25)
+            ]
         # lifetimes computes the NB tail as 1 - sum(...), which cancels to an absolute error
         # of ~1e-16 in the far tail; ours uses the incomplete beta function (test_kernels
         # checks those tail values against mpmath to 1e-12 relative)
         _same(ours.probability_of_purchases(np.arange(25), t), expected, atol=1e-14)
 
 
-def test_paretonbd_conditional_pmf(paretonbd: ParetoNBD, lt_paretonbd: Any, cdnow: pd.DataFrame) -> None:
+def test_paretonbd_conditional_pmf(
+    paretonbd: ParetoNBD, lt_paretonbd: Any, cdnow: pd.DataFrame
+) -> None:
     theirs = _with_our_params(lt_paretonbd, paretonbd)
     x, tx, T = _rfm(cdnow.iloc[::20])
     for t in (5.0, 39.0):
@@ -160,7 +163,9 @@ def test_paretonbd_conditional_pmf(paretonbd: ParetoNBD, lt_paretonbd: Any, cdno
             with quiet():
                 expected = theirs.conditional_probability_of_n_purchases_up_to_time(n, t, x, tx, T)
             # lifetimes' own subtraction of near-equal terms limits it to about 1e-8 here
-            _same(paretonbd.conditional_probability_of_purchases(n, t, x, tx, T), expected, rtol=1e-7)
+            _same(
+                paretonbd.conditional_probability_of_purchases(n, t, x, tx, T), expected, rtol=1e-7
+            )
 
 
 def test_bgbb(bgbb: BGBB, donations: pd.DataFrame) -> None:
@@ -174,7 +179,9 @@ def test_bgbb(bgbb: BGBB, donations: pd.DataFrame) -> None:
         for m in (1, 2, 5):
             _same(
                 bgbb.probability_alive(d["frequency"], d["recency"], d["n_periods"], t=m),
-                theirs.conditional_probability_alive(m, d["frequency"], d["recency"], d["n_periods"]),
+                theirs.conditional_probability_alive(
+                    m, d["frequency"], d["recency"], d["n_periods"]
+                ),
             )
         for t in (1, 5, 10):
             _same(
@@ -203,8 +210,13 @@ def test_gammagamma(gammagamma: GammaGamma, cdnow: pd.DataFrame) -> None:
 @pytest.mark.parametrize("model_name", ["bgnbd", "paretonbd"])
 @pytest.mark.parametrize("freq", ["W", "D"])
 def test_customer_lifetime_value(
-    model_name: str, freq: str, request: pytest.FixtureRequest, gammagamma: GammaGamma,
-    cdnow: pd.DataFrame, lt_bgnbd: Any, lt_paretonbd: Any,
+    model_name: str,
+    freq: str,
+    request: pytest.FixtureRequest,
+    gammagamma: GammaGamma,
+    cdnow: pd.DataFrame,
+    lt_bgnbd: Any,
+    lt_paretonbd: Any,
 ) -> None:
     model = request.getfixturevalue(model_name)
     theirs = _with_our_params(lt_bgnbd if model_name == "bgnbd" else lt_paretonbd, model)
@@ -230,7 +242,9 @@ def test_tracking_transactions(bgnbd: BGNBD, lt_bgnbd: Any) -> None:
         expected = lt.utils.expected_cumulative_transactions(
             theirs, tx, "timestamp", "customer_id", 546, freq="D", freq_multiplier=7
         )
-    ours = tracking_transactions(bgnbd, tx, freq="D", freq_multiplier=7, observation_end="1998-06-30")
+    ours = tracking_transactions(
+        bgnbd, tx, freq="D", freq_multiplier=7, observation_end="1998-06-30"
+    )
     assert len(ours) == len(expected) == 78
     np.testing.assert_array_equal(ours["actual"].to_numpy(), expected["actual"].to_numpy())
     _same(ours["expected"], expected["predicted"])

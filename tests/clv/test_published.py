@@ -89,7 +89,10 @@ def test_paretonbd_btyd_walkthrough(published: dict[str, Any]) -> None:
     # BTYD prints 25.46; the exact eq. 41 (mpmath reference) is 25.4549, one unit off in the
     # last printed digit (BTYD evaluates its 2F1 with Hardie's truncated series).
     ce = model.predict_purchases(52, 26, 30.86, 31)
-    assert abs(ce - pub["conditional_expectation_t52"]) < 10 ** -pub["conditional_expectation_decimals"]
+    assert (
+        abs(ce - pub["conditional_expectation_t52"])
+        < 10 ** -pub["conditional_expectation_decimals"]
+    )
     exact = ref.pnbd_conditional_expectation(list(pub["params"].values()), 52, 26, 30.86, 31)
     assert ce == pytest.approx(exact, rel=1e-12)
 

@@ -75,13 +75,19 @@ def bg_conditional_expectation(
         eps = mp.mpf(10) ** -30
         if a == 1:
             return float(
-                (_bg_ce(r, alpha, a + eps, b, t, x, tx, T, modified)
-                 + _bg_ce(r, alpha, a - eps, b, t, x, tx, T, modified)) / 2
+                (
+                    _bg_ce(r, alpha, a + eps, b, t, x, tx, T, modified)
+                    + _bg_ce(r, alpha, a - eps, b, t, x, tx, T, modified)
+                )
+                / 2
             )
         if a + b + x + modified - 1 == 0:
             return float(
-                (_bg_ce(r, alpha, a, b + eps, t, x, tx, T, modified)
-                 + _bg_ce(r, alpha, a, b - eps, t, x, tx, T, modified)) / 2
+                (
+                    _bg_ce(r, alpha, a, b + eps, t, x, tx, T, modified)
+                    + _bg_ce(r, alpha, a, b - eps, t, x, tx, T, modified)
+                )
+                / 2
             )
         return float(_bg_ce(r, alpha, a, b, t, x, tx, T, modified))
 
@@ -90,15 +96,22 @@ def _bg_ce(r, alpha, a, b, t, x, tx, T, modified):  # type: ignore[no-untyped-de
     bb = b + x + modified
     c = a + bb - 1
     z = t / (alpha + T + t)
-    core = c / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * mp.hyp2f1(r + x, bb, c, z))
+    core = (
+        c / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * mp.hyp2f1(r + x, bb, c, z))
+    )
     if x == 0 and not modified:
         return core
     return core / (1 + a / (bb - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
 
 
 def bg_pmf(params: Sequence[float], n: int, t: float, modified: int) -> float:
-    """P(X(t) = n): FHL 2005 eq. 8 (BG/NBD) and its MBG/NBD analogue, finite sums in mpmath."""
-    with mp.workdps(DPS):
+    """P(X(t) = n): FHL 2005 eq. 8 (BG/NBD) and its MBG/NBD analogue, finite sums in mpmath.
+
+    ``1 - p^r sum(...)`` cancels to ~``(t/(alpha+t))^n``; the precision grows to match.
+    """
+    ratio = t / (params[1] + t) if t > 0 else 1.0
+    depth = int(n * max(0.0, -mp.log10(ratio))) if t > 0 else 0
+    with mp.workdps(DPS + depth):
         r, alpha, a, b = _mp(params)
         t = mp.mpf(t)
         m = modified
@@ -126,9 +139,10 @@ def pnbd_loglik_row(params: Sequence[mp.mpf], x: int, tx: float, T: float) -> mp
     else:
         c, m = r + x, beta
     d = abs(alpha - beta)
-    a0 = mp.hyp2f1(k, c, k + 1, d / (m + tx)) / (m + tx) ** k - mp.hyp2f1(
-        k, c, k + 1, d / (m + T)
-    ) / (m + T) ** k
+    a0 = (
+        mp.hyp2f1(k, c, k + 1, d / (m + tx)) / (m + tx) ** k
+        - mp.hyp2f1(k, c, k + 1, d / (m + T)) / (m + T) ** k
+    )
     common = mp.gamma(r + x) * alpha**r * beta**s / mp.gamma(r)
     return mp.log(common * (1 / ((alpha + T) ** (r + x) * (beta + T) ** s) + s / k * a0))
 
@@ -149,8 +163,11 @@ def pnbd_palive(params: Sequence[float], x: int, tx: float, T: float) -> float:
         p = _mp(params)
         r, alpha, s, beta = p
         ll = pnbd_loglik_row(p, x, tx, T)
-        live = mp.gamma(r + x) * alpha**r * beta**s / (
-            mp.gamma(r) * (alpha + T) ** (r + x) * (beta + T) ** s
+        live = (
+            mp.gamma(r + x)
+            * alpha**r
+            * beta**s
+            / (mp.gamma(r) * (alpha + T) ** (r + x) * (beta + T) ** s)
         )
         return float(live / mp.exp(ll))
 
@@ -241,8 +258,10 @@ def bgbb_palive(params: Sequence[float], t: int, x: int, tx: int, n: int) -> flo
         p = _mp(params)
         alpha, beta, gamma, delta = p
         num = (
-            mp.beta(alpha + x, beta + n - x) / mp.beta(alpha, beta)
-            * mp.beta(gamma, delta + n + t) / mp.beta(gamma, delta)
+            mp.beta(alpha + x, beta + n - x)
+            / mp.beta(alpha, beta)
+            * mp.beta(gamma, delta + n + t)
+            / mp.beta(gamma, delta)
         )
         return float(num / mp.exp(bgbb_loglik_row(p, x, tx, n)))
 
@@ -253,13 +272,21 @@ def bgbb_pmf(params: Sequence[float], x: int, n: int) -> float:
         alpha, beta, gamma, delta = _mp(params)
         bab = mp.beta(alpha, beta)
         bgd = mp.beta(gamma, delta)
-        out = mp.binomial(n, x) * mp.beta(alpha + x, beta + n - x) / bab * mp.beta(
-            gamma, delta + n
-        ) / bgd
+        out = (
+            mp.binomial(n, x)
+            * mp.beta(alpha + x, beta + n - x)
+            / bab
+            * mp.beta(gamma, delta + n)
+            / bgd
+        )
         for i in range(x, n):
-            out += mp.binomial(i, x) * mp.beta(alpha + x, beta + i - x) / bab * mp.beta(
-                gamma + 1, delta + i
-            ) / bgd
+            out += (
+                mp.binomial(i, x)
+                * mp.beta(alpha + x, beta + i - x)
+                / bab
+                * mp.beta(gamma + 1, delta + i)
+                / bgd
+            )
         return float(out)
 
 
@@ -271,8 +298,13 @@ def gg_loglik_row(params: Sequence[mp.mpf], x: float, m: float) -> mp.mpf:
     p, q, g = params
     x, m = mp.mpf(x), mp.mpf(m)
     return (
-        mp.loggamma(p * x + q) - mp.loggamma(p * x) - mp.loggamma(q) + q * mp.log(g)
-        + (p * x - 1) * mp.log(m) + p * x * mp.log(x) - (p * x + q) * mp.log(x * m + g)
+        mp.loggamma(p * x + q)
+        - mp.loggamma(p * x)
+        - mp.loggamma(q)
+        + q * mp.log(g)
+        + (p * x - 1) * mp.log(m)
+        + p * x * mp.log(x)
+        - (p * x + q) * mp.log(x * m + g)
     )
 
 
@@ -314,7 +346,9 @@ def grad_hess(f: Callable[..., mp.mpf], params: Sequence[float]) -> tuple[np.nda
             hess[i, i] = float((plus[i] - 2 * f0 + minus[i]) / h[i] ** 2)
             for j in range(i + 1, k):
                 mixed = (
-                    at((i, 1), (j, 1)) - at((i, 1), (j, -1)) - at((i, -1), (j, 1))
+                    at((i, 1), (j, 1))
+                    - at((i, 1), (j, -1))
+                    - at((i, -1), (j, 1))
                     + at((i, -1), (j, -1))
                 ) / (4 * h[i] * h[j])
                 hess[i, j] = hess[j, i] = float(mixed)

@@ -20,6 +20,7 @@ from precisemkt.clv._inputs import (
     compress,
     find_index,
     prediction_arrays,
+    require_repeat_buyers,
     wrap,
 )
 from precisemkt.errors import InvalidParameterError, ValidationError
@@ -150,6 +151,7 @@ class BGBB(FittedModel):
             )
         size = check_rfm(x, tx, n, index=index, t_name="n_periods", discrete=True)
         w = check_weights(weights, size)
+        require_repeat_buyers(x, w, self._label)
         self._patterns = compress((x, tx, n), w)
         self._fit_loglik(self._loglik, float(self._patterns.weights.sum()), initial_params)
         return self
@@ -160,8 +162,12 @@ class BGBB(FittedModel):
         params = self._check_fitted()
         arrays, size, index, scalar = prediction_arrays(values)
         check_rfm(
-            arrays["frequency"], arrays["recency"], arrays["n_periods"], index=index,
-            t_name="n_periods", discrete=True,
+            arrays["frequency"],
+            arrays["recency"],
+            arrays["n_periods"],
+            index=index,
+            t_name="n_periods",
+            discrete=True,
         )
         full = {
             k: np.ascontiguousarray(np.broadcast_to(v, (size,))).astype(np.int64)
@@ -169,9 +175,7 @@ class BGBB(FittedModel):
         }
         return params, full, size, index, scalar
 
-    def probability_alive(
-        self, frequency: Any, recency: Any, n_periods: Any, *, t: Any = 1
-    ) -> Any:
+    def probability_alive(self, frequency: Any, recency: Any, n_periods: Any, *, t: Any = 1) -> Any:
         """Probability of being alive at opportunity ``n_periods + t``.
 
         ``t = 1`` (the next opportunity) is FHS 2010's "P(alive in 2002)" of Table 6.
@@ -255,7 +259,7 @@ class BGBB(FittedModel):
         0.0
         """
         params = self._check_fitted()
-        arrays, size, index, scalar = prediction_arrays({"n_periods": n_periods})
+        arrays, _, index, scalar = prediction_arrays({"n_periods": n_periods})
         n = _periods(arrays["n_periods"], "n_periods").astype(np.int64)
         zero = np.zeros(n.size, dtype=np.int64)
         # a "customer" with no history who is alive at opportunity 0
@@ -298,8 +302,8 @@ class BGBB(FittedModel):
         lgd = special.betaln(gamma, delta)
 
         def log_comb(i: FloatArray, k: FloatArray) -> FloatArray:
-            out: FloatArray = special.gammaln(i + 1) - special.gammaln(k + 1) - special.gammaln(
-                i - k + 1
+            out: FloatArray = (
+                special.gammaln(i + 1) - special.gammaln(k + 1) - special.gammaln(i - k + 1)
             )
             return out
 

@@ -31,8 +31,14 @@ class _BetaGeometric(TransactionModel):
         return out
 
     def _predict(
-        self, params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray,
-        t: FloatArray, n: int, what: int,
+        self,
+        params: FloatArray,
+        x: FloatArray,
+        tx: FloatArray,
+        T: FloatArray,
+        t: FloatArray,
+        n: int,
+        what: int,
     ) -> FloatArray:
         with threads_for(n):
             out: FloatArray = _kernels.bg_predict(params, self._m, x, tx, T, t, n, what)

@@ -31,20 +31,24 @@ __all__ = [
 _UNITS = {"h": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1)}
 
 
-def _check_model(model: Any, *, allow_bgbb: bool = True) -> None:
-    kinds: tuple[type, ...] = (TransactionModel, BGBB) if allow_bgbb else (TransactionModel,)
-    if not isinstance(model, kinds):
-        names = "BGNBD, MBGNBD, ParetoNBD" + (" or BGBB" if allow_bgbb else "")
-        raise InvalidParameterError(
-            format_message("model", f"be a fitted {names}", type(model).__name__, "")
-        )
-    model._check_fitted()
+def _check_model(model: object, *, allow_bgbb: bool = True) -> TransactionModel | BGBB:
+    if isinstance(model, TransactionModel) or (allow_bgbb and isinstance(model, BGBB)):
+        model._check_fitted()
+        return model
+    names = "BGNBD, MBGNBD, ParetoNBD" + (" or BGBB" if allow_bgbb else "")
+    raise InvalidParameterError(
+        format_message("model", f"be a fitted {names}", type(model).__name__, "")
+    )
 
 
-def _bins(frequency: np.ndarray, max_frequency: int) -> pd.Categorical:
-    labels = [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"]
-    codes = np.minimum(frequency.astype(np.int64), max_frequency)
-    return pd.Categorical.from_codes(codes, categories=labels, ordered=True)
+def _labels(max_frequency: int) -> list[str]:
+    return [str(k) for k in range(max_frequency)] + [f"{max_frequency}+"]
+
+
+def _bins(frequency: np.ndarray, max_frequency: int) -> np.ndarray:
+    """Bin codes 0 .. max_frequency (the last collects max_frequency and more)."""
+    codes: np.ndarray = np.minimum(frequency.astype(np.int64), max_frequency)
+    return codes
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -162,7 +166,9 @@ def holdout_evaluation(
     if not np.all(np.isfinite(actual) & (actual >= 0)):
         raise ValidationError(
             format_message(
-                f"column {holdout_col!r}", "be finite and >= 0", "a bad value",
+                f"column {holdout_col!r}",
+                "be finite and >= 0",
+                "a bad value",
                 "Holdout purchases are counts.",
             )
         )
@@ -180,15 +186,16 @@ def holdout_evaluation(
     customers = pd.DataFrame(
         {"frequency": freq, "actual": actual, "predicted": predicted}, index=frame.index
     )
-    grouped = customers.groupby(_bins(freq, top), observed=False)
+    grouped = customers.groupby(_bins(freq, top))
     by_frequency = pd.DataFrame(
         {
             "n_customers": grouped.size(),
             "actual": grouped["actual"].mean(),
             "predicted": grouped["predicted"].mean(),
         }
-    )
-    by_frequency.index.name = "frequency"
+    ).reindex(range(top + 1))
+    by_frequency["n_customers"] = by_frequency["n_customers"].fillna(0).astype(np.int64)
+    by_frequency.index = pd.Index(_labels(top), name="frequency")
     err = predicted - actual
     corr = (
         float(np.corrcoef(predicted, actual)[0, 1])
@@ -250,8 +257,10 @@ def repeat_purchase_histogram(
     if x.size != ages.size or x.size == 0:
         raise ValidationError(
             format_message(
-                "frequency and T", "have the same non-zero length",
-                f"lengths {x.size} and {ages.size}", "",
+                "frequency and T",
+                "have the same non-zero length",
+                f"lengths {x.size} and {ages.size}",
+                "",
             )
         )
     unique, counts = np.unique(ages, return_counts=True)
@@ -260,10 +269,9 @@ def repeat_purchase_histogram(
     probs = np.asarray(model.probability_of_purchases(grid_k.ravel(), grid_t.ravel()))
     expected = (probs.reshape(grid_k.shape) * counts[:, None]).sum(axis=0)
     expected = np.append(expected, x.size - expected.sum())
-    actual = pd.Series(_bins(x, top)).value_counts(sort=False).to_numpy(dtype=np.float64)
-    labels = [str(k) for k in range(top)] + [f"{top}+"]
+    actual = np.bincount(_bins(x, top), minlength=top + 1).astype(np.float64)
     return pd.DataFrame(
-        {"actual": actual, "expected": expected}, index=pd.Index(labels, name="frequency")
+        {"actual": actual, "expected": expected}, index=pd.Index(_labels(top), name="frequency")
     )
 
 

@@ -26,9 +26,7 @@ from precisemkt.errors import InvalidParameterError, ValidationError
 __all__ = ["GammaGamma"]
 
 
-def _check_spend(
-    x: FloatArray, m: FloatArray, index: Any, *, repeat_buyers: bool
-) -> None:
+def _check_spend(x: FloatArray, m: FloatArray, index: Any, *, repeat_buyers: bool) -> None:
     if x.size != m.size and 1 not in (x.size, m.size):
         raise ValidationError(
             format_message(
@@ -120,7 +118,7 @@ class GammaGamma(FittedModel):
     _patterns: Patterns
 
     def _start(self) -> FloatArray:
-        x, m = self._patterns.columns
+        _, m = self._patterns.columns
         mean = float(np.average(m, weights=self._patterns.weights))
         return np.array([1.0, 2.0, mean])
 

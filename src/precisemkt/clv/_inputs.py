@@ -13,7 +13,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from precisemkt._typing import FloatArray, IntArray
+from precisemkt._typing import FloatArray
 from precisemkt._validation import format_message
 from precisemkt.clv import _kernels
 from precisemkt.errors import InvalidParameterError, ValidationError
@@ -26,6 +26,7 @@ __all__ = [
     "find_index",
     "first_bad",
     "prediction_arrays",
+    "require_repeat_buyers",
     "wrap",
 ]
 
@@ -76,27 +77,46 @@ def as_vector(value: Any, name: str) -> FloatArray:
     return arr.reshape(-1)
 
 
-def _rule_error(rule: int, x: FloatArray, tx: FloatArray, T: FloatArray, i: int,
-                label: str, t_name: str) -> ValidationError:
+def _rule_error(
+    rule: int, x: FloatArray, tx: FloatArray, T: FloatArray, i: int, label: str, t_name: str
+) -> ValidationError:
     def pick(a: FloatArray) -> float:
         return float(a[i if a.size > 1 else 0])
 
     xi, ri, ti = pick(x), pick(tx), pick(T)
     where = f"first: {label}, frequency={xi!r}, recency={ri!r}, {t_name}={ti!r}"
     texts = {
-        0: ("frequency, recency and " + t_name, "be finite numbers (no NaN or inf)",
-            "Drop or impute customers with missing values."),
-        1: ("frequency", "contain whole numbers >= 0 (repeat purchases)",
-            "Count repeat purchases, e.g. with precisemkt.profiling.rfm_summary."),
-        2: ("recency", "be >= 0 (and whole for discrete-time data)",
-            "Measure time from each customer's first purchase."),
-        3: (t_name, "be >= 0 (and whole for discrete-time data)",
-            "Measure time from each customer's first purchase."),
+        0: (
+            "frequency, recency and " + t_name,
+            "be finite numbers (no NaN or inf)",
+            "Drop or impute customers with missing values.",
+        ),
+        1: (
+            "frequency",
+            "contain whole numbers >= 0 (repeat purchases)",
+            "Count repeat purchases, e.g. with precisemkt.profiling.rfm_summary.",
+        ),
+        2: (
+            "recency",
+            "be >= 0 (and whole for discrete-time data)",
+            "Measure time from each customer's first purchase.",
+        ),
+        3: (
+            t_name,
+            "be >= 0 (and whole for discrete-time data)",
+            "Measure time from each customer's first purchase.",
+        ),
         4: ("recency", f"be <= {t_name} for every customer", "Did you swap the columns?"),
-        5: ("recency", "be 0 for customers without repeat purchases (frequency = 0)",
-            "Recency is the time from the first to the last purchase."),
-        6: ("frequency", "be <= recency (at most one transaction per period)",
-            "frequency counts the periods with a repeat transaction."),
+        5: (
+            "recency",
+            "be 0 for customers without repeat purchases (frequency = 0)",
+            "Recency is the time from the first to the last purchase.",
+        ),
+        6: (
+            "frequency",
+            "be <= recency (at most one transaction per period)",
+            "frequency counts the periods with a repeat transaction.",
+        ),
     }
     what, rule_text, hint = texts[rule]
     return ValidationError(format_message(what, rule_text, f"a row breaking this ({where})", hint))
@@ -140,11 +160,27 @@ def check_rfm(
     first = _kernels.rfm_violations(x, tx, T, n, discrete)
     for rule, i in enumerate(first):
         if i >= 0:
-            label = f"customer {index[i]!r}" if index is not None and len(index) == n else (
-                f"position {int(i)}"
+            label = (
+                f"customer {index[i]!r}"
+                if index is not None and len(index) == n
+                else (f"position {int(i)}")
             )
             raise _rule_error(rule, x, tx, T, int(i), label, t_name)
     return n
+
+
+def require_repeat_buyers(x: FloatArray, weights: FloatArray, label: str) -> None:
+    """Raise unless some customer (with positive weight) made a repeat purchase."""
+    if not np.any((x > 0) & (weights > 0)):
+        raise ValidationError(
+            format_message(
+                "frequency",
+                "be > 0 for at least one customer",
+                "no repeat purchases at all",
+                f"The {label} model learns purchase rates from repeat purchases; use a "
+                "longer calibration period.",
+            )
+        )
 
 
 def check_weights(weights: Any, n: int) -> FloatArray:
@@ -154,9 +190,7 @@ def check_weights(weights: Any, n: int) -> FloatArray:
     w = as_vector(weights, "weights")
     if w.size != n:
         raise ValidationError(
-            format_message(
-                "weights", f"have one entry per row ({n})", f"{w.size} entries", ""
-            )
+            format_message("weights", f"have one entry per row ({n})", f"{w.size} entries", "")
         )
     bad = ~np.isfinite(w) | (w < 0) | (w != np.floor(w))
     if bad.any():

@@ -27,6 +27,7 @@ import math
 import numpy as np
 
 from precisemkt._numba import njit, prange
+from precisemkt._typing import FloatArray, IntArray
 
 #: Rows per parallel chunk upper bound: the likelihood sum is split into at most this many
 #: chunks whose partial sums are added at the end (deterministic for a given input size).
@@ -43,19 +44,19 @@ _BIG = 1e250
 
 
 @njit()
-def n_out(k):  # type: ignore[no-untyped-def]
+def n_out(k: int) -> int:
     """Length of a likelihood output vector for ``k`` parameters."""
     return 1 + k + k * (k + 1) // 2
 
 
 @njit()
-def tri(i, j, k):  # type: ignore[no-untyped-def]
+def tri(i: int, j: int, k: int) -> int:
     """Index of Hessian entry (i, j), i <= j, in a likelihood output vector."""
     return 1 + k + i * k - i * (i - 1) // 2 + (j - i)
 
 
 @njit()
-def cumlog(v, size):  # type: ignore[no-untyped-def]
+def cumlog(v: float, size: int) -> FloatArray:
     """Tables ``L[n] = sum_{j<n} log(v+j)`` and its first two derivatives in ``v``.
 
     ``L[n] = lgamma(v+n) - lgamma(v)``, ``D[n] = digamma(v+n) - digamma(v)`` and
@@ -71,7 +72,7 @@ def cumlog(v, size):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def digamma(x):  # type: ignore[no-untyped-def]
+def digamma(x: float) -> float:
     """Digamma function for ``x > 0`` (recurrence to ``x >= 10``, then asymptotic series)."""
     acc = 0.0
     while x < 10.0:
@@ -90,7 +91,7 @@ def digamma(x):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def trigamma(x):  # type: ignore[no-untyped-def]
+def trigamma(x: float) -> float:
     """Trigamma function for ``x > 0`` (recurrence to ``x >= 10``, then asymptotic series)."""
     acc = 0.0
     while x < 10.0:
@@ -104,14 +105,18 @@ def trigamma(x):  # type: ignore[no-untyped-def]
         * (
             1.0 / 6
             - f
-            * (1.0 / 30 - f * (1.0 / 42 - f * (1.0 / 30 - f * (5.0 / 66 - f * (691.0 / 2730 - f * 7.0 / 6)))))
+            * (
+                1.0 / 30
+                - f
+                * (1.0 / 42 - f * (1.0 / 30 - f * (5.0 / 66 - f * (691.0 / 2730 - f * 7.0 / 6))))
+            )
         )
     )
     return acc + series / x
 
 
 @njit()
-def chunk_bounds(n):  # type: ignore[no-untyped-def]
+def chunk_bounds(n: int) -> int:
     """Number of parallel chunks for ``n`` rows."""
     return max(1, min(n, _N_CHUNKS))
 
@@ -119,122 +124,149 @@ def chunk_bounds(n):  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------- BG/NBD, MBG/NBD
 
 
-@njit(parallel=True)
-def bg_loglik(params, x, tx, T, w, modified, order):  # type: ignore[no-untyped-def]
-    """Weighted BG/NBD (``modified=0``) or MBG/NBD (``modified=1``) log-likelihood.
+@njit()
+def bg_row(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    m: int,
+    x: int,
+    tx: float,
+    T: float,
+    tr: FloatArray,
+    tb: FloatArray,
+    tab: FloatArray,
+    order: int,
+    out: FloatArray,
+) -> None:
+    """BG/NBD (``m=0``) or MBG/NBD (``m=1``) log-likelihood of one customer into ``out``.
 
-    ``params = (r, alpha, a, b)``; ``x`` int64 repeat purchases, ``tx`` recency, ``T`` age,
-    ``w`` row weights. Per row (Fader, Hardie & Lee 2005, eq. 6; Batislam et al. 2007)::
+    ``tr, tb, tab`` are :func:`cumlog` tables of r, b and a+b. Per row (Fader, Hardie &
+    Lee 2005, eq. 6; Batislam et al. 2007)::
 
         log L = lgamma(r+x) - lgamma(r) + r log(alpha) + log B(a, b+x+m) - log B(a, b)
                 + log[(alpha+T)^-(r+x) + [x>0 or m] a/(b+x+m-1) (alpha+tx)^-(r+x)]
+
+    ``out`` receives ``[ll, grad(4), hess upper triangle(10)]`` (as far as ``order``).
+    """
+    xs = x + m
+    rx = r + x
+    la = math.log(alpha)
+    a_t = alpha + T
+    l1 = math.log(a_t)
+    g1 = -rx * l1
+    A = tr[0, x] + r * la + tb[0, xs] - tab[0, xs]
+    two = x > 0 or m == 1
+    # second term (dropout after the last purchase); unused values when absent
+    bx = b + xs - 1.0 if two else 1.0
+    ax = alpha + tx
+    w1 = 1.0
+    w2 = 0.0
+    if two:
+        l2 = math.log(ax)
+        g2 = math.log(a) - math.log(bx) - rx * l2
+        top = max(g1, g2)
+        e1 = math.exp(g1 - top)
+        e2 = math.exp(g2 - top)
+        ssum = e1 + e2
+        w1 = e1 / ssum
+        w2 = e2 / ssum
+        out[0] = A + top + math.log(ssum)
+    else:
+        l2 = 0.0
+        out[0] = A + g1
+    if order == 0:
+        return
+    out[1] = tr[1, x] + la - w1 * l1 - w2 * l2
+    out[2] = r / alpha - w1 * rx / a_t - w2 * rx / ax
+    out[3] = -tab[1, xs] + w2 / a
+    out[4] = tb[1, xs] - tab[1, xs] - w2 / bx
+    if order == 1:
+        return
+    # Hessian of A, plus w1 H1 + w2 H2 + w1 w2 (g1' - g2')(g1' - g2')^T with the gradient
+    # differences written without cancellation
+    ww = w1 * w2
+    v0 = -math.log1p((T - tx) / ax)
+    v1 = rx * (T - tx) / (a_t * ax)
+    v2 = -1.0 / a
+    v3 = 1.0 / bx
+    out[5] = tr[2, x] + ww * v0 * v0
+    out[6] = 1.0 / alpha - w1 / a_t - w2 / ax + ww * v0 * v1
+    out[7] = ww * v0 * v2
+    out[8] = ww * v0 * v3
+    out[9] = -r / (alpha * alpha) + w1 * rx / (a_t * a_t) + w2 * rx / (ax * ax) + ww * v1 * v1
+    out[10] = ww * v1 * v2
+    out[11] = ww * v1 * v3
+    out[12] = -tab[2, xs] - w2 / (a * a) + ww * v2 * v2
+    out[13] = -tab[2, xs] + ww * v2 * v3
+    out[14] = tb[2, xs] - tab[2, xs] + w2 / (bx * bx) + ww * v3 * v3
+
+
+@njit(parallel=True)
+def bg_loglik(
+    params: FloatArray,
+    x: IntArray,
+    tx: FloatArray,
+    T: FloatArray,
+    w: FloatArray,
+    modified: int,
+    order: int,
+) -> FloatArray:
+    """Weighted BG/NBD (``modified=0``) or MBG/NBD (``modified=1``) log-likelihood.
+
+    ``params = (r, alpha, a, b)``; ``x`` int64 repeat purchases, ``tx`` recency, ``T`` age,
+    ``w`` row weights; see :func:`bg_row`.
     """
     r, alpha, a, b = params[0], params[1], params[2], params[3]
     m = 1 if modified else 0
     n = x.size
-    size = (np.max(x) if n else 0) + 2
+    size = (int(np.max(x)) if n else 0) + 2
     tr = cumlog(r, size)
     tb = cumlog(b, size)
     tab = cumlog(a + b, size)
-    la = math.log(alpha)
+    lim = 1 if order == 0 else (5 if order == 1 else 15)
     nch = chunk_bounds(n)
     partial = np.zeros((nch, 15))
     for c in prange(nch):
-        lo = c * n // nch
-        hi = (c + 1) * n // nch
-        acc = np.zeros(15)
-        for i in range(lo, hi):
-            wi = w[i]
-            xi = x[i]
-            xs = xi + m
-            rx = r + xi
-            at = alpha + T[i]
-            l1 = math.log(at)
-            g1 = -rx * l1
-            A = tr[0, xi] + r * la + tb[0, xs] - tab[0, xs]
-            two = xi > 0 or m == 1
-            if two:
-                bx = b + xs - 1.0
-                ax = alpha + tx[i]
-                l2 = math.log(ax)
-                g2 = math.log(a) - math.log(bx) - rx * l2
-                top = max(g1, g2)
-                e1 = math.exp(g1 - top)
-                e2 = math.exp(g2 - top)
-                ssum = e1 + e2
-                w1 = e1 / ssum
-                w2 = e2 / ssum
-                acc[0] += wi * (A + top + math.log(ssum))
-            else:
-                acc[0] += wi * (A + g1)
-            if order == 0:
-                continue
-            # gradient of A, term 1 and (when present) term 2
-            ga0 = tr[1, xi] + la
-            ga1 = r / alpha
-            ga2 = -tab[1, xs]
-            ga3 = tb[1, xs] - tab[1, xs]
-            d1 = -rx / at
-            if two:
-                d2 = -rx / ax
-                gr0 = ga0 - w1 * l1 - w2 * l2
-                gr1 = ga1 + w1 * d1 + w2 * d2
-                gr2 = ga2 + w2 / a
-                gr3 = ga3 - w2 / bx
-            else:
-                gr0 = ga0 - l1
-                gr1 = ga1 + d1
-                gr2 = ga2
-                gr3 = ga3
-            acc[1] += wi * gr0
-            acc[2] += wi * gr1
-            acc[3] += wi * gr2
-            acc[4] += wi * gr3
-            if order == 1:
-                continue
-            h00 = tr[2, xi]
-            h01 = 1.0 / alpha
-            h11 = -r / (alpha * alpha)
-            h22 = -tab[2, xs]
-            h23 = -tab[2, xs]
-            h33 = tb[2, xs] - tab[2, xs]
-            if two:
-                h01 += -w1 / at - w2 / ax
-                h11 += w1 * rx / (at * at) + w2 * rx / (ax * ax)
-                h22 += -w2 / (a * a)
-                h33 += w2 / (bx * bx)
-                # w1 w2 (g1' - g2')(g1' - g2')^T, differences written without cancellation
-                dt = T[i] - tx[i]
-                v0 = -math.log1p(dt / ax)
-                v1 = rx * dt / (at * ax)
-                v2 = -1.0 / a
-                v3 = 1.0 / bx
-                ww = w1 * w2
-                h00 += ww * v0 * v0
-                acc[6] += wi * ww * v0 * v1
-                acc[7] += wi * ww * v0 * v2
-                acc[8] += wi * ww * v0 * v3
-                h11 += ww * v1 * v1
-                acc[10] += wi * ww * v1 * v2
-                acc[11] += wi * ww * v1 * v3
-                h22 += ww * v2 * v2
-                h23 += ww * v2 * v3
-                h33 += ww * v3 * v3
-            else:
-                h01 += -1.0 / at
-                h11 += rx / (at * at)
-            acc[5] += wi * h00
-            acc[6] += wi * h01
-            acc[9] += wi * h11
-            acc[12] += wi * h22
-            acc[13] += wi * h23
-            acc[14] += wi * h33
-        partial[c] = acc
-    return partial.sum(axis=0)
+        accumulate_bg(r, alpha, a, b, m, x, tx, T, w, tr, tb, tab, order, lim, c, nch, partial)
+    total: FloatArray = partial.sum(axis=0)
+    return total
 
 
 @njit()
-def bg_palive_one(r, alpha, a, b, m, x, tx, T):  # type: ignore[no-untyped-def]
+def accumulate_bg(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    m: int,
+    x: IntArray,
+    tx: FloatArray,
+    T: FloatArray,
+    w: FloatArray,
+    tr: FloatArray,
+    tb: FloatArray,
+    tab: FloatArray,
+    order: int,
+    lim: int,
+    c: int,
+    nch: int,
+    partial: FloatArray,
+) -> None:
+    """Add chunk ``c`` of ``nch`` rows' weighted :func:`bg_row` outputs to ``partial[c]``."""
+    n = x.size
+    row = np.zeros(15)
+    for i in range(c * n // nch, (c + 1) * n // nch):
+        bg_row(r, alpha, a, b, m, x[i], tx[i], T[i], tr, tb, tab, order, row)
+        for j in range(lim):
+            partial[c, j] += w[i] * row[j]
+
+
+@njit()
+def bg_palive_one(
+    r: float, alpha: float, a: float, b: float, m: int, x: float, tx: float, T: float
+) -> float:
     """P(alive) of one customer: ``1 / (1 + a/(b+x+m-1) ((alpha+T)/(alpha+tx))^(r+x))``."""
     if x == 0 and m == 0:
         return 1.0
@@ -246,7 +278,7 @@ def bg_palive_one(r, alpha, a, b, m, x, tx, T):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def two_product(a, b):  # type: ignore[no-untyped-def]
+def two_product(a: float, b: float) -> tuple[float, float]:
     """``a * b`` as ``(p, e)`` with ``p + e`` exact (Dekker's splitting, no FMA needed)."""
     p = a * b
     split = 134217729.0  # 2^27 + 1
@@ -260,7 +292,9 @@ def two_product(a, b):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def bg_survival_sum(r, alpha, a, b, m, x, T, t):  # type: ignore[no-untyped-def]
+def bg_survival_sum(
+    r: float, alpha: float, a: float, b: float, m: int, x: float, T: float, t: float
+) -> float:
     """Expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (BG/NBD family).
 
     ``sum_{j>=1} P(Y = j) W_j`` with ``Y ~ NB(r+x, z)``, ``z = t/(alpha+T+t)`` the purchases
@@ -321,29 +355,66 @@ def bg_survival_sum(r, alpha, a, b, m, x, T, t):  # type: ignore[no-untyped-def]
 
 
 @njit(parallel=True)
-def bg_predict(params, m, x, tx, T, t, n, what):  # type: ignore[no-untyped-def]
+def bg_predict(
+    params: FloatArray,
+    m: int,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    t: FloatArray,
+    n: int,
+    what: int,
+) -> FloatArray:
     """BG/NBD-family predictions for ``n`` customers (length-1 inputs broadcast).
 
     ``what``: 0 P(alive), 1 conditional expected purchases in ``(T, T+t]``.
     """
-    r, alpha, a, b = params[0], params[1], params[2], params[3]
     out = np.empty(n)
     for i in prange(n):
-        xi = at(x, i)
-        Ti = at(T, i)
-        pa = bg_palive_one(r, alpha, a, b, m, xi, at(tx, i), Ti)
-        if what == 0:
-            out[i] = pa
-        else:
-            out[i] = pa * bg_survival_sum(r, alpha, a, b, m, xi, Ti, at(t, i))
+        out[i] = bg_predict_one(params, m, x, tx, T, t, i, what)
     return out
+
+
+@njit()
+def bg_predict_one(
+    params: FloatArray,
+    m: int,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    t: FloatArray,
+    i: int,
+    what: int,
+) -> float:
+    """Prediction ``what`` of customer ``i`` (see :func:`bg_predict`)."""
+    r, alpha, a, b = params[0], params[1], params[2], params[3]
+    xi = at(x, i)
+    Ti = at(T, i)
+    pa = bg_palive_one(r, alpha, a, b, m, xi, at(tx, i), Ti)
+    if what == 0:
+        return pa
+    return pa * bg_survival_sum(r, alpha, a, b, m, xi, Ti, at(t, i))
 
 
 # --------------------------------------------------------------------------- Pareto/NBD
 
 
 @njit()
-def pnbd_row(r, alpha, s, beta, x, tx, T, lr, dr, qr, order, out, wk):  # type: ignore[no-untyped-def]
+def pnbd_row(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: float,
+    tx: float,
+    T: float,
+    lr: float,
+    dr: float,
+    qr: float,
+    order: int,
+    out: FloatArray,
+    wk: FloatArray,
+) -> float:
     """Pareto/NBD log-likelihood of one customer, and its derivatives into ``out``.
 
     ``lr, dr, qr`` are ``lgamma(r+x)-lgamma(r)`` and its first two derivatives in ``r``.
@@ -558,65 +629,105 @@ def pnbd_row(r, alpha, s, beta, x, tx, T, lr, dr, qr, order, out, wk):  # type: 
 
 
 @njit(parallel=True)
-def pnbd_loglik(params, x, tx, T, w, order):  # type: ignore[no-untyped-def]
+def pnbd_loglik(
+    params: FloatArray, x: IntArray, tx: FloatArray, T: FloatArray, w: FloatArray, order: int
+) -> FloatArray:
     """Weighted Pareto/NBD log-likelihood (see :func:`pnbd_row`)."""
-    r, alpha, s, beta = params[0], params[1], params[2], params[3]
     n = x.size
-    tr = cumlog(r, (np.max(x) if n else 0) + 1)
+    tr = cumlog(params[0], (int(np.max(x)) if n else 0) + 1)
     nch = chunk_bounds(n)
     lim = 1 if order == 0 else (5 if order == 1 else 15)
     partial = np.zeros((nch, 15))
     for c in prange(nch):
-        lo = c * n // nch
-        hi = (c + 1) * n // nch
-        acc = np.zeros(15)
-        row = np.zeros(15)
-        wk = np.zeros(96)
-        for i in range(lo, hi):
-            xi = x[i]
-            pnbd_row(
-                r, alpha, s, beta, xi, tx[i], T[i], tr[0, xi], tr[1, xi], tr[2, xi], order, row, wk
-            )
-            for j in range(lim):
-                acc[j] += w[i] * row[j]
-        partial[c] = acc
-    return partial.sum(axis=0)
+        accumulate_pnbd(params, x, tx, T, w, tr, order, lim, c, nch, partial)
+    total: FloatArray = partial.sum(axis=0)
+    return total
+
+
+@njit()
+def accumulate_pnbd(
+    params: FloatArray,
+    x: IntArray,
+    tx: FloatArray,
+    T: FloatArray,
+    w: FloatArray,
+    tr: FloatArray,
+    order: int,
+    lim: int,
+    c: int,
+    nch: int,
+    partial: FloatArray,
+) -> None:
+    """Add chunk ``c`` of ``nch`` rows' weighted :func:`pnbd_row` outputs to ``partial[c]``."""
+    r, alpha, s, beta = params[0], params[1], params[2], params[3]
+    n = x.size
+    row = np.zeros(15)
+    wk = np.zeros(96)
+    for i in range(c * n // nch, (c + 1) * n // nch):
+        xi = x[i]
+        pnbd_row(
+            r, alpha, s, beta, xi, tx[i], T[i], tr[0, xi], tr[1, xi], tr[2, xi], order, row, wk
+        )
+        for j in range(lim):
+            partial[c, j] += w[i] * row[j]
 
 
 @njit(parallel=True)
-def pnbd_predict(params, x, tx, T, t, n, what):  # type: ignore[no-untyped-def]
+def pnbd_predict(
+    params: FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    t: FloatArray,
+    n: int,
+    what: int,
+) -> FloatArray:
     """Pareto/NBD predictions for ``n`` customers (length-1 inputs broadcast).
 
     ``what``: 0 P(alive) = exp(g0) / (exp(g0) + s I) (note 009 eq. 34); 1 the
     conditional expectation P(alive) (r+x)(beta+T)/(alpha+T) [1 - ((beta+T)/(beta+T+t))^(s-1)]
     / (s-1) (eq. 41), written with expm1/log1p so that s = 1 is its limit.
     """
-    r, alpha, s, beta = params[0], params[1], params[2], params[3]
     out = np.empty(n)
     nch = chunk_bounds(n)
     for c in prange(nch):
-        row = np.zeros(1)
-        wk = np.zeros(96)
-        for i in range((c * n) // nch, ((c + 1) * n) // nch):
-            xi = at(x, i)
-            Ti = at(T, i)
-            pnbd_row(r, alpha, s, beta, xi, at(tx, i), Ti, 0.0, 0.0, 0.0, 0, row, wk)
-            pa = wk[95]
-            if what == 0:
-                out[i] = pa
-            else:
-                bt = beta + Ti
-                lg = math.log1p(at(t, i) / bt)
-                if s == 1.0:
-                    frac = lg
-                else:
-                    frac = -math.expm1(-(s - 1.0) * lg) / (s - 1.0)
-                out[i] = pa * (r + xi) * bt / (alpha + Ti) * frac
+        predict_pnbd_chunk(params, x, tx, T, t, n, what, c, nch, out)
     return out
 
 
 @njit()
-def log_add(a, b):  # type: ignore[no-untyped-def]
+def predict_pnbd_chunk(
+    params: FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    t: FloatArray,
+    n: int,
+    what: int,
+    c: int,
+    nch: int,
+    out: FloatArray,
+) -> None:
+    """Fill ``out`` for chunk ``c`` of ``nch`` (see :func:`pnbd_predict`)."""
+    r, alpha, s, beta = params[0], params[1], params[2], params[3]
+    row = np.zeros(1)
+    wk = np.zeros(96)
+    for i in range((c * n) // nch, ((c + 1) * n) // nch):
+        xi = at(x, i)
+        Ti = at(T, i)
+        pnbd_row(r, alpha, s, beta, xi, at(tx, i), Ti, 0.0, 0.0, 0.0, 0, row, wk)
+        pa = wk[95]
+        if what == 0:
+            out[i] = pa
+        else:
+            bt = beta + Ti
+            lg = math.log1p(at(t, i) / bt)
+            frac = lg if s == 1.0 else -math.expm1(-(s - 1.0) * lg) / (s - 1.0)
+            out[i] = pa * (r + xi) * bt / (alpha + Ti) * frac
+
+
+@njit()
+def log_add(a: float, b: float) -> float:
     """``log(exp(a) + exp(b))`` without overflow (either may be -inf)."""
     if a < b:
         a, b = b, a
@@ -626,7 +737,15 @@ def log_add(a, b):  # type: ignore[no-untyped-def]
 
 
 @njit(parallel=True)
-def pnbd_pmf(r, alpha, s, beta, x, t, log_i0):  # type: ignore[no-untyped-def]
+def pnbd_pmf(
+    r: FloatArray,
+    alpha: FloatArray,
+    s: FloatArray,
+    beta: FloatArray,
+    x: FloatArray,
+    t: FloatArray,
+    log_i0: FloatArray,
+) -> FloatArray:
     """Pareto/NBD ``P(X(t) = x)`` element-wise (parameters may be arrays, length-1 broadcast).
 
     Conditional on (lambda, mu), the customer either lives through ``t`` with ``x``
@@ -647,57 +766,67 @@ def pnbd_pmf(r, alpha, s, beta, x, t, log_i0):  # type: ignore[no-untyped-def]
     n = x.size
     out = np.empty(n)
     for i in prange(n):
-        ri = at(r, i)
-        ai = at(alpha, i)
-        si = at(s, i)
-        bi = at(beta, i)
-        xi = x[i]
-        ti = t[i]
-        if ti == 0.0:
-            out[i] = 1.0 if xi == 0 else 0.0
-            continue
-        lc = math.lgamma(ri + xi) - math.lgamma(ri) - math.lgamma(xi + 1.0)
-        lnb = lc + ri * math.log(ai / (ai + ti)) + xi * math.log(ti / (ai + ti))
-        first = math.exp(lnb + si * math.log(bi / (bi + ti)))
-        mm = max(ai, bi)
-        zz = abs(ai - bi) / mm
-        cc = si + 1.0 if ai >= bi else ri + xi
-        rs = ri + si
-        lw = math.log(ti / (mm + ti))
-        l1w = math.log(mm / (mm + ti))
-        lbeta = math.lgamma(xi + 1.0) + math.lgamma(rs) - math.lgamma(xi + 1.0 + rs)
-        li = log_i0[i]
-        lt = 0.0  # log((c)_n / n! zz^n)
-        total = -np.inf  # log of the running sum
-        nn = 0
-        while True:
-            term = lt + lbeta + li
-            total = log_add(total, term)
-            if zz == 0.0:
-                break
-            b_ = rs + nn
-            li = log_add(li, (xi + 1.0) * lw + b_ * l1w - math.log(b_) - lbeta)
-            lbeta += math.log(b_) - math.log(xi + 1.0 + b_)
-            lt += math.log((cc + nn) / (nn + 1.0) * zz)
-            nn += 1
-            ratio = zz * max(1.0, (cc + nn) / (nn + 1.0))
-            if ratio < 1.0 and lt + lbeta + li - math.log(1.0 - ratio) <= total + math.log(
-                _SERIES_EPS
-            ):
-                break
-            if nn > _SERIES_MAX_TERMS:
-                total = np.nan
-                break
-        log_second = lc + ri * math.log(ai) + math.log(si) + si * math.log(bi) - rs * math.log(mm)
-        out[i] = first + math.exp(log_second + total)
+        out[i] = pnbd_pmf_one(at(r, i), at(alpha, i), at(s, i), at(beta, i), x[i], t[i], log_i0[i])
     return out
+
+
+@njit()
+def pnbd_pmf_one(
+    ri: float, ai: float, si: float, bi: float, xi: float, ti: float, li: float
+) -> float:
+    """One ``P(X(t) = x)`` of :func:`pnbd_pmf`; ``li = log I_w(x+1, r+s)``."""
+    if ti == 0.0:
+        return 1.0 if xi == 0 else 0.0
+    lc = math.lgamma(ri + xi) - math.lgamma(ri) - math.lgamma(xi + 1.0)
+    lnb = lc + ri * math.log(ai / (ai + ti)) + xi * math.log(ti / (ai + ti))
+    first = math.exp(lnb + si * math.log(bi / (bi + ti)))
+    mm = max(ai, bi)
+    zz = abs(ai - bi) / mm
+    cc = si + 1.0 if ai >= bi else ri + xi
+    rs = ri + si
+    lw = math.log(ti / (mm + ti))
+    l1w = math.log(mm / (mm + ti))
+    lbeta = math.lgamma(xi + 1.0) + math.lgamma(rs) - math.lgamma(xi + 1.0 + rs)
+    lt = 0.0  # log((c)_n / n! zz^n)
+    total = -np.inf  # log of the running sum
+    nn = 0
+    while True:
+        total = log_add(total, lt + lbeta + li)
+        if zz == 0.0:
+            break
+        b_ = rs + nn
+        li = log_add(li, (xi + 1.0) * lw + b_ * l1w - math.log(b_) - lbeta)
+        lbeta += math.log(b_) - math.log(xi + 1.0 + b_)
+        lt += math.log((cc + nn) / (nn + 1.0) * zz)
+        nn += 1
+        ratio = zz * max(1.0, (cc + nn) / (nn + 1.0))
+        if ratio < 1.0 and lt + lbeta + li - math.log(1.0 - ratio) <= total + math.log(_SERIES_EPS):
+            break
+        if nn > _SERIES_MAX_TERMS:
+            return np.nan
+    log_second = lc + ri * math.log(ai) + math.log(si) + si * math.log(bi) - rs * math.log(mm)
+    value: float = first + math.exp(log_second + total)
+    return value
 
 
 # --------------------------------------------------------------------------- BG/BB
 
 
 @njit()
-def bgbb_row(x, tx, n, ta, tb, tab, td, tgd, lg, order, out, wk):  # type: ignore[no-untyped-def]
+def bgbb_row(
+    x: int,
+    tx: int,
+    n: int,
+    ta: FloatArray,
+    tb: FloatArray,
+    tab: FloatArray,
+    td: FloatArray,
+    tgd: FloatArray,
+    lg: float,
+    order: int,
+    out: FloatArray,
+    wk: FloatArray,
+) -> float:
     """BG/BB log-likelihood of one customer (Fader, Hardie & Shang 2010, eq. 5).
 
     ``ta, tb, tab, td, tgd`` are :func:`cumlog` tables of alpha, beta, alpha+beta, delta
@@ -763,7 +892,7 @@ def bgbb_row(x, tx, n, ta, tb, tab, td, tgd, lg, order, out, wk):  # type: ignor
             for a_ in range(4):
                 for b_ in range(a_, 4):
                     P[4 * a_ + b_] += e * g[a_] * g[b_]
-    ll = top + math.log(ssum)
+    ll: float = top + math.log(ssum)
     out[0] = ll
     if order == 0:
         return ll
@@ -782,18 +911,26 @@ def bgbb_row(x, tx, n, ta, tb, tab, td, tgd, lg, order, out, wk):  # type: ignor
 
 
 @njit()
-def bgbb_tables(params, size):  # type: ignore[no-untyped-def]
+def bgbb_tables(
+    params: FloatArray, size: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
     """The five :func:`cumlog` tables BG/BB needs, for offsets ``0 .. size-1``."""
     al, be, ga, de = params[0], params[1], params[2], params[3]
-    return cumlog(al, size), cumlog(be, size), cumlog(al + be, size), cumlog(de, size), cumlog(
-        ga + de, size
+    return (
+        cumlog(al, size),
+        cumlog(be, size),
+        cumlog(al + be, size),
+        cumlog(de, size),
+        cumlog(ga + de, size),
     )
 
 
 @njit()
-def bgbb_loglik(params, x, tx, n, w, order):  # type: ignore[no-untyped-def]
+def bgbb_loglik(
+    params: FloatArray, x: IntArray, tx: IntArray, n: IntArray, w: FloatArray, order: int
+) -> FloatArray:
     """Weighted BG/BB log-likelihood over rows (x, tx, n) (see :func:`bgbb_row`)."""
-    size = (np.max(n) if n.size else 0) + 2
+    size = (int(np.max(n)) if n.size else 0) + 2
     ta, tb, tab, td, tgd = bgbb_tables(params, size)
     lg = math.log(params[2])
     acc = np.zeros(15)
@@ -808,7 +945,9 @@ def bgbb_loglik(params, x, tx, n, w, order):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def bgbb_predict(params, x, tx, n, t, what):  # type: ignore[no-untyped-def]
+def bgbb_predict(
+    params: FloatArray, x: IntArray, tx: IntArray, n: IntArray, t: IntArray, what: int
+) -> FloatArray:
     """BG/BB predictions per customer (int arrays, ``t`` periods ahead).
 
     ``what`` 0: P(alive at opportunity n+t) = B(alpha+x, beta+n-x)/B(alpha, beta)
@@ -817,7 +956,7 @@ def bgbb_predict(params, x, tx, n, t, what):  # type: ignore[no-untyped-def]
     B(alpha+x+1, beta+n-x)/B(alpha, beta) / L sum_{i=1..t} B(gamma, delta+n+i)/B(gamma, delta)
     (the finite-sum form of FHS eq. 13, defined for every gamma > 0).
     """
-    size = (np.max(n) if n.size else 0) + (np.max(t) if t.size else 0) + 3
+    size = (int(np.max(n)) if n.size else 0) + (int(np.max(t)) if t.size else 0) + 3
     ta, tb, tab, td, tgd = bgbb_tables(params, size)
     lg = math.log(params[2])
     row = np.zeros(1)
@@ -842,7 +981,9 @@ def bgbb_predict(params, x, tx, n, t, what):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def gg_loglik(params, x, mv, w, order):  # type: ignore[no-untyped-def]
+def gg_loglik(
+    params: FloatArray, x: FloatArray, mv: FloatArray, w: FloatArray, order: int
+) -> FloatArray:
     """Weighted Gamma-Gamma log-likelihood of average spends ``mv`` over ``x`` purchases.
 
     Per row (Fader, Hardie & Lee 2005 "RFM and CLV"; Fader & Hardie note 025)::
@@ -868,7 +1009,12 @@ def gg_loglik(params, x, mv, w, order):  # type: ignore[no-untyped-def]
         den = xi * mi + g
         lden = math.log(den)
         acc[0] += wi * (
-            math.lgamma(px + q) - math.lgamma(px) - lgq + q * lgg + (px - 1.0) * lm + px * lx
+            math.lgamma(px + q)
+            - math.lgamma(px)
+            - lgq
+            + q * lgg
+            + (px - 1.0) * lm
+            + px * lx
             - (px + q) * lden
         )
         if order == 0:
@@ -893,13 +1039,16 @@ def gg_loglik(params, x, mv, w, order):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def at(arr, i):  # type: ignore[no-untyped-def]
+def at(arr: FloatArray, i: int) -> float:
     """``arr[i]``, or ``arr[0]`` for a length-1 array (scalar broadcast)."""
-    return arr[i] if arr.size > 1 else arr[0]
+    value: float = arr[i] if arr.size > 1 else arr[0]
+    return value
 
 
 @njit()
-def rfm_violations(x, tx, T, n, discrete):  # type: ignore[no-untyped-def]
+def rfm_violations(
+    x: FloatArray, tx: FloatArray, T: FloatArray, n: int, discrete: bool
+) -> IntArray:
     """First row breaking each RFM rule, or -1, in one pass over ``n`` rows.
 
     Rules: 0 finite values; 1 frequency whole and >= 0; 2 recency >= 0 (and whole if

@@ -79,8 +79,14 @@ class ParetoNBD(TransactionModel):
         return out
 
     def _predict(
-        self, params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray,
-        t: FloatArray, n: int, what: int,
+        self,
+        params: FloatArray,
+        x: FloatArray,
+        tx: FloatArray,
+        T: FloatArray,
+        t: FloatArray,
+        n: int,
+        what: int,
     ) -> FloatArray:
         with threads_for(n):
             out: FloatArray = _kernels.pnbd_predict(params, x, tx, T, t, n, what)
@@ -110,7 +116,13 @@ class ParetoNBD(TransactionModel):
             log_i0 = np.log(special.betainc(n + 1.0, r + s, t / (m + t)))
         with threads_for(n.size):
             out: FloatArray = _kernels.pnbd_pmf(
-                *(np.ascontiguousarray(p) for p in (r, alpha, s, beta)), n, t, log_i0
+                np.ascontiguousarray(r),
+                np.ascontiguousarray(alpha),
+                np.ascontiguousarray(s),
+                np.ascontiguousarray(beta),
+                n,
+                t,
+                log_i0,
             )
         return out
 
@@ -144,7 +156,8 @@ class ParetoNBD(TransactionModel):
         >>> from precisemkt.clv import ParetoNBD
         >>> model = ParetoNBD().fit([2, 1, 0, 0, 5, 3], [30.4, 1.7, 0, 0, 20, 10],
         ...                         [38.9, 38.9, 38.9, 30, 25, 38])
-        >>> model.expected_residual_transactions(2, 30.4, 38.9, discount_rate=math.log(1.15) / 52) > 0
+        >>> weekly = math.log(1.15) / 52
+        >>> model.expected_residual_transactions(2, 30.4, 38.9, discount_rate=weekly) > 0
         True
         """
         params, a, n, index, scalar = self._customers(

@@ -20,6 +20,7 @@ from precisemkt.clv._inputs import (
     compress,
     find_index,
     prediction_arrays,
+    require_repeat_buyers,
     wrap,
 )
 from precisemkt.errors import InvalidParameterError, ValidationError
@@ -42,8 +43,14 @@ class TransactionModel(FittedModel):
         raise NotImplementedError  # pragma: no cover
 
     def _predict(
-        self, params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray,
-        t: FloatArray, n: int, what: int,
+        self,
+        params: FloatArray,
+        x: FloatArray,
+        tx: FloatArray,
+        T: FloatArray,
+        t: FloatArray,
+        n: int,
+        what: int,
     ) -> FloatArray:
         raise NotImplementedError  # pragma: no cover
 
@@ -134,6 +141,7 @@ class TransactionModel(FittedModel):
             )
         n = check_rfm(x, tx, tt, index=index)
         w = check_weights(weights, n)
+        require_repeat_buyers(x, w, self._label)
         self._patterns = compress((x, tx, tt), w)
         data = self._patterns
         self._fit_loglik(
@@ -226,8 +234,12 @@ class TransactionModel(FittedModel):
         if T is None:
             if fitted is None:
                 raise InvalidParameterError(
-                    format_message("T", "be given for a model built from parameters", "None",
-                                   "Pass T=..., the customers' age.")
+                    format_message(
+                        "T",
+                        "be given for a model built from parameters",
+                        "None",
+                        "Pass T=..., the customers' age.",
+                    )
                 )
             T = float(np.max(fitted.columns[2]))
         if max_frequency is None:
@@ -360,10 +372,11 @@ class TransactionModel(FittedModel):
 
         Examples
         --------
+        >>> import numpy as np
         >>> from precisemkt.clv import BGNBD
         >>> m = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
-        >>> p = sum(m.conditional_probability_of_purchases(k, 39, 2, 30.4, 38.9) for k in range(300))
-        >>> round(p, 8)
+        >>> pmf = m.conditional_probability_of_purchases(np.arange(300), 39, 2, 30.4, 38.9)
+        >>> round(float(pmf.sum()), 8)
         1.0
         """
         params, a, size, index, scalar = self._customers(

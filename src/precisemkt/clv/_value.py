@@ -117,8 +117,12 @@ def customer_lifetime_value(
         periods = check_interval(horizon, "horizon", low=0, closed="neither")
         if periods != math.floor(periods):
             raise InvalidParameterError(
-                format_message("horizon", "be a whole number of discount periods or math.inf",
-                               repr(horizon), "E.g. horizon=12 for a year of months.")
+                format_message(
+                    "horizon",
+                    "be a whole number of discount periods or math.inf",
+                    repr(horizon),
+                    "E.g. horizon=12 for a year of months.",
+                )
             )
     arrays, n, index, scalar = prediction_arrays(
         {"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary_value}
@@ -138,8 +142,12 @@ def customer_lifetime_value(
             )
         if rate <= 0:
             raise InvalidParameterError(
-                format_message("discount_rate", "be > 0 for an infinite horizon", repr(rate),
-                               "Undiscounted lifetime value is infinite.")
+                format_message(
+                    "discount_rate",
+                    "be > 0 for an infinite horizon",
+                    repr(rate),
+                    "Undiscounted lifetime value is infinite.",
+                )
             )
         dert = transaction_model.expected_residual_transactions(
             x, tx, age, discount_rate=math.log1p(rate) / step
