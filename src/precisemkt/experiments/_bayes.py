@@ -220,57 +220,63 @@ class BayesResult(ResultMixin):
 
 
 def _lift_quantile(fam: _Family, q: float, relative: bool) -> FloatArray:
-    """Quantile ``q`` of each variant's lift over arm 0 (shape ``(..., k-1)``)."""
-    p1, p2 = fam.p1, fam.p2
-    c1, c2 = p1[..., :1], p2[..., :1]
-    v1, v2 = p1[..., 1:], p2[..., 1:]
-    sd = fam.sd()
-    over_control = sd[..., :1] <= sd[..., 1:]  # integrate over the narrower posterior
-    u = _U.reshape((1,) * c1.ndim + (-1,))
-    w = _W
+    """Quantile ``q`` of each variant's lift over arm 0 (shape ``(..., k-1)``).
 
-    # Over control quantiles: P(V <= g(X0)); over variant quantiles: P(X0 >= h(V)).
-    x0 = fam.ppf(u, c1[..., None], c2[..., None])
-    xv = fam.ppf(u, v1[..., None], v2[..., None])
+    With ``N`` the narrower of the two posteriors and ``W`` the wider, the lift's CDF is an
+    integral over N's quantiles of W's CDF: ``P(V - X0 <= d)`` is ``∫ F_V(Q_0(u) + d) du``
+    when the control is narrower and ``1 - ∫ F_0(Q_V(u) - d) du`` otherwise (``(1+r)``
+    scaling instead of the shift ``d`` for the relative lift).
+    """
+    p1, p2, sd = fam.p1, fam.p2, fam.sd()
+    shape = p1[..., 1:].shape
+    control_narrow = np.broadcast_to(sd[..., :1] <= sd[..., 1:], shape)
+    sign = np.where(control_narrow, 1.0, -1.0)[..., None]
+    c1, c2 = np.broadcast_to(p1[..., :1], shape), np.broadcast_to(p2[..., :1], shape)
+    v1, v2 = p1[..., 1:], p2[..., 1:]
+    n1, n2 = np.where(control_narrow, c1, v1), np.where(control_narrow, c2, v2)
+    w1, w2 = np.where(control_narrow, v1, c1)[..., None], np.where(control_narrow, v2, c2)[..., None]
+    x = fam.ppf(_U, n1[..., None], n2[..., None])  # nodes in the narrow posterior
 
     def cdf_and_density(d: FloatArray) -> tuple[FloatArray, FloatArray]:
         dd = d[..., None]
         if relative:
-            g, dg = (1.0 + dd) * x0, x0
-            h, dh = xv / (1.0 + dd), -xv / (1.0 + dd) ** 2
+            arg = x * (1.0 + dd) ** sign
+            darg = sign * arg / (1.0 + dd)
         else:
-            g, dg = x0 + dd, np.ones_like(x0)
-            h, dh = xv - dd, -np.ones_like(xv)
-        a_cdf = (fam.cdf(g, v1[..., None], v2[..., None]) * w).sum(-1)
-        a_pdf = (fam.pdf(g, v1[..., None], v2[..., None]) * dg * w).sum(-1)
-        b_cdf = ((1.0 - fam.cdf(h, c1[..., None], c2[..., None])) * w).sum(-1)
-        b_pdf = (-fam.pdf(h, c1[..., None], c2[..., None]) * dh * w).sum(-1)
-        return np.where(over_control, a_cdf, b_cdf), np.where(over_control, a_pdf, b_pdf)
+            arg = x + sign * dd
+            darg = np.broadcast_to(sign, arg.shape)
+        f = (fam.cdf(arg, w1, w2) * _W).sum(-1)
+        fp = (fam.pdf(arg, w1, w2) * darg * _W).sum(-1)
+        return np.where(control_narrow, f, 1.0 - f), np.where(control_narrow, fp, -fp)
 
     mean = fam.mean()
     if relative:
-        lo_b = np.full(v1.shape, -1.0 if fam.name == "beta" else -1e6)
-        hi_b = np.full(v1.shape, 1e6)
+        lo_b = np.full(shape, -1.0)
+        hi_b = np.full(shape, np.inf)
         start = mean[..., 1:] / mean[..., :1] - 1.0
     else:
-        lo_b = np.full(v1.shape, -1.0 if fam.name == "beta" else -np.inf)
-        hi_b = np.full(v1.shape, 1.0 if fam.name == "beta" else np.inf)
+        lo_b = np.full(shape, -1.0 if fam.name == "beta" else -np.inf)
+        hi_b = np.full(shape, 1.0 if fam.name == "beta" else np.inf)
         spread = np.sqrt(sd[..., :1] ** 2 + sd[..., 1:] ** 2)
         start = mean[..., 1:] - mean[..., :1] + special.ndtri(q) * spread
-    d = np.clip(np.where(np.isfinite(start), start, 0.0), np.maximum(lo_b, -1e6), np.minimum(hi_b, 1e6))
-    for _ in range(100):
+    d = np.where(np.isfinite(start) & (start > lo_b) & (start < hi_b), start, 0.0)
+    for _ in range(200):
         f, fp = cdf_and_density(d)
         err = f - q
         lo_b = np.where(err < 0, d, lo_b)
         hi_b = np.where(err > 0, d, hi_b)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             step = d - err / fp
-        mid = np.where(np.isfinite(lo_b) & np.isfinite(hi_b), 0.5 * (lo_b + hi_b), d - np.sign(err))
-        inside = np.isfinite(step) & (step > lo_b) & (step < hi_b)
+        width = np.where(np.isfinite(hi_b - lo_b), hi_b - lo_b, np.abs(d) + 1.0)
+        mid = np.where(
+            np.isfinite(lo_b) & np.isfinite(hi_b), 0.5 * (lo_b + hi_b), d - np.sign(err) * width
+        )
+        inside = np.isfinite(step) & (step >= lo_b) & (step <= hi_b)
         new = np.where(inside, step, mid)
-        if np.all(np.abs(new - d) <= 1e-11 * np.maximum(1.0, np.abs(d))):
-            return np.asarray(new, dtype=np.float64)
-        d = new
+        done = (np.abs(new - d) <= 1e-12 * np.maximum(1.0, np.abs(d))) | (err == 0)
+        d = np.where(err == 0, d, new)
+        if np.all(done):
+            break
     return np.asarray(d, dtype=np.float64)
 
 
