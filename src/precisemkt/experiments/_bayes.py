@@ -189,8 +189,7 @@ class BayesResult(ResultMixin):
         level = check_level(level)
         relative = check_bool(relative, "relative")
         tail = (1.0 - level) / 2.0
-        low = _lift_quantile(self._family(), tail, relative)
-        high = _lift_quantile(self._family(), 1.0 - tail, relative)
+        low, high = _lift_quantiles(self._family(), (tail, 1.0 - tail), relative)
         k = self.param1.shape[-1]
         if k == 2:
             low, high = low[..., 0], high[..., 0]
@@ -219,8 +218,8 @@ class BayesResult(ResultMixin):
         ).drop(columns=["comparison"], errors="ignore")
 
 
-def _lift_quantile(fam: _Family, q: float, relative: bool) -> FloatArray:
-    """Quantile ``q`` of each variant's lift over arm 0 (shape ``(..., k-1)``).
+def _lift_quantiles(fam: _Family, qs: tuple[float, ...], relative: bool) -> list[FloatArray]:
+    """Quantiles ``qs`` of each variant's lift over arm 0 (each of shape ``(..., k-1)``).
 
     With ``N`` the narrower of the two posteriors and ``W`` the wider, the lift's CDF is an
     integral over N's quantiles of W's CDF: ``P(V - X0 <= d)`` is ``∫ F_V(Q_0(u) + d) du``
@@ -249,35 +248,38 @@ def _lift_quantile(fam: _Family, q: float, relative: bool) -> FloatArray:
         fp = (fam.pdf(arg, w1, w2) * darg * _W).sum(-1)
         return np.where(control_narrow, f, 1.0 - f), np.where(control_narrow, fp, -fp)
 
-    mean = fam.mean()
-    if relative:
-        lo_b = np.full(shape, -1.0)
-        hi_b = np.full(shape, np.inf)
-        start = mean[..., 1:] / mean[..., :1] - 1.0
-    else:
-        lo_b = np.full(shape, -1.0 if fam.name == "beta" else -np.inf)
-        hi_b = np.full(shape, 1.0 if fam.name == "beta" else np.inf)
-        spread = np.sqrt(sd[..., :1] ** 2 + sd[..., 1:] ** 2)
-        start = mean[..., 1:] - mean[..., :1] + special.ndtri(q) * spread
-    d = np.where(np.isfinite(start) & (start > lo_b) & (start < hi_b), start, 0.0)
-    for _ in range(200):
-        f, fp = cdf_and_density(d)
-        err = f - q
-        lo_b = np.where(err < 0, d, lo_b)
-        hi_b = np.where(err > 0, d, hi_b)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            step = d - err / fp
-        width = np.where(np.isfinite(hi_b - lo_b), hi_b - lo_b, np.abs(d) + 1.0)
-        mid = np.where(
-            np.isfinite(lo_b) & np.isfinite(hi_b), 0.5 * (lo_b + hi_b), d - np.sign(err) * width
-        )
-        inside = np.isfinite(step) & (step >= lo_b) & (step <= hi_b)
-        new = np.where(inside, step, mid)
-        done = (np.abs(new - d) <= 1e-12 * np.maximum(1.0, np.abs(d))) | (err == 0)
-        d = np.where(err == 0, d, new)
-        if np.all(done):
-            break
-    return np.asarray(d, dtype=np.float64)
+    out = []
+    for q in qs:
+        mean = fam.mean()
+        if relative:
+            lo_b = np.full(shape, -1.0)
+            hi_b = np.full(shape, np.inf)
+            start = mean[..., 1:] / mean[..., :1] - 1.0
+        else:
+            lo_b = np.full(shape, -1.0 if fam.name == "beta" else -np.inf)
+            hi_b = np.full(shape, 1.0 if fam.name == "beta" else np.inf)
+            spread = np.sqrt(sd[..., :1] ** 2 + sd[..., 1:] ** 2)
+            start = mean[..., 1:] - mean[..., :1] + special.ndtri(q) * spread
+        d = np.where(np.isfinite(start) & (start > lo_b) & (start < hi_b), start, 0.0)
+        for _ in range(200):
+            f, fp = cdf_and_density(d)
+            err = f - q
+            lo_b = np.where(err < 0, d, lo_b)
+            hi_b = np.where(err > 0, d, hi_b)
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                step = d - err / fp
+            width = np.where(np.isfinite(hi_b - lo_b), hi_b - lo_b, np.abs(d) + 1.0)
+            mid = np.where(
+                np.isfinite(lo_b) & np.isfinite(hi_b), 0.5 * (lo_b + hi_b), d - np.sign(err) * width
+            )
+            inside = np.isfinite(step) & (step >= lo_b) & (step <= hi_b)
+            new = np.where(inside, step, mid)
+            done = (np.abs(new - d) <= 1e-12 * np.maximum(1.0, np.abs(d))) | (err == 0)
+            d = np.where(err == 0, d, new)
+            if np.all(done):
+                break
+        out.append(np.asarray(d, dtype=np.float64))
+    return out
 
 
 def _result(fam: _Family) -> BayesResult:

@@ -58,29 +58,67 @@ def _next(s: np.ndarray) -> np.uint64:
     return result
 
 
-@njit()
-def _bounded(s: np.ndarray, n: np.uint64, threshold: np.uint64) -> np.int64:
-    """Unbiased integer in [0, n) by Lemire's multiply-and-reject (n < 2**32)."""
-    while True:
-        m = (_next(s) >> np.uint64(32)) * n
-        if (m & _MASK32) >= threshold:
-            return np.int64(m >> np.uint64(32))
+_BLOCK_SHIFT = 13  # blocks of 8192 observations (64 KiB of float64) stay in cache
+_HIST, _SUM, _COUNT = 0, 1, 2
 
 
 @njit()
-def _resample_stat(values: np.ndarray, s: np.ndarray, median: bool, counts: np.ndarray) -> float:
-    """Mean or median of one bootstrap resample of ``values`` (sorted when ``median``)."""
+def _draws(
+    s: np.ndarray, size: int, count: int, mode: int, values: np.ndarray, start: int,
+    tally: np.ndarray,
+) -> float:
+    """Make ``count`` unbiased draws in [0, size) and use each one by ``mode``.
+
+    Draws follow Lemire (2019) on 32-bit candidates (two per xoshiro output): ``r`` maps to
+    ``(r * size) >> 32`` and is rejected when ``(r * size) mod 2**32 < 2**32 mod size``.
+    ``_HIST`` counts draws per block in ``tally``; ``_SUM`` returns the sum of
+    ``values[start + j]``; ``_COUNT`` adds one to ``tally[start + j]``.
+    """
+    un = np.uint64(size)
+    threshold = (np.uint64(2**32) - un) % un
+    total = 0.0
+    done = 0
+    while done < count:
+        bits = _next(s)
+        for half in range(2):
+            r = (bits >> np.uint64(32)) if half == 0 else (bits & _MASK32)
+            m = r * un
+            if done < count and (m & _MASK32) >= threshold:
+                j = np.int64(m >> np.uint64(32))
+                if mode == _HIST:
+                    tally[j >> _BLOCK_SHIFT] += 1
+                elif mode == _SUM:
+                    total += values[start + j]
+                else:
+                    tally[start + j] += 1
+                done += 1
+    return total
+
+
+@njit()
+def _resample_stat(
+    values: np.ndarray, s: np.ndarray, median: bool, counts: np.ndarray, hist: np.ndarray
+) -> float:
+    """Mean or median of one bootstrap resample of ``values`` (sorted when ``median``).
+
+    Two passes keep memory access local: first the number of draws falling in each block
+    of 8192 observations (a multinomial count, from ``n`` uniform draws), then, block by
+    block, that many uniform positions inside the block. The multiset of drawn indices has
+    the law of ``n`` i.i.d. uniform indices, so the statistic is an exact bootstrap draw.
+    """
     n = values.shape[0]
-    un = np.uint64(n)
-    threshold = (np.uint64(0) - un) % un
+    nblocks = ((n - 1) >> _BLOCK_SHIFT) + 1
+    hist[:nblocks] = 0
+    _draws(s, n, n, _HIST, values, 0, hist)
+    if median:
+        counts[:n] = 0
+    total = 0.0
+    for blk in range(nblocks):
+        start = blk << _BLOCK_SHIFT
+        size = min(n - start, 1 << _BLOCK_SHIFT)
+        total += _draws(s, size, hist[blk], _COUNT if median else _SUM, values, start, counts)
     if not median:
-        total = 0.0
-        for _ in range(n):
-            total += values[_bounded(s, un, threshold)]
         return total / n
-    counts[:] = 0
-    for _ in range(n):
-        counts[_bounded(s, un, threshold)] += 1
     lo_rank = (n - 1) // 2
     hi_rank = n // 2
     seen = 0
@@ -109,15 +147,17 @@ def bootstrap_kernel(
     (variant) of seed ``seeds[i]``, so the answer is the same for any thread count.
     """
     m = a.shape[0]
+    n_max = max(a.shape[1], b.shape[1])
     out = np.empty((m, n_resamples, 2))
     for task in prange(m * n_resamples):
         i = task // n_resamples
         r = task % n_resamples
-        counts = np.zeros(max(a.shape[1], b.shape[1]) if median else 1, dtype=np.int64)
+        counts = np.empty(n_max if median else 1, dtype=np.int64)
+        hist = np.empty((n_max >> _BLOCK_SHIFT) + 1, dtype=np.int64)
         sa = _seed_stream(seeds[i], np.uint64(2 * r))
-        out[i, r, 0] = _resample_stat(a[i], sa, median, counts)
+        out[i, r, 0] = _resample_stat(a[i], sa, median, counts, hist)
         sb = _seed_stream(seeds[i], np.uint64(2 * r + 1))
-        out[i, r, 1] = _resample_stat(b[i], sb, median, counts)
+        out[i, r, 1] = _resample_stat(b[i], sb, median, counts, hist)
     return out
 
 
