@@ -143,7 +143,7 @@ class BayesResult(ResultMixin):
     --------
     >>> res = bayes_proportions([120, 150], [1000, 1000])
     >>> round(float(res.prob_best[1]), 4)
-    0.9754
+    0.9751
     """
 
     family: str
@@ -338,7 +338,7 @@ def bayes_proportions(
     --------
     >>> res = bayes_proportions([[40, 52], [0, 0]], [[1000, 1000], [500, 500]])
     >>> res.prob_best[:, 1].round(4).tolist()
-    [0.8957, 0.5]
+    [0.8988, 0.5]
     """
     s, n = check_counts(successes, trials)
     a, b = _check_prior(prior)
@@ -389,7 +389,7 @@ def bayes_means(
     --------
     >>> res = bayes_means([10.0, 10.4], [3.0, 3.0], [400, 400])
     >>> round(float(res.prob_best[1]), 4)
-    0.9705
+    0.9703
     """
     m = as_arm_array(mean, "mean")
     s = as_arm_array(std, "std")

@@ -102,7 +102,7 @@ class MeansTestResult(ResultMixin):
     --------
     >>> res = means_test_from_stats([10.0, 10.5], [2.0, 2.2], [200, 210])
     >>> round(res.statistic, 4)
-    2.4313
+    2.4099
     """
 
     statistic: Any
@@ -127,7 +127,7 @@ class MeansTestResult(ResultMixin):
         >>> res = means_test_from_stats([10.0, 10.5], [2.0, 2.2], [200, 210])
         >>> lo, hi = res.confidence_interval()
         >>> round(lo, 4), round(hi, 4)
-        (0.0957, 0.9043)
+        (0.0921, 0.9079)
         """
         level = check_level(level)
         check_bool(relative, "relative")
@@ -207,7 +207,7 @@ def means_test_from_stats(
     --------
     >>> res = means_test_from_stats([[5.0, 5.2], [5.0, 5.0]], [[1, 1], [1, 1]], [[50, 50], [50, 50]])
     >>> res.pvalue.round(4).tolist()
-    [0.3197, 1.0]
+    [0.3198, 1.0]
     """
     m = as_arm_array(mean, "mean")
     s = as_arm_array(std, "std")
@@ -272,7 +272,7 @@ def means_test(a: Any, b: Any, *, alternative: str = "two-sided") -> MeansTestRe
     --------
     >>> res = means_test([1.0, 2.0, 3.0, 4.0], [2.0, 3.0, 4.0, 6.0])
     >>> round(res.pvalue, 4)
-    0.3734
+    0.2903
     """
     xa, xb = _two_samples(a, b, 2)
     mean = np.stack([xa.mean(axis=-1), xb.mean(axis=-1)], axis=-1)
@@ -521,7 +521,7 @@ class RatioMetricResult(ResultMixin):
     --------
     >>> res = ratio_metric_test([1, 2, 0, 3, 1, 2], [2, 3, 1, 4, 2, 2], [0, 0, 0, 1, 1, 1])
     >>> round(res.effect.absolute, 4)
-    0.1667
+    0.25
     """
 
     statistic: Any
@@ -622,7 +622,7 @@ def ratio_metric_test(
     Examples
     --------
     >>> res = ratio_metric_test([3, 1, 4, 1, 5, 9], [4, 2, 6, 2, 6, 10], [0, 0, 0, 1, 1, 1])
-    >>> round(res.ratios[1], 4)
+    >>> round(float(res.ratios[1]), 4)
     0.8333
     """
     y = as_samples(numerator, "numerator", min_size=2)
