@@ -371,8 +371,8 @@ def proportions_test(
     Notes
     -----
     Zero (or all) conversions in both arms of a comparison leave nothing to test: z and
-    chi-square return statistic 0 and p-value 1 (statsmodels and scipy give ``nan`` or
-    raise), Fisher returns p-value 1 and a ``nan`` odds ratio. Intervals stay finite.
+    chi-square return statistic 0, so p-value 1 (0.5 for a one-sided z-test), where
+    statsmodels and scipy give ``nan`` or raise; Fisher returns p-value 1 and a ``nan`` odds ratio. Intervals stay finite.
     The relative lift is ``nan`` (0/0) or ``inf`` when the control rate is 0.
 
     Examples
