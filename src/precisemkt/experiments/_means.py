@@ -461,12 +461,11 @@ def mann_whitney(
 
 def _tie_term(sorted_values: FloatArray, new: Any) -> FloatArray:
     """``sum(t**3 - t)`` over tie groups of each row (rows sorted; ``new`` marks starts)."""
-    flat_new = new.reshape(-1, new.shape[-1])
-    out = np.empty(flat_new.shape[0])
-    for i, row in enumerate(flat_new):
-        starts = np.flatnonzero(row)
-        t = np.diff(np.append(starts, row.size)).astype(np.float64)
-        out[i] = np.sum(t**3 - t)
+    flat = new.reshape(-1, new.shape[-1])
+    rows, width = flat.shape
+    group = np.cumsum(flat, axis=-1) - 1 + (np.arange(rows) * width)[:, None]
+    t = np.bincount(group.ravel(), minlength=rows * width).reshape(rows, width).astype(np.float64)
+    out = (t**3 - t).sum(axis=-1)
     return out.reshape(new.shape[:-1]) if new.ndim > 1 else np.asarray(out[0])
 
 

@@ -32,9 +32,13 @@ _METHODS = ("z", "chisq", "fisher")
 
 
 def check_counts(successes: Any, trials: Any) -> tuple[FloatArray, FloatArray]:
-    """Validate per-arm conversion counts of shape ``(..., k)``; return float copies."""
+    """Validate per-arm counts of shape ``(..., k)`` (broadcast together); return copies."""
     s = as_arm_array(successes, "successes", integer=True)
     n = as_arm_array(trials, "trials", integer=True)
+    try:
+        s, n = (np.array(x) for x in np.broadcast_arrays(s, n))
+    except ValueError:
+        pass
     if s.shape != n.shape:
         raise ValidationError(
             format_message(
@@ -186,20 +190,22 @@ def _fisher(
         gamma = 1.0 + 1e-14
         tie = np.abs(pexact - pmode) / np.maximum(pexact, pmode) <= 1e-14
         below = a < mode
-        p_low_tail = hyper.cdf(a, total, row1, col1)
-        p_high_tail = hyper.sf(a - 1, total, row1, col1)
+        p = np.ones(shape)
         # Below the mode: add the upper tail beyond the matching point (search on -pmf).
-        g_up = _search(lambda x: -pmf(x), -pexact * gamma, mode, col1)
-        p_below = np.where(
-            pmf(col1) > pexact * gamma, p_low_tail, p_low_tail + hyper.sf(g_up, total, row1, col1)
-        )
-        g_down = _search(pmf, pexact * gamma, np.zeros(shape), mode)
-        p_above = np.where(
-            pmf(np.zeros(shape)) > pexact * gamma,
-            p_high_tail,
-            p_high_tail + hyper.cdf(g_down, total, row1, col1),
-        )
-        p = np.where(tie, 1.0, np.where(below, p_below, p_above))
+        i = ~tie & below
+        if i.any():
+            ti, ri, ci, ei = total[i], row1[i], col1[i], pexact[i]
+            low_tail = hyper.cdf(a[i], ti, ri, ci)
+            g_up = _search(lambda x: -hyper.pmf(x, ti, ri, ci), -ei * gamma, mode[i], ci)
+            far = hyper.pmf(ci, ti, ri, ci) > ei * gamma
+            p[i] = np.where(far, low_tail, low_tail + hyper.sf(g_up, ti, ri, ci))
+        j = ~tie & ~below
+        if j.any():
+            tj, rj, cj, ej = total[j], row1[j], col1[j], pexact[j]
+            high_tail = hyper.sf(a[j] - 1, tj, rj, cj)
+            g_down = _search(lambda x: hyper.pmf(x, tj, rj, cj), ej * gamma, np.zeros(tj.shape), mode[j])
+            far = hyper.pmf(np.zeros(tj.shape), tj, rj, cj) > ej * gamma
+            p[j] = np.where(far, high_tail, high_tail + hyper.cdf(g_down, tj, rj, cj))
         p = np.minimum(p, 1.0)
     p = np.where(degenerate, 1.0, p)
     return np.asarray(odds, dtype=np.float64), np.asarray(p, dtype=np.float64)

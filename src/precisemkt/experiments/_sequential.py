@@ -78,53 +78,56 @@ def _panel_nodes(half_width: float) -> tuple[FloatArray, FloatArray]:
     return nodes, weights
 
 
-def _boundaries(fractions: FloatArray, increments: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Two-sided symmetric z boundaries spending ``increments`` at ``fractions``.
+_State = tuple[float, FloatArray, FloatArray, FloatArray]  # (t, nodes, weights, density)
+
+
+def _look(state: _State | None, t: float, inc: float) -> tuple[float, float, _State]:
+    """One look of the recursion: boundary, alpha spent and the new sub-density state.
 
     Recursive numerical integration (Armitage, McPherson & Rowe 1969) on the B-value scale
     ``B_k = Z_k √t_k``, a Brownian motion: the sub-density of ``B_k`` on the continuation
-    region is carried on composite Gauss-Legendre nodes (24 panels x 32 nodes), and each
-    boundary is found by Brent's method so the crossing probability equals its increment.
-    Returns the boundaries and the probability actually spent at each look.
+    region is carried on composite Gauss-Legendre nodes (24 panels x 32 nodes), and the
+    boundary is found by Brent's method so the crossing probability equals ``inc``.
     """
+    prev_t = 0.0 if state is None else state[0]
+    sd = math.sqrt(t - prev_t)
+    if state is None:
+
+        def cross(b: float) -> float:
+            return float(2.0 * special.ndtr(-b / sd))
+    else:
+        _, nodes, weights, dens = state
+        w_dens = weights * dens
+
+        def cross(b: float) -> float:
+            tail = special.ndtr((-b - nodes) / sd) + special.ndtr((nodes - b) / sd)
+            return float(np.dot(w_dens, tail))
+
+    if inc <= 0:
+        b = math.inf
+    elif cross(1e-12) <= inc:
+        b = 1e-12
+    else:
+        b = optimize.brentq(
+            lambda x: cross(x) - inc, 1e-12, 40.0 * math.sqrt(t), xtol=1e-14, rtol=1e-15, maxiter=500
+        )
+    spent = cross(b) if math.isfinite(b) else 0.0
+    new_nodes, new_weights = _panel_nodes(b if math.isfinite(b) else 12.0 * math.sqrt(t))
+    if state is None:
+        new_dens = np.exp(-0.5 * (new_nodes / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
+    else:
+        kern = np.exp(-0.5 * ((new_nodes[:, None] - nodes[None, :]) / sd) ** 2)
+        new_dens = kern @ w_dens / (sd * math.sqrt(2 * math.pi))
+    return b / math.sqrt(t), spent, (t, new_nodes, new_weights, new_dens)
+
+
+def _boundaries(fractions: FloatArray, increments: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Two-sided symmetric z boundaries spending ``increments`` at ``fractions``."""
     bounds = np.empty(fractions.size)
     spent = np.empty(fractions.size)
-    nodes = weights = dens = np.empty(0)
-    prev_t = 0.0
+    state: _State | None = None
     for k, (t, inc) in enumerate(zip(fractions, increments, strict=True)):
-        dt = t - prev_t
-        sd = math.sqrt(dt)
-        if k == 0:
-
-            def cross(b: float) -> float:
-                return float(2.0 * special.ndtr(-b / sd))
-        else:
-            w_dens = weights * dens
-
-            def cross(b: float) -> float:
-                tail = special.ndtr((-b - nodes) / sd) + special.ndtr((nodes - b) / sd)
-                return float(np.dot(w_dens, tail))
-
-        if inc <= 0:
-            b = math.inf
-        else:
-            upper = 40.0 * math.sqrt(t)
-            if cross(1e-12) <= inc:
-                b = 1e-12
-            else:
-                b = optimize.brentq(lambda x: cross(x) - inc, 1e-12, upper, xtol=1e-14, rtol=1e-15, maxiter=500)
-        bounds[k] = b / math.sqrt(t)
-        spent[k] = cross(b) if math.isfinite(b) else 0.0
-        half = b if math.isfinite(b) else 12.0 * math.sqrt(t)
-        new_nodes, new_weights = _panel_nodes(half)
-        if k == 0:
-            new_dens = np.exp(-0.5 * (new_nodes / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
-        else:
-            diff = (new_nodes[:, None] - nodes[None, :]) / sd
-            kern = np.exp(-0.5 * diff**2) / (sd * math.sqrt(2 * math.pi))
-            new_dens = kern @ (weights * dens)
-        nodes, weights, dens = new_nodes, new_weights, new_dens
-        prev_t = t
+        bounds[k], spent[k], state = _look(state, float(t), float(inc))
     return bounds, spent
 
 
@@ -303,9 +306,9 @@ class GroupSequentialTest:
         cumulative = spending_function(fractions, alpha, spending)
         if final or frac >= 1.0:
             cumulative[-1] = alpha
-            fractions[-1] = max(fractions[-1], fractions[-2] + 1e-12) if len(past) else fractions[-1]
-        increments = np.diff(np.concatenate([[0.0], cumulative]))
-        bounds, _ = _boundaries(fractions, increments)
+        increment = cumulative[-1] - (cumulative[-2] if past else 0.0)
+        bound, _, self._state = _look(getattr(self, "_state", None), float(fractions[-1]), float(increment))
+        bounds = np.array([*getattr(self, "bounds_", []), bound])
         hit = np.abs(zz) >= bounds[-1]
         if past:
             was = np.asarray(self.rejected_)
