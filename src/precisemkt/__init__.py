@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         datasets,
         errors,
         plotting,
+        profiling,
     )
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "datasets",
     "errors",
     "plotting",
+    "profiling",
 ]
 
 _SUBPACKAGES = frozenset(__all__) - {"__version__"}
