@@ -21,7 +21,9 @@ def _mp_prob_b_beats_a(a1: int, b1: int, a2: int, b2: int) -> float:
     mpmath.mp.dps = 50
     a1, b1, b2 = mpmath.mpf(a1), mpmath.mpf(b1), mpmath.mpf(b2)
     term = mpmath.exp(
-        mpmath.loggamma(a1) + mpmath.loggamma(b1 + b2) - mpmath.loggamma(a1 + b1 + b2)
+        mpmath.loggamma(a1)
+        + mpmath.loggamma(b1 + b2)
+        - mpmath.loggamma(a1 + b1 + b2)
         - (mpmath.loggamma(a1) + mpmath.loggamma(b1) - mpmath.loggamma(a1 + b1))
     )
     total = mpmath.mpf(0)
@@ -48,9 +50,7 @@ def test_prob_b_beats_a_matches_mpmath(conv, visitors):
 
 
 @settings(max_examples=40)
-@given(
-    st.integers(1, 60), st.integers(1, 60), st.integers(1, 60), st.floats(0.5, 60)
-)
+@given(st.integers(1, 60), st.integers(1, 60), st.integers(1, 60), st.floats(0.5, 60))
 def test_kernel_matches_naive_sum(a1, b1, a2, b2):
     got = beta_prob_greater(*(np.array([v], dtype=float) for v in (a1, b1, a2, b2)))[0]
     assert got == pytest.approx(prob_greater_reference(a1, b1, a2, b2), abs=1e-12)
@@ -78,7 +78,12 @@ def test_many_arms_quadrature_sums_to_one_and_matches_exact_pairs():
     two = bayes_proportions([120, 150], [1000, 1000])
     assert res.prob_beats_control[0] == pytest.approx(two.prob_best[1], abs=1e-12)
     rng = np.random.default_rng(1)
-    draws = np.stack([rng.beta(1 + s, 1 + n - s, 400_000) for s, n in [(120, 1000), (150, 1000), (140, 1000), (90, 800)]])
+    draws = np.stack(
+        [
+            rng.beta(1 + s, 1 + n - s, 400_000)
+            for s, n in [(120, 1000), (150, 1000), (140, 1000), (90, 800)]
+        ]
+    )
     mc = np.bincount(draws.argmax(0), minlength=4) / 400_000
     np.testing.assert_allclose(res.prob_best, mc, atol=4e-3)
     np.testing.assert_allclose(res.expected_loss, (draws.max(0) - draws).mean(1), atol=2e-4)
@@ -107,7 +112,8 @@ def test_zero_conversions_and_vectorised():
 def test_thompson_sampler_is_reproducible_and_honours_min_share():
     ts = ThompsonSampler(3, min_share=0.1, random_state=7).update([10, 30, 12], [200, 200, 200])
     probs = ts.allocation_probabilities()
-    assert probs.min() >= 0.1 - 1e-12 and probs.sum() == pytest.approx(1.0)
+    assert probs.min() >= 0.1 - 1e-12
+    assert probs.sum() == pytest.approx(1.0)
     picks = ts.select(40_000)
     np.testing.assert_allclose(np.bincount(picks, minlength=3) / 40_000, probs, atol=0.01)
     again = ThompsonSampler(3, min_share=0.1, random_state=7).update([10, 30, 12], [200, 200, 200])
@@ -148,17 +154,23 @@ def test_bootstrap_statistics_and_determinism():
     se = np.sqrt(a.var() / 3000 + b.var() / 3000)
     assert np.std(res.replicates[:, 1] - res.replicates[:, 0]) == pytest.approx(se, rel=0.06)
     again = bootstrap_test(a, b, n_resamples=2000, random_state=3)
-    assert again.pvalue == res.pvalue and (again.replicates == res.replicates).all()
+    assert again.pvalue == res.pvalue
+    assert (again.replicates == res.replicates).all()
     sci = stats.bootstrap(
-        (b, a), lambda x, y, axis=-1: x.mean(axis) - y.mean(axis), n_resamples=2000,
-        method="percentile", random_state=1,
+        (b, a),
+        lambda x, y, axis=-1: x.mean(axis) - y.mean(axis),
+        n_resamples=2000,
+        method="percentile",
+        random_state=1,
     ).confidence_interval
     lo, hi = res.confidence_interval()
-    assert lo == pytest.approx(sci.low, abs=0.25 * se) and hi == pytest.approx(sci.high, abs=0.25 * se)
+    assert lo == pytest.approx(sci.low, abs=0.25 * se)
+    assert hi == pytest.approx(sci.high, abs=0.25 * se)
     med = bootstrap_test(a, b, statistic="median", n_resamples=300, random_state=1)
     assert med.statistic == pytest.approx(np.median(b) - np.median(a))
     batch = bootstrap_test(np.stack([a, a]), np.stack([b, a]), n_resamples=200, random_state=0)
-    assert batch.pvalue.shape == (2,) and batch.statistic[1] == 0.0
+    assert batch.pvalue.shape == (2,)
+    assert batch.statistic[1] == 0.0
     one = bootstrap_test([1.0], [2.0], n_resamples=50, random_state=0)
     assert one.pvalue == pytest.approx(2 / 51)
     with pytest.raises(InvalidParameterError, match="statistic must be one of"):

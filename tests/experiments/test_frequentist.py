@@ -88,7 +88,8 @@ def test_vectorised_equals_loop_and_k_arms():
     n = rng.integers(50, 5000, size=(200, 3))
     s = rng.binomial(n, 0.1)
     res = proportions_test(s, n)
-    assert res.pvalue.shape == (200, 2) and res.omnibus_pvalue.shape == (200,)
+    assert res.pvalue.shape == (200, 2)
+    assert res.omnibus_pvalue.shape == (200,)
     for i in (0, 57, 199):
         one = proportions_test(s[i, [0, 2]], n[i, [0, 2]])
         assert res.pvalue[i, 1] == pytest.approx(one.pvalue, rel=1e-14)
@@ -101,12 +102,14 @@ def test_zero_and_all_conversions_are_finite():
     res = proportions_test([0, 0], [1000, 1200])
     assert (res.statistic, res.pvalue) == (0.0, 1.0)
     lo, hi = res.confidence_interval()
-    assert np.isfinite([lo, hi]).all() and lo < 0 < hi
+    assert np.isfinite([lo, hi]).all()
+    assert lo < 0 < hi
     assert np.isnan(res.effect.relative)
     assert proportions_test([0, 5], [1000, 1000]).effect.relative == np.inf
     assert proportions_test([10, 10], [10, 10], method="chisq").pvalue == 1.0
     fisher = proportions_test([0, 0], [10, 10], method="fisher")
-    assert fisher.pvalue == 1.0 and np.isnan(fisher.statistic)
+    assert fisher.pvalue == 1.0
+    assert np.isnan(fisher.statistic)
     # one arm without conversions still tests fine
     assert 0 < proportions_test([0, 9], [100, 100]).pvalue < 0.01
 
@@ -121,7 +124,8 @@ def test_proportion_errors_and_no_mutation():
     s = np.array([5, 7])
     n = np.array([100, 100])
     proportions_test(s, n)
-    assert s.tolist() == [5, 7] and n.tolist() == [100, 100]
+    assert s.tolist() == [5, 7]
+    assert n.tolist() == [100, 100]
     with pytest.raises(ValidationError, match="successes must be <= trials"):
         proportions_test([5, 200], [100, 100])
     with pytest.raises(ValidationError, match="trials must be at least 1"):
@@ -149,7 +153,9 @@ def test_welch_matches_scipy(a, b, alternative):
         warnings.simplefilter("ignore")
         ref = stats.ttest_ind(b, a, equal_var=False, alternative=alternative)
     if np.isfinite(ref.statistic) and np.std(a) > 1e-9 and np.std(b) > 1e-9:
-        assert _rel(res.statistic, ref.statistic) < 1e-9 or abs(res.statistic - ref.statistic) < 1e-9
+        assert (
+            _rel(res.statistic, ref.statistic) < 1e-9 or abs(res.statistic - ref.statistic) < 1e-9
+        )
         assert res.pvalue == pytest.approx(ref.pvalue, rel=1e-9, abs=1e-14)
         lo, hi = res.confidence_interval(0.9)
         rlo, rhi = ref.confidence_interval(0.9)
@@ -173,7 +179,8 @@ def test_welch_from_stats_and_batches():
 def test_welch_edge_cases():
     assert means_test([1.0, 1.0, 1.0], [1.0, 1.0]).pvalue == 1.0
     certain = means_test([1.0, 1.0, 1.0], [2.0, 2.0])
-    assert certain.statistic == np.inf and certain.pvalue == 0.0
+    assert certain.statistic == np.inf
+    assert certain.pvalue == 0.0
     with pytest.raises(ValidationError, match="at least 2 observation"):
         means_test([1.0], [1.0, 2.0])
     with pytest.raises(ValidationError, match="n must be at least 2"):
@@ -237,8 +244,10 @@ def test_relative_intervals_delta_and_fieller():
     res = means_test_from_stats([10.0, 11.0], [2.0, 2.0], [400, 400])
     d_lo, d_hi = res.confidence_interval(relative=True)
     f_lo, f_hi = res.confidence_interval(relative=True, method="fieller")
-    assert d_lo < 0.1 < d_hi and f_lo < 0.1 < f_hi
-    assert abs(d_lo - f_lo) < 2e-3 and abs(d_hi - f_hi) < 2e-3
+    assert d_lo < 0.1 < d_hi
+    assert f_lo < 0.1 < f_hi
+    assert abs(d_lo - f_lo) < 2e-3
+    assert abs(d_hi - f_hi) < 2e-3
     wide = means_test_from_stats([0.1, 1.0], [2.0, 2.0], [20, 20]).confidence_interval(
         relative=True, method="fieller"
     )
@@ -257,4 +266,5 @@ def test_cuped_theta_and_reduction():
     ref = stats.ttest_ind(adj[v == 1], adj[v == 0], equal_var=False)
     assert res.pvalue == pytest.approx(ref.pvalue, rel=1e-10)
     flat = cuped(y, np.ones(3000), v)
-    assert flat.theta == 0.0 and flat.variance_reduction == 0.0
+    assert flat.theta == 0.0
+    assert flat.variance_reduction == 0.0

@@ -5,17 +5,17 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
 
-from precisemkt.errors import InvalidParameterError  # noqa: E402
-from precisemkt.experiments import GroupSequentialTest, bayes_means, bayes_proportions, msprt  # noqa: E402
-from precisemkt.plotting import plot_lift_forest, plot_posteriors, plot_sequential  # noqa: E402
+from precisemkt.errors import InvalidParameterError
+from precisemkt.experiments import GroupSequentialTest, bayes_means, bayes_proportions, msprt
+from precisemkt.plotting import plot_lift_forest, plot_posteriors, plot_sequential
 
 
 def test_plots():
-    fig, axes = plt.subplots(1, 4)
+    _fig, axes = plt.subplots(1, 4)
     assert plot_posteriors(bayes_proportions([1, 3, 2], [10, 10, 10]), ax=axes[0]) is axes[0]
     assert len(axes[0].lines) == 3
     plot_posteriors(bayes_means([1.0, 1.2], [1.0, 1.0], [50, 50]), ax=axes[1])

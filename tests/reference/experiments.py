@@ -77,7 +77,9 @@ def bootstrap_replicate(values: np.ndarray, seed: int, stream: int, median: bool
     return total / n
 
 
-def bootstrap_reference(a: np.ndarray, b: np.ndarray, n_resamples: int, seed: int, median: bool) -> np.ndarray:
+def bootstrap_reference(
+    a: np.ndarray, b: np.ndarray, n_resamples: int, seed: int, median: bool
+) -> np.ndarray:
     """(n_resamples, 2) replicates for one experiment, as ``bootstrap_kernel`` defines them."""
     if median:
         a, b = np.sort(a), np.sort(b)
@@ -109,7 +111,7 @@ def group_sequential_reference(fractions: np.ndarray, cumulative_alpha: np.ndarr
     bounds = []
     grid = dens = None
     prev_alpha = 0.0
-    for k, (t, cum) in enumerate(zip(fractions, cumulative_alpha)):
+    for k, (t, cum) in enumerate(zip(fractions, cumulative_alpha, strict=False)):
         target = cum - prev_alpha
         if k == 0:
             c = stats.norm.isf(target / 2)
@@ -118,11 +120,13 @@ def group_sequential_reference(fractions: np.ndarray, cumulative_alpha: np.ndarr
             sd = math.sqrt((t - tp) / t)
             scale = math.sqrt(tp / t)
 
-            def cross(c: float) -> float:
-                tail = stats.norm.cdf((-c - scale * grid) / sd) + stats.norm.sf((c - scale * grid) / sd)
-                return float(np.trapezoid(dens * tail, grid))
+            def cross(c, grid=grid, dens=dens, scale=scale, sd=sd, target=target):
+                tail = stats.norm.cdf((-c - scale * grid) / sd) + stats.norm.sf(
+                    (c - scale * grid) / sd
+                )
+                return float(np.trapezoid(dens * tail, grid)) - target
 
-            c = optimize.brentq(lambda x: cross(x) - target, 0.01, 20, xtol=1e-12)
+            c = optimize.brentq(cross, 0.01, 20, xtol=1e-12)
         bounds.append(c)
         new_grid = np.linspace(-c, c, 1501)
         if k == 0:

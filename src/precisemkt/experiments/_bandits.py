@@ -62,7 +62,9 @@ class ThompsonSampler:
     def _check(self) -> tuple[int, float, float, float]:
         k = check_int(self.n_arms, "n_arms", low=2)
         a, b = _check_prior(self.prior)
-        share = check_interval(self.min_share, "min_share", low=0.0, high=1.0 / k, hint=f"Use at most 1/{k}.")
+        share = check_interval(
+            self.min_share, "min_share", low=0.0, high=1.0 / k, hint=f"Use at most 1/{k}."
+        )
         return k, a, b, share
 
     def _state(self) -> tuple[FloatArray, FloatArray]:
@@ -86,11 +88,25 @@ class ThompsonSampler:
         n = np.array(trials, dtype=np.float64, copy=True).ravel()
         if s.shape != (k,) or n.shape != (k,):
             raise ValidationError(
-                format_message("successes and trials", f"have {k} entries (one per arm)", f"{s.size} and {n.size}", "")
+                format_message(
+                    "successes and trials",
+                    f"have {k} entries (one per arm)",
+                    f"{s.size} and {n.size}",
+                    "",
+                )
             )
-        if not (np.all(np.isfinite(s)) and np.all(np.isfinite(n))) or np.any(s < 0) or np.any(s > n):
+        if (
+            not (np.all(np.isfinite(s)) and np.all(np.isfinite(n)))
+            or np.any(s < 0)
+            or np.any(s > n)
+        ):
             raise ValidationError(
-                format_message("successes", "be finite with 0 <= successes <= trials", f"{s.tolist()} / {n.tolist()}", "")
+                format_message(
+                    "successes",
+                    "be finite with 0 <= successes <= trials",
+                    f"{s.tolist()} / {n.tolist()}",
+                    "",
+                )
             )
         self.successes_ = s_tot + s
         self.trials_ = n_tot + n
@@ -136,7 +152,7 @@ class ThompsonSampler:
         >>> ThompsonSampler(2).update([1, 2], [10, 10]).summary().shape
         (2, 4)
         """
-        k, a, b, _ = self._check()
+        _, a, b, _ = self._check()
         s, n = self._state()
         return pd.DataFrame(
             {

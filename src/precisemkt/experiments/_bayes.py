@@ -102,11 +102,18 @@ def _two_arm(fam: _Family) -> tuple[FloatArray, FloatArray]:
     def greater(x1: FloatArray, y1: FloatArray, x2: FloatArray, y2: FloatArray) -> FloatArray:
         """P(Beta(x2, y2) > Beta(x1, y1)); integrates where no parameter is whole."""
         shape = np.broadcast_shapes(x1.shape, x2.shape)
-        args = [np.ascontiguousarray(np.broadcast_to(v, shape), dtype=np.float64).ravel() for v in (x1, y1, x2, y2)]
+        args = [
+            np.ascontiguousarray(np.broadcast_to(v, shape), dtype=np.float64).ravel()
+            for v in (x1, y1, x2, y2)
+        ]
         out = beta_prob_greater(*args)
         bad = np.isnan(out)
         if bad.any():
-            sub = _Family("beta", np.stack([args[0][bad], args[2][bad]], -1), np.stack([args[1][bad], args[3][bad]], -1))
+            sub = _Family(
+                "beta",
+                np.stack([args[0][bad], args[2][bad]], -1),
+                np.stack([args[1][bad], args[3][bad]], -1),
+            )
             out[bad] = _best_by_quadrature(sub)[0][:, 1]
         return out.reshape(shape)
 
@@ -233,7 +240,10 @@ def _lift_quantiles(fam: _Family, qs: tuple[float, ...], relative: bool) -> list
     c1, c2 = np.broadcast_to(p1[..., :1], shape), np.broadcast_to(p2[..., :1], shape)
     v1, v2 = p1[..., 1:], p2[..., 1:]
     n1, n2 = np.where(control_narrow, c1, v1), np.where(control_narrow, c2, v2)
-    w1, w2 = np.where(control_narrow, v1, c1)[..., None], np.where(control_narrow, v2, c2)[..., None]
+    w1, w2 = (
+        np.where(control_narrow, v1, c1)[..., None],
+        np.where(control_narrow, v2, c2)[..., None],
+    )
     x = fam.ppf(_U, n1[..., None], n2[..., None])  # nodes in the narrow posterior
 
     def cdf_and_density(d: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -396,18 +406,29 @@ def bayes_means(
     size = as_arm_array(n, "n", integer=True)
     if s.shape != m.shape or size.shape != m.shape:
         raise ValidationError(
-            format_message("mean, std and n", "have the same shape", f"{m.shape}, {s.shape}, {size.shape}", "")
+            format_message(
+                "mean, std and n", "have the same shape", f"{m.shape}, {s.shape}, {size.shape}", ""
+            )
         )
     if (s <= 0).any():
         raise ValidationError(
-            format_message("std", "be > 0 in every arm", f"minimum {s.min():g}", "A constant metric has nothing to compare.")
+            format_message(
+                "std",
+                "be > 0 in every arm",
+                f"minimum {s.min():g}",
+                "A constant metric has nothing to compare.",
+            )
         )
     if (size < 1).any():
-        raise ValidationError(format_message("n", "be >= 1 in every arm", f"minimum {size.min():g}", ""))
+        raise ValidationError(
+            format_message("n", "be >= 1 in every arm", f"minimum {size.min():g}", "")
+        )
     m0 = check_interval(prior_mean, "prior_mean", low=-np.inf, high=np.inf, closed="neither")
     s0 = check_interval(prior_std, "prior_std", low=0.0, high=np.inf, closed="both")
     if s0 == 0:
-        raise InvalidParameterError(format_message("prior_std", "be > 0", "0", "Use inf for a flat prior."))
+        raise InvalidParameterError(
+            format_message("prior_std", "be > 0", "0", "Use inf for a flat prior.")
+        )
     prior_precision = 0.0 if np.isinf(s0) else 1.0 / s0**2
     precision = prior_precision + size / s**2
     post_mean = (prior_precision * m0 + size * m / s**2) / precision

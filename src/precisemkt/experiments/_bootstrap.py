@@ -10,9 +10,22 @@ import pandas as pd
 
 from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._typing import FloatArray, SeedLike
-from precisemkt._validation import check_bool, check_int, check_options, check_random_state, format_message
+from precisemkt._validation import (
+    check_bool,
+    check_int,
+    check_options,
+    check_random_state,
+    format_message,
+)
 from precisemkt.errors import ValidationError
-from precisemkt.experiments._common import Lift, as_samples, batch_frame, check_alternative, check_level, squeeze
+from precisemkt.experiments._common import (
+    Lift,
+    as_samples,
+    batch_frame,
+    check_alternative,
+    check_level,
+    squeeze,
+)
 from precisemkt.experiments._kernels import bootstrap_kernel
 
 __all__ = ["BootstrapTestResult", "bootstrap_test"]
@@ -37,7 +50,7 @@ class BootstrapTestResult(ResultMixin):
 
     Examples
     --------
-    >>> res = bootstrap_test([1.0, 2.0, 3.0, 4.0], [3.0, 4.0, 5.0, 6.0], n_resamples=200, random_state=0)
+    >>> res = bootstrap_test([1.0, 2, 3, 4], [3.0, 4, 5, 6], n_resamples=200, random_state=0)
     >>> res.statistic
     2.0
     """
@@ -49,12 +62,14 @@ class BootstrapTestResult(ResultMixin):
     statistic_name: str
     alternative: str
 
-    def confidence_interval(self, level: float = 0.95, *, relative: bool = False) -> ConfidenceInterval:
+    def confidence_interval(
+        self, level: float = 0.95, *, relative: bool = False
+    ) -> ConfidenceInterval:
         """Percentile interval of the difference (or of the relative lift).
 
         Examples
         --------
-        >>> res = bootstrap_test([1.0, 2.0, 3.0, 4.0], [3.0, 4.0, 5.0, 6.0], n_resamples=200, random_state=0)
+        >>> res = bootstrap_test([1.0, 2, 3, 4], [3.0, 4, 5, 6], n_resamples=200, random_state=0)
         >>> lo, hi = res.confidence_interval(0.9)
         >>> bool(lo <= 2.0 <= hi)
         True
@@ -141,8 +156,10 @@ def bootstrap_test(
     if xa.ndim != xb.ndim or (xa.ndim == 2 and xa.shape[0] != xb.shape[0]):
         raise ValidationError(
             format_message(
-                "a and b", "both be 1-D, or 2-D with the same number of rows",
-                f"shapes {xa.shape} and {xb.shape}", "Stack one experiment per row in each arm.",
+                "a and b",
+                "both be 1-D, or 2-D with the same number of rows",
+                f"shapes {xa.shape} and {xb.shape}",
+                "Stack one experiment per row in each arm.",
             )
         )
     if max(xa.shape[-1], xb.shape[-1]) >= 2**32:
@@ -156,8 +173,10 @@ def bootstrap_test(
     median = statistic == "median"
     if median:
         xa2, xb2 = np.sort(xa2, axis=-1), np.sort(xb2, axis=-1)
-    seeds = rng.integers(0, 2**63, size=xa2.shape[0], dtype=np.int64).astype(np.uint64)
-    reps = bootstrap_kernel(np.ascontiguousarray(xa2), np.ascontiguousarray(xb2), n_resamples, seeds, median)
+    seeds = np.asarray(rng.integers(0, 2**63, size=xa2.shape[0], dtype=np.int64), dtype=np.uint64)
+    reps = bootstrap_kernel(
+        np.ascontiguousarray(xa2), np.ascontiguousarray(xb2), n_resamples, seeds, median
+    )
     stat_fn = np.median if median else np.mean
     sa, sb = stat_fn(xa2, axis=-1), stat_fn(xb2, axis=-1)
     diff = sb - sa

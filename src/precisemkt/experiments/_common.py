@@ -83,7 +83,9 @@ def as_arm_array(values: Any, name: str, *, min_arms: int = 2, integer: bool = F
         arr = np.array(values, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
         raise ValidationError(
-            format_message(name, "contain numbers", repr(values)[:80], "Pass counts or stats per arm.")
+            format_message(
+                name, "contain numbers", repr(values)[:80], "Pass counts or stats per arm."
+            )
         ) from exc
     if arr.ndim == 0 or arr.shape[-1] < min_arms:
         raise ValidationError(
@@ -96,7 +98,9 @@ def as_arm_array(values: Any, name: str, *, min_arms: int = 2, integer: bool = F
         )
     if arr.size == 0:
         raise ValidationError(
-            format_message(name, "not be empty", f"shape {arr.shape}", "Pass at least one experiment.")
+            format_message(
+                name, "not be empty", f"shape {arr.shape}", "Pass at least one experiment."
+            )
         )
     bad = ~np.isfinite(arr)
     if bad.any():
@@ -105,7 +109,7 @@ def as_arm_array(values: Any, name: str, *, min_arms: int = 2, integer: bool = F
             format_message(
                 name,
                 "be finite (no NaN or inf)",
-                f"{int(bad.sum())} non-finite value(s) (first at index {tuple(int(i) for i in first)})",
+                f"{int(bad.sum())} non-finite value(s) (first at {tuple(int(i) for i in first)})",
                 "Drop or fix experiments with missing data first.",
             )
         )

@@ -87,8 +87,10 @@ class CupedResult(ResultMixin):
         (1, 10)
         """
         frame = self.adjusted.to_frame()
-        frame["theta"] = np.broadcast_to(self.theta, len(frame)) if np.ndim(self.theta) == 0 else np.repeat(
-            np.ravel(self.theta), len(frame) // np.size(self.theta)
+        frame["theta"] = (
+            np.broadcast_to(self.theta, len(frame))
+            if np.ndim(self.theta) == 0
+            else np.repeat(np.ravel(self.theta), len(frame) // np.size(self.theta))
         )
         frame["variance_reduction"] = np.repeat(
             np.ravel(self.variance_reduction), len(frame) // np.size(self.variance_reduction)
@@ -97,9 +99,7 @@ class CupedResult(ResultMixin):
         return frame
 
 
-def cuped(
-    y: Any, covariate: Any, variant: Any, *, alternative: str = "two-sided"
-) -> CupedResult:
+def cuped(y: Any, covariate: Any, variant: Any, *, alternative: str = "two-sided") -> CupedResult:
     """Test a metric after CUPED adjustment by a pre-experiment covariate.
 
     ``Y_cuped = Y - θ (X - mean(X))`` with ``θ = Cov(Y, X) / Var(X)`` estimated on all
@@ -135,7 +135,9 @@ def cuped(
     xx = as_samples(covariate, "covariate", min_size=4)
     if yy.shape != xx.shape:
         raise ValidationError(
-            format_message("y and covariate", "have the same shape", f"{yy.shape} and {xx.shape}", "")
+            format_message(
+                "y and covariate", "have the same shape", f"{yy.shape} and {xx.shape}", ""
+            )
         )
     alternative = check_alternative(alternative)
     codes, k = as_variant(variant, yy.shape)
@@ -158,7 +160,9 @@ def cuped(
     pooled_raw = ((n - 1) * v_raw).sum(axis=-1)
     pooled_adj = ((n - 1) * v_adj).sum(axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        reduction = np.where(pooled_raw > 0, 1.0 - pooled_adj / np.where(pooled_raw > 0, pooled_raw, 1.0), 0.0)
+        reduction = np.where(
+            pooled_raw > 0, 1.0 - pooled_adj / np.where(pooled_raw > 0, pooled_raw, 1.0), 0.0
+        )
     return CupedResult(
         theta=squeeze(theta),
         variance_reduction=squeeze(reduction),

@@ -64,7 +64,12 @@ _HIST, _SUM, _COUNT = 0, 1, 2
 
 @njit()
 def _draws(
-    s: np.ndarray, size: int, count: int, mode: int, values: np.ndarray, start: int,
+    s: np.ndarray,
+    size: int,
+    count: int,
+    mode: int,
+    values: np.ndarray,
+    start: int,
     tally: np.ndarray,
 ) -> float:
     """Make ``count`` unbiased draws in [0, size) and use each one by ``mode``.
@@ -118,7 +123,7 @@ def _resample_stat(
         size = min(n - start, 1 << _BLOCK_SHIFT)
         total += _draws(s, size, hist[blk], _COUNT if median else _SUM, values, start, counts)
     if not median:
-        return total / n
+        return float(total / n)
     lo_rank = (n - 1) // 2
     hi_rank = n // 2
     seen = 0
@@ -130,7 +135,7 @@ def _resample_stat(
         if seen <= lo_rank < seen + c:
             lo_val = values[i]
         if seen <= hi_rank < seen + c:
-            return 0.5 * (lo_val + values[i])
+            return float(0.5 * (lo_val + values[i]))
         seen += c
     return lo_val  # unreachable: the counts sum to n
 
@@ -222,9 +227,7 @@ def _miller_sum(a1: float, b1: float, a2: int, b2: float) -> float:
 
 
 @njit(parallel=True)
-def beta_prob_greater(
-    a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray
-) -> np.ndarray:
+def beta_prob_greater(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
     """Element-wise exact ``P(X2 > X1)`` for Beta posteriors with a whole-number parameter.
 
     Of the four equivalent sums (over ``a2``, ``a1``, ``b1`` or ``b2`` terms) the one

@@ -21,7 +21,6 @@ from precisemkt.experiments._common import (
     check_alternative,
     check_level,
     check_ratio_method,
-    critical_value,
     normal_interval,
     normal_pvalue,
     ratio_interval,
@@ -136,14 +135,21 @@ class MeansTestResult(ResultMixin):
         if relative:
             m = check_ratio_method("delta" if method is None else method)
             low, high = ratio_interval(
-                self.means[..., 1:], self.means[..., :1], var[..., 1:], var[..., :1], level,
-                self.alternative, m,
+                self.means[..., 1:],
+                self.means[..., :1],
+                var[..., 1:],
+                var[..., :1],
+                level,
+                self.alternative,
+                m,
             )
         else:
             check_options("welch" if method is None else method, "method", ("welch",))
             diff, se, _, df = welch(self.means, self.stds**2, self.nobs)
             q = (1.0 + level) / 2.0 if self.alternative == "two-sided" else level
-            low, high = normal_interval(diff, se, level, self.alternative, crit=special.stdtrit(df, q))
+            low, high = normal_interval(
+                diff, se, level, self.alternative, crit=special.stdtrit(df, q)
+            )
         return ConfidenceInterval(_fit(low, k), _fit(high, k))
 
     def to_frame(self) -> pd.DataFrame:
@@ -169,7 +175,9 @@ class MeansTestResult(ResultMixin):
         )
 
 
-def _means_result(mean: FloatArray, std: FloatArray, n: FloatArray, alternative: str) -> MeansTestResult:
+def _means_result(
+    mean: FloatArray, std: FloatArray, n: FloatArray, alternative: str
+) -> MeansTestResult:
     k = mean.shape[-1]
     diff, _, t, df = welch(mean, std**2, n)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -205,7 +213,7 @@ def means_test_from_stats(
 
     Examples
     --------
-    >>> res = means_test_from_stats([[5.0, 5.2], [5.0, 5.0]], [[1, 1], [1, 1]], [[50, 50], [50, 50]])
+    >>> res = means_test_from_stats([[5, 5.2], [5, 5]], [[1, 1], [1, 1]], [[50, 50], [50, 50]])
     >>> res.pvalue.round(4).tolist()
     [0.3198, 1.0]
     """
@@ -429,7 +437,11 @@ def mann_whitney(
     else:
         tie_term = _tie_term(sorted_xy, new)
         n = n1 + n2
-        s = np.sqrt(n1 * n2 / 12.0 * ((n + 1) - tie_term / (n * (n - 1.0)))) if n > 1 else np.zeros_like(u)
+        s = (
+            np.sqrt(n1 * n2 / 12.0 * ((n + 1) - tie_term / (n * (n - 1.0))))
+            if n > 1
+            else np.zeros_like(u)
+        )
         num = u - n1 * n2 / 2.0 - (0.5 if continuity else 0.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(s > 0, num / np.where(s > 0, s, 1.0), -np.inf)
@@ -474,10 +486,14 @@ def as_variant(variant: Any, shape: tuple[int, ...]) -> tuple[Any, int]:
     try:
         codes = np.array(variant, copy=True)
     except (TypeError, ValueError) as exc:  # pragma: no cover - numpy accepts anything
-        raise ValidationError(format_message("variant", "contain arm codes", repr(variant)[:80], "")) from exc
+        raise ValidationError(
+            format_message("variant", "contain arm codes", repr(variant)[:80], "")
+        ) from exc
     if codes.dtype == bool:
         codes = codes.astype(np.int64)
-    if codes.dtype.kind not in "iuf" or (codes.dtype.kind == "f" and not np.all(codes == np.round(codes))):
+    if codes.dtype.kind not in "iuf" or (
+        codes.dtype.kind == "f" and not np.all(codes == np.round(codes))
+    ):
         raise ValidationError(
             format_message(
                 "variant",
@@ -498,7 +514,9 @@ def as_variant(variant: Any, shape: tuple[int, ...]) -> tuple[Any, int]:
     k = int(codes.max()) + 1
     if k < 2:
         raise ValidationError(
-            format_message("variant", "contain at least two arms (0 and 1)", f"only arm {k - 1}", "")
+            format_message(
+                "variant", "contain at least two arms (0 and 1)", f"only arm {k - 1}", ""
+            )
         )
     return np.broadcast_to(codes, shape), k
 
@@ -549,7 +567,9 @@ class RatioMetricResult(ResultMixin):
         r, v = self.ratios, self.variances
         if relative:
             m = check_ratio_method("delta" if method is None else method)
-            low, high = ratio_interval(r[..., 1:], r[..., :1], v[..., 1:], v[..., :1], level, self.alternative, m)
+            low, high = ratio_interval(
+                r[..., 1:], r[..., :1], v[..., 1:], v[..., :1], level, self.alternative, m
+            )
         else:
             check_options("normal" if method is None else method, "method", ("normal",))
             se = np.sqrt(v[..., 1:] + v[..., :1])
@@ -628,7 +648,9 @@ def ratio_metric_test(
     x = as_samples(denominator, "denominator", min_size=2)
     if x.shape != y.shape:
         raise ValidationError(
-            format_message("numerator and denominator", "have the same shape", f"{y.shape} and {x.shape}", "")
+            format_message(
+                "numerator and denominator", "have the same shape", f"{y.shape} and {x.shape}", ""
+            )
         )
     alternative = check_alternative(alternative)
     codes, k = as_variant(variant, y.shape)
@@ -639,7 +661,9 @@ def ratio_metric_test(
     if (mx == 0).any():
         raise ValidationError(
             format_message(
-                "denominator", "have a non-zero sum in every arm", "an arm summing to 0",
+                "denominator",
+                "have a non-zero sum in every arm",
+                "an arm summing to 0",
                 "A ratio needs a positive denominator; drop empty arms.",
             )
         )

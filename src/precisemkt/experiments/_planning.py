@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
 from precisemkt._results import ResultMixin
@@ -25,19 +24,25 @@ def _design(
     base = np.asarray(baseline, dtype=np.float64)
     eff = np.asarray(mde, dtype=np.float64)
     if not (np.all(np.isfinite(base)) and np.all(np.isfinite(eff))):
-        raise ValidationError(format_message("baseline and mde", "be finite", "non-finite values", ""))
+        raise ValidationError(
+            format_message("baseline and mde", "be finite", "non-finite values", "")
+        )
     delta = eff * base if relative else eff
     if np.any(delta == 0):
         raise ValidationError(
-            format_message("mde", "be non-zero", "0", "The minimum detectable effect must be a real change.")
+            format_message(
+                "mde", "be non-zero", "0", "The minimum detectable effect must be a real change."
+            )
         )
     if std is None:
         p0, p1 = base, base + delta
         if np.any((p0 <= 0) | (p0 >= 1) | (p1 <= 0) | (p1 >= 1)):
             raise ValidationError(
                 format_message(
-                    "baseline and baseline + effect", "be rates strictly inside (0, 1)",
-                    f"baseline={base!r}, effect={delta!r}", "Check the units: rates are fractions.",
+                    "baseline and baseline + effect",
+                    "be rates strictly inside (0, 1)",
+                    f"baseline={base!r}, effect={delta!r}",
+                    "Check the units: rates are fractions.",
                 )
             )
         pooled = (p0 + ratio * p1) / (1.0 + ratio)
@@ -46,7 +51,9 @@ def _design(
     else:
         sd = np.asarray(std, dtype=np.float64)
         if np.any(~np.isfinite(sd)) or np.any(sd <= 0):
-            raise ValidationError(format_message("std", "be positive and finite", repr(std)[:60], ""))
+            raise ValidationError(
+                format_message("std", "be positive and finite", repr(std)[:60], "")
+            )
         sd_null = sd_alt = sd * np.sqrt(1.0 + 1.0 / ratio)
     return np.asarray(delta, dtype=np.float64), np.asarray(sd_null), np.asarray(sd_alt)
 
@@ -73,9 +80,13 @@ class SampleSize(ResultMixin):
     exact: Any
 
 
-def _common_args(alpha: Any, ratio: Any, alternative: Any, relative: Any) -> tuple[float, float, str, bool]:
+def _common_args(
+    alpha: Any, ratio: Any, alternative: Any, relative: Any
+) -> tuple[float, float, str, bool]:
     a = check_interval(alpha, "alpha", low=0.0, high=1.0, closed="neither", hint="Use e.g. 0.05.")
-    r = check_interval(ratio, "ratio", low=0.0, closed="neither", hint="n_treatment / n_control, e.g. 1.")
+    r = check_interval(
+        ratio, "ratio", low=0.0, closed="neither", hint="n_treatment / n_control, e.g. 1."
+    )
     return a, r, check_alternative(alternative), check_bool(relative, "relative")
 
 
@@ -134,7 +145,10 @@ def sample_size(
     n_c = np.ceil(n_exact - 1e-9).astype(np.int64)
     n_t = np.ceil(n_c * r - 1e-9).astype(np.int64)
     return SampleSize(
-        n_control=squeeze(n_c), n_treatment=squeeze(n_t), total=squeeze(n_c + n_t), exact=squeeze(n_exact)
+        n_control=squeeze(n_c),
+        n_treatment=squeeze(n_t),
+        total=squeeze(n_c + n_t),
+        exact=squeeze(n_exact),
     )
 
 
@@ -229,7 +243,9 @@ def srm_check(counts: Any, expected_ratios: Any = None, *, alpha: float = 0.001)
     """
     c = as_arm_array(counts, "counts", integer=True)
     if (c < 0).any():
-        raise ValidationError(format_message("counts", "be non-negative", f"minimum {c.min():g}", ""))
+        raise ValidationError(
+            format_message("counts", "be non-negative", f"minimum {c.min():g}", "")
+        )
     k = c.shape[-1]
     if expected_ratios is None:
         w = np.full(k, 1.0 / k)
@@ -238,7 +254,9 @@ def srm_check(counts: Any, expected_ratios: Any = None, *, alpha: float = 0.001)
         if w.size != k or np.any(~np.isfinite(w)) or np.any(w <= 0):
             raise ValidationError(
                 format_message(
-                    "expected_ratios", f"hold {k} positive weights", repr(expected_ratios)[:60],
+                    "expected_ratios",
+                    f"hold {k} positive weights",
+                    repr(expected_ratios)[:60],
                     "Give one planned share per arm, e.g. [0.5, 0.5].",
                 )
             )
@@ -246,11 +264,15 @@ def srm_check(counts: Any, expected_ratios: Any = None, *, alpha: float = 0.001)
     a = check_interval(alpha, "alpha", low=0.0, high=1.0, closed="neither")
     total = c.sum(axis=-1, keepdims=True)
     if (total == 0).any():
-        raise ValidationError(format_message("counts", "have a positive total", "0", "No units yet."))
+        raise ValidationError(
+            format_message("counts", "have a positive total", "0", "No units yet.")
+        )
     expected = total * w
     stat = ((c - expected) ** 2 / expected).sum(axis=-1)
     p = special.chdtrc(k - 1.0, stat)
-    return SRMResult(statistic=squeeze(stat), pvalue=squeeze(p), mismatch=squeeze(p < a), expected=expected)
+    return SRMResult(
+        statistic=squeeze(stat), pvalue=squeeze(p), mismatch=squeeze(p < a), expected=expected
+    )
 
 
 _ADJUST = ("holm", "hochberg", "bh", "by", "bonferroni")
@@ -278,7 +300,12 @@ def adjust_pvalues(p: Any, method: str = "holm") -> Any:
     valid = ~np.isnan(arr)
     if np.any((arr[valid] < 0) | (arr[valid] > 1)):
         raise ValidationError(
-            format_message("p", "hold p-values in [0, 1] (or NaN)", f"range [{np.nanmin(arr)}, {np.nanmax(arr)}]", "")
+            format_message(
+                "p",
+                "hold p-values in [0, 1] (or NaN)",
+                f"range [{np.nanmin(arr)}, {np.nanmax(arr)}]",
+                "",
+            )
         )
     m = valid.sum(axis=-1, keepdims=True).astype(np.float64)
     order = np.argsort(np.where(valid, arr, np.inf), axis=-1, kind="stable")

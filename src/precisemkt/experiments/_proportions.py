@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,10 +36,8 @@ def check_counts(successes: Any, trials: Any) -> tuple[FloatArray, FloatArray]:
     """Validate per-arm counts of shape ``(..., k)`` (broadcast together); return copies."""
     s = as_arm_array(successes, "successes", integer=True)
     n = as_arm_array(trials, "trials", integer=True)
-    try:
+    with contextlib.suppress(ValueError):  # shapes that do not broadcast are reported below
         s, n = (np.array(x) for x in np.broadcast_arrays(s, n))
-    except ValueError:
-        pass
     if s.shape != n.shape:
         raise ValidationError(
             format_message(
@@ -95,7 +94,9 @@ def wilson_interval(successes: Any, trials: Any, level: float = 0.95) -> Confide
     denom = 1.0 + z**2 / n
     centre = (p + z**2 / (2.0 * n)) / denom
     half = z * np.sqrt(p * (1.0 - p) / n + z**2 / (4.0 * n**2)) / denom
-    return ConfidenceInterval(squeeze(np.clip(centre - half, 0.0, 1.0)), squeeze(np.clip(centre + half, 0.0, 1.0)))
+    return ConfidenceInterval(
+        squeeze(np.clip(centre - half, 0.0, 1.0)), squeeze(np.clip(centre + half, 0.0, 1.0))
+    )
 
 
 def _pairwise(s: FloatArray, n: FloatArray) -> tuple[FloatArray, ...]:
@@ -164,7 +165,10 @@ def _fisher(
     (same hypergeometric functions, same 1e-14 relative tolerance for ties).
     """
     shape = np.broadcast_shapes(s0.shape, s1.shape)
-    a, c = np.broadcast_to(s1, shape).astype(np.float64), np.broadcast_to(s0, shape).astype(np.float64)
+    a, c = (
+        np.broadcast_to(s1, shape).astype(np.float64),
+        np.broadcast_to(s0, shape).astype(np.float64),
+    )
     b = np.broadcast_to(n1 - s1, shape).astype(np.float64)
     d = np.broadcast_to(n0 - s0, shape).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -203,7 +207,9 @@ def _fisher(
         if j.any():
             tj, rj, cj, ej = total[j], row1[j], col1[j], pexact[j]
             high_tail = hyper.sf(a[j] - 1, tj, rj, cj)
-            g_down = _search(lambda x: hyper.pmf(x, tj, rj, cj), ej * gamma, np.zeros(tj.shape), mode[j])
+            g_down = _search(
+                lambda x: hyper.pmf(x, tj, rj, cj), ej * gamma, np.zeros(tj.shape), mode[j]
+            )
             far = hyper.pmf(np.zeros(tj.shape), tj, rj, cj) > ej * gamma
             p[j] = np.where(far, high_tail, high_tail + hyper.cdf(g_down, tj, rj, cj))
         p = np.minimum(p, 1.0)
@@ -285,7 +291,9 @@ class ProportionsTestResult(ResultMixin):
             m = check_ratio_method("delta" if method is None else method)
             low, high = ratio_interval(p1, p0, v1, v0, level, alt, m)
         else:
-            m = check_options("newcombe" if method is None else method, "method", ("newcombe", "wald"))
+            m = check_options(
+                "newcombe" if method is None else method, "method", ("newcombe", "wald")
+            )
             two_level = level if alt == "two-sided" else 2.0 * level - 1.0
             diff = p1 - p0
             if m == "wald":
@@ -312,7 +320,12 @@ class ProportionsTestResult(ResultMixin):
         """
         k = self.trials.shape[-1]
         frame = batch_frame(
-            {"arm": np.arange(k), "successes": self.successes, "trials": self.trials, "rate": self.rates},
+            {
+                "arm": np.arange(k),
+                "successes": self.successes,
+                "trials": self.trials,
+                "rate": self.rates,
+            },
             self.trials.shape[:-1],
         )
         return frame.drop(columns=[c for c in ("comparison",) if c in frame])
@@ -378,8 +391,9 @@ def proportions_test(
     -----
     Zero (or all) conversions in both arms of a comparison leave nothing to test: z and
     chi-square return statistic 0, so p-value 1 (0.5 for a one-sided z-test), where
-    statsmodels and scipy give ``nan`` or raise; Fisher returns p-value 1 and a ``nan`` odds ratio. Intervals stay finite.
-    The relative lift is ``nan`` (0/0) or ``inf`` when the control rate is 0.
+    statsmodels and scipy give ``nan`` or raise; Fisher returns p-value 1 and a ``nan``
+    odds ratio. Intervals stay finite. The relative lift is ``nan`` (0/0) or ``inf``
+    when the control rate is 0.
 
     Examples
     --------
@@ -410,7 +424,7 @@ def proportions_test(
         pair_s = np.stack(np.broadcast_arrays(s0, s1), axis=-1)
         pair_n = np.stack(np.broadcast_arrays(n0, n1), axis=-1)
         stat = _chisq_statistic(pair_s, pair_n, correction)
-        p = special.chdtrc(1.0, stat)
+        p = np.asarray(special.chdtrc(1.0, stat), dtype=np.float64)
     else:
         stat, p = _fisher(s0, n0, s1, n1, alternative)
     omnibus = _chisq_statistic(s, n, correction)

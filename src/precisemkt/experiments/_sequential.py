@@ -109,7 +109,12 @@ def _look(state: _State | None, t: float, inc: float) -> tuple[float, float, _St
         b = 1e-12
     else:
         b = optimize.brentq(
-            lambda x: cross(x) - inc, 1e-12, 40.0 * math.sqrt(t), xtol=1e-14, rtol=1e-15, maxiter=500
+            lambda x: cross(x) - inc,
+            1e-12,
+            40.0 * math.sqrt(t),
+            xtol=1e-14,
+            rtol=1e-15,
+            maxiter=500,
         )
     spent = cross(b) if math.isfinite(b) else 0.0
     new_nodes, new_weights = _panel_nodes(b if math.isfinite(b) else 12.0 * math.sqrt(t))
@@ -168,7 +173,13 @@ def _check_fractions(fractions: Any, n_looks: int | None) -> FloatArray:
         assert n_looks is not None
         return np.arange(1, n_looks + 1) / n_looks
     t = np.array(fractions, dtype=np.float64, copy=True).ravel()
-    if t.size == 0 or not np.all(np.isfinite(t)) or t[0] <= 0 or t[-1] > 1 or np.any(np.diff(t) <= 0):
+    if (
+        t.size == 0
+        or not np.all(np.isfinite(t))
+        or t[0] <= 0
+        or t[-1] > 1
+        or np.any(np.diff(t) <= 0)
+    ):
         raise ValidationError(
             format_message(
                 "information_fractions",
@@ -272,11 +283,21 @@ class GroupSequentialTest:
     (True, 1)
     """
 
+    z_: FloatArray
+    bounds_: FloatArray
+    information_fractions_: FloatArray
+    alpha_spent_: FloatArray
+    rejected_: Any
+    stopped_at_: Any
+    _state: _State
+
     def __init__(self, alpha: float = 0.05, spending: str | float = "obrien_fleming") -> None:
         self.alpha = alpha
         self.spending = spending
 
-    def update(self, z: Any, information_fraction: float, *, final: bool = False) -> GroupSequentialTest:
+    def update(
+        self, z: Any, information_fraction: float, *, final: bool = False
+    ) -> GroupSequentialTest:
         """Add a look: the z-statistic(s) and the information fraction reached.
 
         Examples
@@ -286,28 +307,36 @@ class GroupSequentialTest:
         """
         alpha = check_interval(self.alpha, "alpha", low=0.0, high=1.0, closed="neither")
         spending = _check_spending(self.spending)
-        frac = check_interval(information_fraction, "information_fraction", low=0.0, closed="neither")
+        frac = check_interval(
+            information_fraction, "information_fraction", low=0.0, closed="neither"
+        )
         zz = np.array(z, dtype=np.float64, copy=True)
         if np.isnan(zz).any():
-            raise ValidationError(format_message("z", "not contain NaN", "NaN", "Compute the statistic first."))
+            raise ValidationError(
+                format_message("z", "not contain NaN", "NaN", "Compute the statistic first.")
+            )
         past = list(getattr(self, "information_fractions_", []))
         if past and (frac <= past[-1] or past[-1] >= 1.0):
             raise ValidationError(
                 format_message(
                     "information_fraction",
-                    f"increase at every look and stay below 1 before the last (previous {past[-1]:g})",
+                    f"increase at every look and end at 1 (previous {past[-1]:g})",
                     f"{frac:g}",
                     "Pass cumulative fractions; the look at fraction 1 is the last.",
                 )
             )
         if past and zz.shape != np.shape(self.z_[0]):
-            raise ValidationError(format_message("z", f"have shape {np.shape(self.z_[0])}", f"{zz.shape}", ""))
+            raise ValidationError(
+                format_message("z", f"have shape {np.shape(self.z_[0])}", f"{zz.shape}", "")
+            )
         fractions = np.array([*past, min(frac, 1.0)])
         cumulative = spending_function(fractions, alpha, spending)
         if final or frac >= 1.0:
             cumulative[-1] = alpha
         increment = cumulative[-1] - (cumulative[-2] if past else 0.0)
-        bound, _, self._state = _look(getattr(self, "_state", None), float(fractions[-1]), float(increment))
+        bound, _, self._state = _look(
+            getattr(self, "_state", None), float(fractions[-1]), float(increment)
+        )
         bounds = np.array([*getattr(self, "bounds_", []), bound])
         hit = np.abs(zz) >= bounds[-1]
         if past:
@@ -336,9 +365,16 @@ class GroupSequentialTest:
         """
         if not hasattr(self, "bounds_"):
             raise NotFittedError(
-                format_message("GroupSequentialTest", "have at least one look", "none", "Call update(z, information_fraction) first.")
+                format_message(
+                    "GroupSequentialTest",
+                    "have at least one look",
+                    "none",
+                    "Call update(z, information_fraction) first.",
+                )
             )
-        rejected_by = (np.abs(self.z_) >= self.bounds_.reshape((-1,) + (1,) * (self.z_.ndim - 1))).reshape(len(self.bounds_), -1)
+        rejected_by = (
+            np.abs(self.z_) >= self.bounds_.reshape((-1,) + (1,) * (self.z_.ndim - 1))
+        ).reshape(len(self.bounds_), -1)
         return pd.DataFrame(
             {
                 "information_fraction": self.information_fractions_,
@@ -473,7 +509,9 @@ def msprt(
     if counts_given == stats_given:
         raise InvalidParameterError(
             format_message(
-                "msprt data", "be either successes and trials, or mean, std and n", "both or neither",
+                "msprt data",
+                "be either successes and trials, or mean, std and n",
+                "both or neither",
                 "Pass msprt(successes, trials) or msprt(mean=..., std=..., n=...).",
             )
         )
@@ -485,14 +523,18 @@ def msprt(
         from precisemkt.experiments._means import means_test_from_stats
 
         if mean is None or std is None or n is None:
-            raise InvalidParameterError(format_message("mean, std and n", "all be given", "some missing", ""))
+            raise InvalidParameterError(
+                format_message("mean, std and n", "all be given", "some missing", "")
+            )
         check = means_test_from_stats(mean, std, n)
         est, size = check.means, check.nobs
         var_arm = check.stds**2 / size
     if est.ndim < 2 or est.shape[-1] != 2:
         raise ValidationError(
             format_message(
-                "the arm arrays", "have shape (..., n_looks, 2)", f"shape {est.shape}",
+                "the arm arrays",
+                "have shape (..., n_looks, 2)",
+                f"shape {est.shape}",
                 "Give cumulative numbers per look, control then variant.",
             )
         )
@@ -505,7 +547,9 @@ def msprt(
         tau2 = np.array(mixing_variance, dtype=np.float64, copy=True)
         if np.any(~np.isfinite(tau2)) or np.any(tau2 <= 0):
             raise InvalidParameterError(
-                format_message("mixing_variance", "be positive and finite", repr(mixing_variance)[:60], "")
+                format_message(
+                    "mixing_variance", "be positive and finite", repr(mixing_variance)[:60], ""
+                )
             )
     t2 = np.asarray(tau2, dtype=np.float64)[..., None]
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):

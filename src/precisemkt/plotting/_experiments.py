@@ -37,7 +37,12 @@ def plot_posteriors(result: Any, *, labels: Sequence[str] | None = None, ax: Any
 
     if not isinstance(result, BayesResult) or result.param1.ndim != 1:
         raise InvalidParameterError(
-            format_message("result", "be one experiment's BayesResult", type(result).__name__, "Index one experiment first.")
+            format_message(
+                "result",
+                "be one experiment's BayesResult",
+                type(result).__name__,
+                "Index one experiment first.",
+            )
         )
     ax = _axes(ax)
     fam = _Family(result.family, result.param1, result.param2)
@@ -45,7 +50,9 @@ def plot_posteriors(result: Any, *, labels: Sequence[str] | None = None, ax: Any
     hi = fam.ppf(1 - 1e-4, result.param1, result.param2).max()
     x = np.linspace(lo, hi, 400)
     k = result.param1.size
-    names = list(labels) if labels is not None else ["control"] + [f"variant {j}" for j in range(1, k)]
+    names = (
+        list(labels) if labels is not None else ["control"] + [f"variant {j}" for j in range(1, k)]
+    )
     for j in range(k):
         dens = fam.pdf(x, result.param1[j], result.param2[j])
         ax.plot(x, dens, label=f"{names[j]} (P best {result.prob_best[j]:.3f})")
@@ -72,7 +79,12 @@ def plot_lift_forest(
     est, lo, hi = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (estimates, low, high))
     if not (est.shape == lo.shape == hi.shape) or est.ndim != 1:
         raise InvalidParameterError(
-            format_message("estimates, low and high", "be 1-D of one length", f"{est.shape}, {lo.shape}, {hi.shape}", "")
+            format_message(
+                "estimates, low and high",
+                "be 1-D of one length",
+                f"{est.shape}, {lo.shape}, {hi.shape}",
+                "",
+            )
         )
     ax = _axes(ax)
     y = np.arange(est.size)[::-1]
@@ -120,7 +132,12 @@ def plot_sequential(result: Any, *, experiment: int = 0, ax: Any = None) -> Any:
         ax.set_ylabel("z")
     else:
         raise InvalidParameterError(
-            format_message("result", "be an MSPRTResult or a GroupSequentialTest with looks", type(result).__name__, "")
+            format_message(
+                "result",
+                "be an MSPRTResult or a GroupSequentialTest with looks",
+                type(result).__name__,
+                "",
+            )
         )
     ax.set_xlabel("look" if isinstance(result, MSPRTResult) else "information fraction")
     ax.legend(frameon=False)
