@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from precisemkt import (
         datasets,
         errors,
+        experiments,
         plotting,
         profiling,
     )
@@ -26,6 +27,7 @@ __all__ = [
     "__version__",
     "datasets",
     "errors",
+    "experiments",
     "plotting",
     "profiling",
 ]
