@@ -5,11 +5,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from precisemkt import experiments as ex  # noqa: E402
-from precisemkt.plotting import plot_lift_forest, plot_posteriors, plot_sequential  # noqa: E402
+from precisemkt import experiments as ex
+from precisemkt.plotting import plot_lift_forest, plot_posteriors, plot_sequential
 
 OUT = Path(__file__).resolve().parents[1] / "figures"
 
