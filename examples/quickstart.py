@@ -20,7 +20,11 @@ one_timers = (per_customer["orders"] == 1).mean()
 print(f"\n{one_timers:.1%} of customers bought on a single day only.")
 
 sim = pm.datasets.make_transactions(
-    2357, freq="W", periods=78, acquisition_periods=12, spend=(6.25, 3.74, 15.44),
+    2357,
+    freq="W",
+    periods=78,
+    acquisition_periods=12,
+    spend=(6.25, 3.74, 15.44),
     random_state=1,
 )
 print(

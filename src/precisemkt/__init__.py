@@ -18,14 +18,18 @@ if TYPE_CHECKING:
     from precisemkt import (
         datasets,
         errors,
+        experiments,
         plotting,
+        profiling,
     )
 
 __all__ = [
     "__version__",
     "datasets",
     "errors",
+    "experiments",
     "plotting",
+    "profiling",
 ]
 
 _SUBPACKAGES = frozenset(__all__) - {"__version__"}

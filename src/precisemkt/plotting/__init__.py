@@ -6,4 +6,6 @@ so plots compose into the user's own figures.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from precisemkt.plotting._experiments import plot_lift_forest, plot_posteriors, plot_sequential
+
+__all__: list[str] = ["plot_lift_forest", "plot_posteriors", "plot_sequential"]
