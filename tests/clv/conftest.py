@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -12,31 +11,21 @@ import pytest
 
 from precisemkt.clv import BGBB, BGNBD, MBGNBD, GammaGamma, ParetoNBD
 from precisemkt.datasets import load_cdnow, load_donations
+from precisemkt.profiling import rfm_summary
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def _cdnow_summary() -> pd.DataFrame:
-    """The papers' CDNOW summary: weeks = days / 7, calibration to 1997-09-30.
-
-    Built with lifetimes' calibration_and_holdout_data until precisemkt.profiling's
-    rfm_summary lands on main; switching is this one function.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from lifetimes.utils import calibration_and_holdout_data
-
-        summary = calibration_and_holdout_data(
-            load_cdnow(),
-            "customer_id",
-            "timestamp",
-            calibration_period_end="1997-09-30",
-            observation_period_end="1998-06-30",
-            freq="D",
-            freq_multiplier=7,
-            monetary_value_col="amount",
-        )
-    return summary.rename(columns=lambda c: c.removesuffix("_cal"))
+    """The papers' CDNOW summary: weeks = days / 7, calibration to 1997-09-30, holdout to
+    1998-06-30 (identical to lifetimes' calibration_and_holdout_data on these data)."""
+    return rfm_summary(
+        load_cdnow(),
+        freq="D",
+        freq_multiplier=7,
+        calibration_end="1997-09-30",
+        observation_end="1998-06-30",
+    )
 
 
 @pytest.fixture(scope="session")
