@@ -40,8 +40,9 @@ class _BetaGeometric(TransactionModel):
         n: int,
         what: int,
     ) -> FloatArray:
+        xf, txf, tf = (np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in (x, tx, T))
         with threads_for(n):
-            out: FloatArray = _kernels.bg_predict(params, self._m, x, tx, T, t, n, what)
+            out: FloatArray = _kernels.bg_predict(params, self._m, xf, txf, tf, t, what)
         return out
 
     def _expected(self, params: FloatArray, t: FloatArray) -> FloatArray:

@@ -38,6 +38,10 @@ _SERIES_EPS = 1e-17
 _SERIES_MAX_TERMS = 200_000_000
 #: Rescale a running series when its scaled value exceeds this.
 _BIG = 1e250
+#: Survival tables of the BG/NBD expectation cover frequencies up to this and this many
+#: terms (beyond, the sums are carried forward term by term).
+_TABLE_MAX_X = 2000
+_TABLE_TERMS = 96
 
 
 # --------------------------------------------------------------------------- helpers
@@ -267,14 +271,15 @@ def accumulate_bg(
 def bg_palive_one(
     r: float, alpha: float, a: float, b: float, m: int, x: float, tx: float, T: float
 ) -> float:
-    """P(alive) of one customer: ``1 / (1 + a/(b+x+m-1) ((alpha+T)/(alpha+tx))^(r+x))``."""
+    """P(alive) of one customer: ``1 / (1 + a/(b+x+m-1) ((alpha+T)/(alpha+tx))^(r+x))``.
+
+    The power is ``exp((r+x) log1p((T-tx)/(alpha+tx)))``; when it overflows the result is
+    the correct limit 0.
+    """
     if x == 0 and m == 0:
         return 1.0
-    z = math.log(a / (b + x + m - 1.0)) + (r + x) * math.log1p((T - tx) / (alpha + tx))
-    if z > 0:
-        e = math.exp(-z)
-        return e / (1.0 + e)
-    return 1.0 / (1.0 + math.exp(z))
+    odds = a / (b + x + m - 1.0) * math.exp((r + x) * math.log1p((T - tx) / (alpha + tx)))
+    return 1.0 / (1.0 + odds)
 
 
 @njit()
@@ -292,8 +297,44 @@ def two_product(a: float, b: float) -> tuple[float, float]:
 
 
 @njit()
+def bg_survival_tables(
+    a: float, b: float, m: int, xmax: int, size: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Tables for :func:`bg_survival_sum`, for frequencies ``0 .. xmax`` and ``size`` terms.
+
+    ``surv[x, j] = (b+x+m)_j / (a+b+x+m)_j`` (survival through ``j`` more purchases),
+    ``cum[x, j] = sum_{n<j} surv[x, n]`` and ``inv[j] = 1 / (j+1)``; they depend on the
+    model and the frequency only, so customers share them.
+    """
+    surv = np.empty((xmax + 1, size + 1))
+    cum = np.empty((xmax + 1, size + 1))
+    for x in range(xmax + 1):
+        bb = b + x + m
+        ab = a + bb
+        s_ = 1.0
+        c_ = 0.0
+        for j in range(size + 1):
+            surv[x, j] = s_
+            cum[x, j] = c_
+            c_ += s_
+            s_ *= (bb + j) / (ab + j)
+    inv = 1.0 / np.arange(1.0, size + 2.0)
+    return surv, cum, inv
+
+
+@njit()
 def bg_survival_sum(
-    r: float, alpha: float, a: float, b: float, m: int, x: float, T: float, t: float
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    m: int,
+    x: float,
+    T: float,
+    t: float,
+    surv_tab: FloatArray,
+    cum_tab: FloatArray,
+    inv_tab: FloatArray,
 ) -> float:
     """Expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (BG/NBD family).
 
@@ -303,10 +344,12 @@ def bg_survival_sum(
     terms are positive; this equals ``(c/(a-1)) [1 - (1-z)^(r+x) 2F1(r+x, b'; c; z)]`` with
     ``b' = b+x+m``, ``c = a+b'-1`` (FHL 2005 eq. 10), also when ``a = 1`` or ``a + b < 1``.
 
-    Near ``z = 1`` the series runs over ~``1/(1-z)`` terms; the rounding of ``z`` itself
-    would then compound along the recursion, so it is corrected to first order: the
-    exact residual ``delta`` of ``z`` is computed once and the sum gets ``delta sum (j-1)
-    P(Y = j) W_j``. Returns NaN if the series does not settle within the term budget.
+    The survival sums come from :func:`bg_survival_tables` while ``x`` and ``j`` are inside
+    them, and are carried forward past their end. Near ``z = 1`` the series runs over
+    ~``1/(1-z)`` terms and the rounding of ``z`` itself would compound along the recursion,
+    so it is corrected to first order: the exact residual ``delta`` of ``z`` is computed
+    once and the sum gets ``delta sum (j-1) P(Y = j) W_j``. Returns NaN if the series does
+    not settle within the term budget.
     """
     if t <= 0.0:
         return 0.0
@@ -324,18 +367,38 @@ def bg_survival_sum(
     delta = ((t - p_hi) - p_lo - z * s_lo) / (z * s_hi)
     # log P(Y = 1) = log k + log z + k log(1-z), with both logs accurate near z = 1
     log_scale = math.log(k) - math.log1p(big / t) - k * math.log1p(t / big)
+    xi = int(x)
+    tabled = xi == x and xi < surv_tab.shape[0]
+    size = surv_tab.shape[1] - 1 if tabled else 1
     pmf = 1.0
-    cum = 1.0  # W_1
-    surv = 1.0  # (bb)_n / (ab)_n at n = 0
     total = 0.0
     moment = 0.0  # sum (j-1) P(Y=j) W_j, for the first-order correction in delta
     j = 1
+    while j < size:  # tabled terms: no divisions, a stopping test every 8 terms
+        term = pmf * cum_tab[xi, j]
+        total += term
+        moment += (j - 1.0) * term
+        ratio = (1.0 + (k - 1.0) * inv_tab[j]) * z  # (k + j) / (j + 1) * z
+        pmf *= ratio
+        j += 1
+        if pmf > _BIG:
+            pmf /= _BIG
+            total /= _BIG
+            moment /= _BIG
+            log_scale += math.log(_BIG)
+        if (j & 7) == 0 and ratio < 1.0:
+            bound = max(ratio, z)
+            if pmf * (cum_tab[xi, j] + 1.0 / (1.0 - bound)) <= _SERIES_EPS * total * (1.0 - bound):
+                return math.exp(math.log(total + delta * moment) + log_scale)
+    # survival quantities at term j: tabled, or W_1 = 1 and (bb)_1/(ab)_1
+    cum = cum_tab[xi, j] if tabled else 1.0
+    surv = surv_tab[xi, j] if tabled else bb / ab
     while True:
         term = pmf * cum
         total += term
         moment += (j - 1.0) * term
-        surv *= (bb + (j - 1)) / (ab + (j - 1))
         cum += surv
+        surv *= (bb + j) / (ab + j)
         ratio = (k + j) / (j + 1.0) * z
         pmf *= ratio
         j += 1
@@ -362,38 +425,121 @@ def bg_predict(
     tx: FloatArray,
     T: FloatArray,
     t: FloatArray,
-    n: int,
     what: int,
 ) -> FloatArray:
-    """BG/NBD-family predictions for ``n`` customers (length-1 inputs broadcast).
+    """BG/NBD-family predictions for the customers ``x, tx, T`` (one length ``n``).
 
-    ``what``: 0 P(alive), 1 conditional expected purchases in ``(T, T+t]``.
+    ``what``: 0 P(alive), 1 conditional expected purchases in ``(T, T+t]`` (``t`` of length
+    1 or ``n``). The expectation is P(alive) times :func:`bg_survival_sum`, which depends on
+    ``(x, T, t)`` only: it is evaluated once per distinct triple (see :func:`group_keys`).
     """
+    r, alpha, a, b = params[0], params[1], params[2], params[3]
+    n = x.size
     out = np.empty(n)
     for i in prange(n):
-        out[i] = bg_predict_one(params, m, x, tx, T, t, i, what)
+        out[i] = bg_palive_one(r, alpha, a, b, m, x[i], tx[i], T[i])
+    if what == 0:
+        return out
+    slot, first = group_keys(x, T, t)
+    surv, cum, inv = bg_survival_tables(a, b, m, table_rows(x), _TABLE_TERMS)
+    series = np.empty(first.size)
+    for g in prange(first.size):
+        i = first[g]
+        series[g] = bg_survival_sum(r, alpha, a, b, m, x[i], T[i], at(t, i), surv, cum, inv)
+    for i in prange(n):
+        out[i] *= series[slot[i]]
     return out
 
 
 @njit()
-def bg_predict_one(
-    params: FloatArray,
-    m: int,
-    x: FloatArray,
-    tx: FloatArray,
-    T: FloatArray,
-    t: FloatArray,
-    i: int,
-    what: int,
-) -> float:
-    """Prediction ``what`` of customer ``i`` (see :func:`bg_predict`)."""
-    r, alpha, a, b = params[0], params[1], params[2], params[3]
-    xi = at(x, i)
-    Ti = at(T, i)
-    pa = bg_palive_one(r, alpha, a, b, m, xi, at(tx, i), Ti)
-    if what == 0:
-        return pa
-    return pa * bg_survival_sum(r, alpha, a, b, m, xi, Ti, at(t, i))
+def probe(
+    keys: FloatArray, owner: IntArray, bits: tuple[int, int, int], key: tuple[float, float, float]
+) -> int:
+    """Hash-table position of ``key``: its entry, or the free one to use.
+
+    ``bits`` are the keys' float bit patterns, fully mixed (whole-number floats have all-zero
+    low mantissa bits, and a weak mix of them clusters: tens of probes per lookup).
+    """
+    mask = np.uint64(owner.size - 1)
+    h = (
+        np.uint64(bits[0]) * np.uint64(0x9E3779B97F4A7C15)
+        ^ np.uint64(bits[1]) * np.uint64(0xC2B2AE3D27D4EB4F)
+        ^ np.uint64(bits[2]) * np.uint64(0x165667B19E3779F9)
+    )
+    # MurmurHash3's fmix64 finaliser: every input bit reaches the low bits used below
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    pos: int = np.int64(h & mask)  # type: ignore[assignment]  # numba: int(uint64) is float
+    while owner[pos] >= 0 and not (
+        keys[pos, 0] == key[0] and keys[pos, 1] == key[1] and keys[pos, 2] == key[2]
+    ):
+        pos = (pos + 1) & (owner.size - 1)
+    return pos
+
+
+@njit()
+def group_keys(x: FloatArray, T: FloatArray, t: FloatArray) -> tuple[IntArray, IntArray]:
+    """Group rows by the exact triple ``(x[i], T[i], t[i])`` with an open-addressing hash.
+
+    ``x`` and ``T`` are contiguous of one length; ``t`` has length 1 or the same. Returns
+    ``slot`` (group of each row) and ``first`` (a representative row per group). The table
+    doubles when half full. When more than a quarter of the rows turn out distinct,
+    grouping no longer pays and every remaining row becomes its own group.
+    """
+    n = x.size
+    xb = x.view(np.int64)
+    tb_ = T.view(np.int64)
+    hb = t.view(np.int64)
+    wide = t.size > 1
+    keys = np.empty((1024, 3))
+    owner = np.full(1024, -1, dtype=np.int64)
+    slot = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    groups = 0
+    limit = max(n // 4, 64)
+    for i in range(n):
+        j = i if wide else 0
+        if groups >= limit:
+            slot[i] = groups
+            first[groups] = i
+            groups += 1
+            continue
+        pos = probe(keys, owner, (xb[i], tb_[i], hb[j]), (x[i], T[i], t[j]))
+        if owner[pos] >= 0:
+            slot[i] = owner[pos]
+            continue
+        owner[pos] = groups
+        keys[pos, 0] = x[i]
+        keys[pos, 1] = T[i]
+        keys[pos, 2] = t[j]
+        slot[i] = groups
+        first[groups] = i
+        groups += 1
+        if 2 * groups > owner.size:  # grow and re-insert every group
+            keys = np.empty((2 * owner.size, 3))
+            owner = np.full(2 * owner.size, -1, dtype=np.int64)
+            for g in range(groups):
+                r_ = first[g]
+                q = r_ if wide else 0
+                pos = probe(keys, owner, (xb[r_], tb_[r_], hb[q]), (x[r_], T[r_], t[q]))
+                owner[pos] = g
+                keys[pos, 0] = x[r_]
+                keys[pos, 1] = T[r_]
+                keys[pos, 2] = t[q]
+    return slot, first[:groups].copy()
+
+
+@njit()
+def table_rows(x: FloatArray) -> int:
+    """Largest whole frequency <= ``_TABLE_MAX_X`` in ``x`` (rows of the survival tables)."""
+    top = 0
+    for v in x:
+        if v <= _TABLE_MAX_X and v > top:
+            top = int(v)
+    return top
 
 
 # --------------------------------------------------------------------------- Pareto/NBD
@@ -1049,13 +1195,33 @@ def at(arr: FloatArray, i: int) -> float:
 def rfm_violations(
     x: FloatArray, tx: FloatArray, T: FloatArray, n: int, discrete: bool
 ) -> IntArray:
-    """First row breaking each RFM rule, or -1, in one pass over ``n`` rows.
+    """First row breaking each RFM rule, or -1, over ``n`` rows (length-1 inputs broadcast).
 
     Rules: 0 finite values; 1 frequency whole and >= 0; 2 recency >= 0 (and whole if
     discrete); 3 T >= 0 (and whole if discrete); 4 recency <= T; 5 recency = 0 when
-    frequency = 0; 6 (discrete only) frequency <= recency. Length-1 inputs broadcast.
+    frequency = 0; 6 (discrete only) frequency <= recency. A branch-free pass first checks
+    whether any rule is broken at all (the usual answer is no).
     """
     first = np.full(7, -1, dtype=np.int64)
+    if x.size == n and tx.size == n and T.size == n and not discrete:
+        clean = True
+        for i in range(n):
+            xi = x[i]
+            ri = tx[i]
+            ti = T[i]
+            # x - x is 0 for finite x and NaN otherwise
+            clean &= (
+                (xi - xi == 0.0)
+                & (ri - ri == 0.0)
+                & (ti - ti == 0.0)
+                & (xi >= 0.0)
+                & (np.floor(xi) == xi)
+                & (ri >= 0.0)
+                & (ri <= ti)
+                & ((xi != 0.0) | (ri == 0.0))
+            )
+        if clean:
+            return first
     for i in range(n):
         xi = at(x, i)
         ri = at(tx, i)
