@@ -31,8 +31,9 @@ from precisemkt.errors import (
 __all__ = ["FittedModel", "threads_for", "unpack"]
 
 #: Below this many rows the kernels run on one thread: waking a thread pool costs more
-#: than it saves on small inputs (and much more on a busy machine).
-PARALLEL_MIN_ROWS = 20_000
+#: than it saves on small inputs (and much more on a busy machine, where even 1M rows can
+#: run faster on one thread; set NUMBA_NUM_THREADS=1 there).
+PARALLEL_MIN_ROWS = 100_000
 
 
 @contextmanager
@@ -65,23 +66,28 @@ def unpack(vec: FloatArray, k: int) -> tuple[float, FloatArray, FloatArray]:
 
 def _maximize(
     loglik: LogLik, start: FloatArray, n: float, k: int, tol: float, max_iter: int
-) -> tuple[FloatArray, int, str]:
-    """Maximise ``loglik`` over log-parameters from ``start`` (raw); return raw params."""
-    cache: dict[bytes, tuple[float, FloatArray, FloatArray]] = {}
+) -> tuple[FloatArray, float, FloatArray, int, str]:
+    """Maximise ``loglik`` over log-parameters from ``start`` (raw).
 
-    def evaluate(theta: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+    Returns the raw parameters, the log-likelihood and its raw-parameter Hessian there
+    (from the last evaluation, not recomputed), the iterations and a problem message
+    (empty on success).
+    """
+    cache: dict[bytes, tuple[float, FloatArray, FloatArray, FloatArray, float]] = {}
+
+    def evaluate(theta: FloatArray) -> tuple[float, FloatArray, FloatArray, FloatArray, float]:
         key = theta.tobytes()
         if key not in cache:
             cache.clear()
             p = np.exp(theta)
             value, grad, hess = unpack(loglik(p, 2), k)
             if not (math.isfinite(value) and np.all(np.isfinite(grad))):
-                cache[key] = (np.inf, np.zeros(k), np.eye(k))
+                cache[key] = (np.inf, np.zeros(k), np.eye(k), hess, value)
             else:
                 # negative mean log-likelihood in log-parameters
                 g = -(p * grad) / n
                 h = -(p[:, None] * hess * p[None, :] + np.diag(p * grad)) / n
-                cache[key] = (-value / n, g, h)
+                cache[key] = (-value / n, g, h, hess, value)
         return cache[key]
 
     minimize: Any = optimize.minimize  # scipy-stubs' overloads reject the jac=True form
@@ -98,7 +104,7 @@ def _maximize(
     # polish with exact Newton steps: near the optimum each one doubles the correct digits,
     # so the estimates no longer depend on the optimiser's path or stopping rule
     for _ in range(3):
-        value, grad, hess = evaluate(theta)
+        value, grad, hess, _, _ = evaluate(theta)
         try:
             step = np.linalg.solve(hess, grad) if np.all(np.linalg.eigvalsh(hess) > 0) else None
         except np.linalg.LinAlgError:
@@ -111,10 +117,11 @@ def _maximize(
         theta = candidate
         if np.max(np.abs(step)) < 1e-15:
             break
-    ok = bool(res.success) or (
-        math.isfinite(float(res.fun)) and float(np.max(np.abs(evaluate(theta)[1]))) <= 10 * tol
-    )
-    return np.exp(theta), int(res.nit), "" if ok else str(res.message)
+    objective, grad, _, raw_hess, raw_value = evaluate(theta)
+    ok = bool(res.success) or (math.isfinite(objective) and float(np.max(np.abs(grad))) <= 10 * tol)
+    if not math.isfinite(raw_value):
+        ok = False
+    return np.exp(theta), raw_value, raw_hess, int(res.nit), "" if ok else str(res.message)
 
 
 class FittedModel:
@@ -188,28 +195,22 @@ class FittedModel:
         tol = check_interval(self.tol, "tol", low=0, closed="neither")
         max_iter = check_int(self.max_iter, "max_iter", low=1)
         k = len(self._names)
-        best: tuple[float, FloatArray, int] | None = None
         messages = []
         for start in self._starts(initial_params):
-            params, n_iter, problem = _maximize(loglik, start, n_customers, k, tol, max_iter)
-            value = float(loglik(params, 0)[0])
-            if problem or not math.isfinite(value):
-                messages.append(problem or "non-finite log-likelihood")
-                continue
-            if best is None or value > best[0]:
-                best = (value, params, n_iter)
-            break
-        if best is None:
-            raise ConvergenceError(
-                f"The {self._label} fit did not converge ({'; '.join(messages)}). Try: "
-                "initial_params near plausible values (e.g. the published CDNOW estimates "
-                "rescaled to your time unit), a larger max_iter, expressing time in a unit "
-                "where T is of order 10-100, or checking that the data have both repeat "
-                "buyers and customers without repeat purchases."
+            params, value, hess, n_iter, problem = _maximize(
+                loglik, start, n_customers, k, tol, max_iter
             )
-        value, params, n_iter = best
-        _, _, hess = unpack(loglik(params, 2), k)
-        self._set_fitted(params, value, hess, n_customers, n_iter)
+            if not problem:
+                self._set_fitted(params, value, hess, n_customers, n_iter)
+                return
+            messages.append(problem)
+        raise ConvergenceError(
+            f"The {self._label} fit did not converge ({'; '.join(messages)}). Try: "
+            "initial_params near plausible values (e.g. the published CDNOW estimates "
+            "rescaled to your time unit), a larger max_iter, expressing time in a unit "
+            "where T is of order 10-100, or checking that the data have both repeat "
+            "buyers and customers without repeat purchases."
+        )
 
     def _set_fitted(
         self, params: FloatArray, value: float, hess: FloatArray, n_customers: float, n_iter: int

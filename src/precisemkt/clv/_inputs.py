@@ -211,22 +211,21 @@ def check_weights(weights: Any, n: int) -> FloatArray:
 
 
 def compress(columns: Sequence[FloatArray], weights: FloatArray) -> Patterns:
-    """Collapse identical rows of ``columns`` into unique patterns with summed weights.
+    """Collapse identical rows of two or three columns into patterns with summed weights.
 
-    Rows with zero weight are dropped. The patterns come out sorted lexicographically, so
-    the result (and every fit on it) does not depend on the order of the input rows.
+    Rows with zero weight are dropped. Rows are grouped by hashing (linear time); the
+    patterns then come out sorted lexicographically, so the result (and every fit on it)
+    does not depend on the order of the input rows.
     """
     keep = weights > 0
-    cols = [np.asarray(c, dtype=np.float64)[keep] for c in columns]
+    cols = [np.ascontiguousarray(np.asarray(c, dtype=np.float64)[keep]) for c in columns]
     w = weights[keep]
-    order = np.lexsort(cols[::-1])
-    cols = [c[order] for c in cols]
-    w = w[order]
-    same = np.ones(max(w.size - 1, 0), dtype=bool)
-    for c in cols:
-        same &= c[1:] == c[:-1]
-    starts = np.flatnonzero(np.concatenate(([True], ~same)))
-    return Patterns(tuple(c[starts] for c in cols), np.add.reduceat(w, starts))
+    third = cols[2] if len(cols) == 3 else np.zeros(1)
+    slot, first = _kernels.group_keys(cols[0], cols[1], third, w.size + 1)
+    unique = [c[first] for c in cols]
+    order = np.lexsort(unique[::-1])
+    counts = np.asarray(np.bincount(slot, weights=w, minlength=first.size), dtype=np.float64)
+    return Patterns(tuple(u[order] for u in unique), counts[order])
 
 
 def prediction_arrays(

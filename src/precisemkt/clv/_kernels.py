@@ -167,18 +167,21 @@ def bg_row(
     ax = alpha + tx
     w1 = 1.0
     w2 = 0.0
+    l2 = l1
     if two:
         l2 = math.log(ax)
-        g2 = math.log(a) - math.log(bx) - rx * l2
-        top = max(g1, g2)
-        e1 = math.exp(g1 - top)
-        e2 = math.exp(g2 - top)
-        ssum = e1 + e2
-        w1 = e1 / ssum
-        w2 = e2 / ssum
-        out[0] = A + top + math.log(ssum)
+        g2 = math.log(a / bx) - rx * l2
+        # log(e^g1 + e^g2) with one exp and one log1p; w1, w2 the two shares
+        e = math.exp(-abs(g1 - g2))
+        if g2 > g1:
+            w1 = e / (1.0 + e)
+            w2 = 1.0 / (1.0 + e)
+            out[0] = A + g2 + math.log1p(e)
+        else:
+            w1 = 1.0 / (1.0 + e)
+            w2 = e / (1.0 + e)
+            out[0] = A + g1 + math.log1p(e)
     else:
-        l2 = 0.0
         out[0] = A + g1
     if order == 0:
         return
@@ -191,7 +194,7 @@ def bg_row(
     # Hessian of A, plus w1 H1 + w2 H2 + w1 w2 (g1' - g2')(g1' - g2')^T with the gradient
     # differences written without cancellation
     ww = w1 * w2
-    v0 = -math.log1p((T - tx) / ax)
+    v0 = l2 - l1
     v1 = rx * (T - tx) / (a_t * ax)
     v2 = -1.0 / a
     v3 = 1.0 / bx
@@ -440,7 +443,7 @@ def bg_predict(
         out[i] = bg_palive_one(r, alpha, a, b, m, x[i], tx[i], T[i])
     if what == 0:
         return out
-    slot, first = group_keys(x, T, t)
+    slot, first = group_keys(x, T, t, max(n // 4, 64))
     surv, cum, inv = bg_survival_tables(a, b, m, table_rows(x), _TABLE_TERMS)
     series = np.empty(first.size)
     for g in prange(first.size):
@@ -481,13 +484,15 @@ def probe(
 
 
 @njit()
-def group_keys(x: FloatArray, T: FloatArray, t: FloatArray) -> tuple[IntArray, IntArray]:
+def group_keys(
+    x: FloatArray, T: FloatArray, t: FloatArray, limit: int
+) -> tuple[IntArray, IntArray]:
     """Group rows by the exact triple ``(x[i], T[i], t[i])`` with an open-addressing hash.
 
     ``x`` and ``T`` are contiguous of one length; ``t`` has length 1 or the same. Returns
     ``slot`` (group of each row) and ``first`` (a representative row per group). The table
-    doubles when half full. When more than a quarter of the rows turn out distinct,
-    grouping no longer pays and every remaining row becomes its own group.
+    doubles when half full. Once ``limit`` groups exist, grouping is deemed not to pay and
+    every remaining row becomes its own group.
     """
     n = x.size
     xb = x.view(np.int64)
@@ -499,7 +504,6 @@ def group_keys(x: FloatArray, T: FloatArray, t: FloatArray) -> tuple[IntArray, I
     slot = np.empty(n, dtype=np.int64)
     first = np.empty(n, dtype=np.int64)
     groups = 0
-    limit = max(n // 4, 64)
     for i in range(n):
         j = i if wide else 0
         if groups >= limit:
@@ -825,51 +829,58 @@ def pnbd_predict(
     tx: FloatArray,
     T: FloatArray,
     t: FloatArray,
-    n: int,
     what: int,
 ) -> FloatArray:
-    """Pareto/NBD predictions for ``n`` customers (length-1 inputs broadcast).
+    """Pareto/NBD predictions for the customers ``x, tx, T`` (contiguous, one length).
 
-    ``what``: 0 P(alive) = exp(g0) / (exp(g0) + s I) (note 009 eq. 34); 1 the
-    conditional expectation P(alive) (r+x)(beta+T)/(alpha+T) [1 - ((beta+T)/(beta+T+t))^(s-1)]
-    / (s-1) (eq. 41), written with expm1/log1p so that s = 1 is its limit.
+    ``what``: 0 P(alive) = exp(g0) / (exp(g0) + s I) (note 009 eq. 34), evaluated once per
+    distinct ``(x, tx, T)`` (see :func:`group_keys`); 1 the conditional expectation, P(alive)
+    times (r+x)(beta+T)/(alpha+T) [1 - ((beta+T)/(beta+T+t))^(s-1)] / (s-1) (eq. 41), written
+    with expm1/log1p so that s = 1 is its limit (``t`` of length 1 or ``n``).
     """
-    out = np.empty(n)
-    nch = chunk_bounds(n)
+    n = x.size
+    slot, first = group_keys(x, tx, T, max(n // 4, 64))
+    alive = np.empty(first.size)
+    nch = chunk_bounds(first.size)
     for c in prange(nch):
-        predict_pnbd_chunk(params, x, tx, T, t, n, what, c, nch, out)
+        pnbd_alive_chunk(params, x, tx, T, first, c, nch, alive)
+    out = np.empty(n)
+    for i in prange(n):
+        out[i] = alive[slot[i]] * (1.0 if what == 0 else pnbd_rate(params, x[i], T[i], at(t, i)))
     return out
 
 
 @njit()
-def predict_pnbd_chunk(
+def pnbd_alive_chunk(
     params: FloatArray,
     x: FloatArray,
     tx: FloatArray,
     T: FloatArray,
-    t: FloatArray,
-    n: int,
-    what: int,
+    rows: IntArray,
     c: int,
     nch: int,
-    out: FloatArray,
+    alive: FloatArray,
 ) -> None:
-    """Fill ``out`` for chunk ``c`` of ``nch`` (see :func:`pnbd_predict`)."""
+    """P(alive) of the customers ``rows[g]`` for the groups ``g`` of chunk ``c`` of ``nch``."""
     r, alpha, s, beta = params[0], params[1], params[2], params[3]
     row = np.zeros(1)
     wk = np.zeros(96)
-    for i in range((c * n) // nch, ((c + 1) * n) // nch):
-        xi = at(x, i)
-        Ti = at(T, i)
-        pnbd_row(r, alpha, s, beta, xi, at(tx, i), Ti, 0.0, 0.0, 0.0, 0, row, wk)
-        pa = wk[95]
-        if what == 0:
-            out[i] = pa
-        else:
-            bt = beta + Ti
-            lg = math.log1p(at(t, i) / bt)
-            frac = lg if s == 1.0 else -math.expm1(-(s - 1.0) * lg) / (s - 1.0)
-            out[i] = pa * (r + xi) * bt / (alpha + Ti) * frac
+    g_n = rows.size
+    for g in range((c * g_n) // nch, ((c + 1) * g_n) // nch):
+        i = rows[g]
+        pnbd_row(r, alpha, s, beta, x[i], tx[i], T[i], 0.0, 0.0, 0.0, 0, row, wk)
+        alive[g] = wk[95]
+
+
+@njit()
+def pnbd_rate(params: FloatArray, x: float, T: float, t: float) -> float:
+    """Expected purchases in ``(T, T+t]`` of a Pareto/NBD customer known to be alive at T."""
+    r, alpha, s, beta = params[0], params[1], params[2], params[3]
+    bt = beta + T
+    lg = math.log1p(t / bt)
+    frac = lg if s == 1.0 else -math.expm1(-(s - 1.0) * lg) / (s - 1.0)
+    rate: float = (r + x) * bt / (alpha + T) * frac
+    return rate
 
 
 @njit()

@@ -88,8 +88,9 @@ class ParetoNBD(TransactionModel):
         n: int,
         what: int,
     ) -> FloatArray:
+        xf, txf, tf = (np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in (x, tx, T))
         with threads_for(n):
-            out: FloatArray = _kernels.pnbd_predict(params, x, tx, T, t, n, what)
+            out: FloatArray = _kernels.pnbd_predict(params, xf, txf, tf, t, what)
         return out
 
     def _expected(self, params: FloatArray, t: FloatArray) -> FloatArray:
