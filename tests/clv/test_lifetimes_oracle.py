@@ -99,6 +99,12 @@ def test_standard_errors_diagonal(
     _same(ours.standard_errors_, theirs.standard_errors_[ours.params_.index], rtol=1e-3)
     cov = ours.covariance_.to_numpy()
     np.testing.assert_array_equal(cov, cov.T)
+    # lifetimes' matrix is p_j^2 M_ij (M: log-parameter covariance), not p_i p_j M_ij: it is
+    # asymmetric, and rescaling it by p_i / p_j recovers ours
+    p = ours.params_.to_numpy()
+    theirs_cov = theirs.variance_matrix_.loc[ours.params_.index, ours.params_.index].to_numpy()
+    assert not np.allclose(theirs_cov, theirs_cov.T, rtol=1e-2)
+    np.testing.assert_allclose(cov, theirs_cov * p[:, None] / p[None, :], rtol=1e-3)
 
 
 def _with_our_params(theirs: Any, ours: Any, names: list[str] | None = None) -> Any:

@@ -569,9 +569,7 @@ def pnbd_row(
 
     ``lr, dr, qr`` are ``lgamma(r+x)-lgamma(r)`` and its first two derivatives in ``r``.
     ``out`` receives ``[ll, grad(4), hess upper triangle(10)]`` (unweighted); ``wk`` is a
-    scratch buffer of 96 floats whose last entry receives P(alive), the share of the
-    no-death term (computed from the difference of the two log terms, so ``1 - P(alive)``
-    keeps its relative precision). The likelihood (Fader & Hardie note 009, eq. 18-22) is
+    scratch buffer of 96 floats. The likelihood (Fader & Hardie note 009, eq. 18-22) is
 
         L = Gamma(r+x) alpha^r beta^s / Gamma(r) [(alpha+T)^-(r+x) (beta+T)^-s + s I],
         I = int_tx^T (alpha+u)^-(r+x) (beta+u)^-(s+1) du,
@@ -599,7 +597,6 @@ def pnbd_row(
     e1 = 0.0
     tot = 1.0
     ll = A0 + g0
-    wk[95] = 1.0
     for j in range(36):
         wk[j] = 0.0
     V = wk[0:4]
@@ -664,7 +661,7 @@ def pnbd_row(
                 s1 += inv
                 s2 += inv * inv
             # next term
-            t *= (cc + nn) / (nn + 1.0) * zz * (k + nn) / (k + nn + 1.0)
+            t *= zz * ((cc + nn) * (k + nn)) / ((nn + 1.0) * (k + nn + 1.0))
             e += q * one_minus_rho
             q *= rho
             nn += 1
@@ -688,7 +685,6 @@ def pnbd_row(
         e1 = math.exp(l_ser - top)
         tot = e0 + e1
         ll = A0 + top + math.log(tot)
-    wk[95] = e0 / tot
     out[0] = ll
     if order == 0:
         return ll
@@ -863,13 +859,65 @@ def pnbd_alive_chunk(
 ) -> None:
     """P(alive) of the customers ``rows[g]`` for the groups ``g`` of chunk ``c`` of ``nch``."""
     r, alpha, s, beta = params[0], params[1], params[2], params[3]
-    row = np.zeros(1)
-    wk = np.zeros(96)
     g_n = rows.size
     for g in range((c * g_n) // nch, ((c + 1) * g_n) // nch):
         i = rows[g]
-        pnbd_row(r, alpha, s, beta, x[i], tx[i], T[i], 0.0, 0.0, 0.0, 0, row, wk)
-        alive[g] = wk[95]
+        alive[g] = pnbd_alive_one(r, alpha, s, beta, x[i], tx[i], T[i])
+
+
+@njit()
+def pnbd_alive_one(
+    r: float, alpha: float, s: float, beta: float, x: float, tx: float, T: float
+) -> float:
+    """Pareto/NBD P(alive) = 1 / (1 + s I (alpha+T)^(r+x) (beta+T)^s) (note 009 eq. 34).
+
+    The value-only form of :func:`pnbd_row`'s series for ``I``, with the log odds
+    assembled from ``lam = log(B/A)`` and ``log((min+T)/A) = log1p((T - tx - d)/A)``
+    (``A = m+tx``, ``B = m+T``): five transcendental calls per customer, and ``1 - P``
+    keeps its relative precision.
+    """
+    dt = T - tx
+    mm = max(alpha, beta)
+    if not dt > 1e-12 * (mm + T):
+        return 1.0  # just bought: certainly alive
+    d = abs(alpha - beta)
+    k = r + s + x
+    cc = s + 1.0 if alpha >= beta else r + x
+    Aa = mm + tx
+    Bb = mm + T
+    lam = math.log1p(dt / Aa)
+    q = math.exp(-k * lam)  # (A/B)^(k+n)
+    e = 1.0 - q if q < 0.5 else -math.expm1(-k * lam)  # E_n
+    zz = d / Aa
+    rho = Aa / Bb
+    one_minus_rho = dt / Bb
+    t = 1.0 / k
+    ssum = 0.0
+    log_scale = 0.0
+    nn = 0
+    while True:
+        ssum += t * e
+        t *= zz * ((cc + nn) * (k + nn)) / ((nn + 1.0) * (k + nn + 1.0))
+        e += q * one_minus_rho
+        q *= rho
+        nn += 1
+        if t > _BIG:
+            t /= _BIG
+            ssum /= _BIG
+            log_scale += math.log(_BIG)
+        if (nn & 3) == 0:  # the tail bound costs two divisions: test every 4 terms
+            bound = zz * max(1.0, (cc + nn) / (nn + 1.0)) * (k + nn + 1.0) / (k + nn)
+            if bound < 1.0 and t * e <= _SERIES_EPS * ssum * (1.0 - bound):
+                break
+            if nn > _SERIES_MAX_TERMS:
+                return np.nan
+    other = math.log1p((dt - d) / Aa)  # log((min(alpha, beta) + T) / A)
+    power = (r + x) * lam + s * other if alpha >= beta else (r + x) * other + s * lam
+    log_odds = math.log(s) + math.log(ssum) + log_scale + power
+    if log_odds > 0.0:
+        odds = math.exp(-log_odds)
+        return odds / (1.0 + odds)
+    return 1.0 / (1.0 + math.exp(log_odds))
 
 
 @njit()

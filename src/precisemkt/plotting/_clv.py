@@ -174,7 +174,7 @@ def plot_cumulative_transactions(
     ax.plot(data.index, data["expected"], linestyle="--", label="model")
     if calibration_end is not None:
         ax.axvline(calibration_end, color="grey", linestyle=":", label="end of calibration")
-    ax.set_xlabel(f"time ({tracking.index.name or 'periods'})")
+    ax.set_xlabel("time since the first transaction")
     ax.set_ylabel(("" if incremental else "cumulative ") + "repeat transactions")
     ax.legend()
     return ax
