@@ -291,3 +291,9 @@ def test_gammagamma_validation(gammagamma: GammaGamma) -> None:
     # customers without repeat purchases get the population mean p gamma / (q - 1)
     p, q, g = gammagamma.params_
     assert gammagamma.expected_spend(0, 0.0) == pytest.approx(p * g / (q - 1))
+
+
+def test_no_interior_maximum_names_the_parameters() -> None:
+    # five customers: the likelihood rises forever as a and b shrink together
+    with pytest.raises(ConvergenceError, match=r"as a, b run\(s\) to 0 or infinity"):
+        BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])

@@ -200,6 +200,13 @@ class FittedModel:
             params, value, hess, n_iter, problem = _maximize(
                 loglik, start, n_customers, k, tol, max_iter
             )
+            drift = [n for n, v in zip(self._names, params, strict=True) if not 1e-7 < v < 1e7]
+            if drift:
+                problem = (
+                    f"the likelihood keeps rising as {', '.join(drift)} run(s) to 0 or "
+                    "infinity, so there is no interior maximum (too few customers, or no "
+                    "sign of the dropout process in the data)"
+                )
             if not problem:
                 self._set_fitted(params, value, hess, n_customers, n_iter)
                 return
@@ -299,7 +306,10 @@ class FittedModel:
         Examples
         --------
         >>> from precisemkt.clv import BGNBD
-        >>> m = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20.0], [38.9, 38.9, 38.9, 30, 25])
+        >>> from precisemkt.datasets import load_cdnow
+        >>> from precisemkt.profiling import rfm_summary
+        >>> s = rfm_summary(load_cdnow(), freq="D", freq_multiplier=7, observation_end="1997-09-30")
+        >>> m = BGNBD().fit(s["frequency"], s["recency"], s["T"])
         >>> list(m.summary().columns)
         ['estimate', 'std_error', 'ci_lower', 'ci_upper']
         """

@@ -132,7 +132,9 @@ class BGBB(FittedModel):
         Examples
         --------
         >>> from precisemkt.clv import BGBB
-        >>> model = BGBB().fit([0, 1, 3, 6, 2], [0, 3, 5, 6, 6], [6, 6, 6, 6, 6])
+        >>> from precisemkt.datasets import load_donations
+        >>> d = load_donations()
+        >>> model = BGBB().fit(d["frequency"], d["recency"], d["n_periods"], weights=d["count"])
         >>> list(model.params_.index)
         ['alpha', 'beta', 'gamma', 'delta']
         """

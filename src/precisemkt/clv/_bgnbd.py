@@ -123,9 +123,12 @@ class BGNBD(_BetaGeometric):
     Examples
     --------
     >>> from precisemkt.clv import BGNBD
-    >>> model = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
-    >>> model.predict_purchases(39, 2, 30.4, 38.9) > 0
-    True
+    >>> from precisemkt.datasets import load_cdnow
+    >>> from precisemkt.profiling import rfm_summary
+    >>> s = rfm_summary(load_cdnow(), freq="D", freq_multiplier=7, observation_end="1997-09-30")
+    >>> model = BGNBD().fit(s["frequency"], s["recency"], s["T"])
+    >>> round(model.predict_purchases(39, 2, 30.43, 38.86), 4)
+    1.2259
     """
 
     _m: ClassVar[int] = 0
@@ -158,7 +161,7 @@ class MBGNBD(_BetaGeometric):
     Examples
     --------
     >>> from precisemkt.clv import MBGNBD
-    >>> model = MBGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
+    >>> model = MBGNBD.from_params({"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614})
     >>> 0 < model.probability_alive(0, 0, 38.9) < 1
     True
     """

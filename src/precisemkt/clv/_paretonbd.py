@@ -61,10 +61,12 @@ class ParetoNBD(TransactionModel):
     Examples
     --------
     >>> from precisemkt.clv import ParetoNBD
-    >>> model = ParetoNBD().fit([2, 1, 0, 0, 5, 3], [30.4, 1.7, 0, 0, 20, 10],
-    ...                         [38.9, 38.9, 38.9, 30, 25, 38])
-    >>> 0 < model.probability_alive(2, 30.4, 38.9) <= 1
-    True
+    >>> from precisemkt.datasets import load_cdnow
+    >>> from precisemkt.profiling import rfm_summary
+    >>> s = rfm_summary(load_cdnow(), freq="D", freq_multiplier=7, observation_end="1997-09-30")
+    >>> model = ParetoNBD().fit(s["frequency"], s["recency"], s["T"])
+    >>> round(model.log_likelihood_, 1)
+    -9595.0
     """
 
     _names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
@@ -155,8 +157,7 @@ class ParetoNBD(TransactionModel):
         --------
         >>> import math
         >>> from precisemkt.clv import ParetoNBD
-        >>> model = ParetoNBD().fit([2, 1, 0, 0, 5, 3], [30.4, 1.7, 0, 0, 20, 10],
-        ...                         [38.9, 38.9, 38.9, 30, 25, 38])
+        >>> model = ParetoNBD.from_params({"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669})
         >>> weekly = math.log(1.15) / 52
         >>> model.expected_residual_transactions(2, 30.4, 38.9, discount_rate=weekly) > 0
         True

@@ -122,7 +122,12 @@ class TransactionModel(FittedModel):
         Examples
         --------
         >>> from precisemkt.clv import BGNBD
-        >>> model = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
+        >>> from precisemkt.datasets import load_cdnow
+        >>> from precisemkt.profiling import rfm_summary
+        >>> s = rfm_summary(load_cdnow(), freq="D", freq_multiplier=7, observation_end="1997-09-30")
+        >>> model = BGNBD().fit(s["frequency"], s["recency"], s["T"])
+        >>> round(model.log_likelihood_, 1)
+        -9582.4
         >>> sorted(model.params_.index)
         ['a', 'alpha', 'b', 'r']
         """
@@ -189,7 +194,7 @@ class TransactionModel(FittedModel):
         Examples
         --------
         >>> from precisemkt.clv import BGNBD
-        >>> m = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
         >>> 0 < m.probability_alive(2, 30.4, 38.9) < 1
         True
         """
@@ -278,7 +283,7 @@ class TransactionModel(FittedModel):
         Examples
         --------
         >>> from precisemkt.clv import BGNBD
-        >>> m = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
         >>> m.predict_purchases(39, 2, 30.4, 38.9) > 0
         True
         """
@@ -305,7 +310,7 @@ class TransactionModel(FittedModel):
         Examples
         --------
         >>> from precisemkt.clv import BGNBD
-        >>> m = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
         >>> float(m.expected_purchases(0.0))
         0.0
         """
@@ -333,7 +338,7 @@ class TransactionModel(FittedModel):
         Examples
         --------
         >>> from precisemkt.clv import BGNBD
-        >>> m = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
         >>> total = sum(m.probability_of_purchases(k, 10.0) for k in range(200))
         >>> round(total, 10)
         1.0
@@ -374,7 +379,7 @@ class TransactionModel(FittedModel):
         --------
         >>> import numpy as np
         >>> from precisemkt.clv import BGNBD
-        >>> m = BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
         >>> pmf = m.conditional_probability_of_purchases(np.arange(300), 39, 2, 30.4, 38.9)
         >>> round(float(pmf.sum()), 8)
         1.0
