@@ -14,6 +14,9 @@ them as given (it accepts weights but does not build them).
   the 12-month CLV (BG/NBD + Gamma-Gamma).
 * Kernels: one log-likelihood evaluation against lifetimes' objective, and against the
   naive mpmath reference of ``tests/reference/clv.py`` on 200 rows.
+
+The published table was measured with ``NUMBA_NUM_THREADS=1`` (lifetimes is
+single-threaded too; on the shared 2-core machine a second thread only added waiting).
 """
 
 from __future__ import annotations

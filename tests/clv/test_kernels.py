@@ -373,6 +373,7 @@ def test_parallel_chunks_equal_row_sums(kind: str) -> None:
         return _kernels.bg_loglik(p, x[rows], tx[rows], T[rows], w[rows], int(kind == "mbg"), order)
 
     full = kernel(params, 2)
+    assert kernel(params, 0)[0] == pytest.approx(full[0], rel=1e-12)  # value-only path
     rows = sum(kernel(params, 2, slice(i, i + 1)) for i in range(n))
     np.testing.assert_allclose(full, rows, rtol=1e-11, atol=1e-9)
     _, grad, hess = unpack(full, 4)

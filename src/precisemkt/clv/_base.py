@@ -169,6 +169,7 @@ class FittedModel:
     def _starts(self, initial_params: Mapping[str, float] | None) -> list[FloatArray]:
         if initial_params is None:
             base = self._start()
+            # fallback: shapes halved, scales doubled (a different basin for trust-exact)
             return [base, base * np.array([0.5, 2.0, 0.5, 2.0, 1.0][: base.size])]
         if not isinstance(initial_params, Mapping) or set(initial_params) != set(self._names):
             raise InvalidParameterError(

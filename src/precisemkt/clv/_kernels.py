@@ -590,6 +590,10 @@ def pnbd_row(
     lbt = math.log(beta + T)
     g0 = -rx * lat - s * lbt
     A0 = lr + r * math.log(alpha) + s * math.log(beta)
+    if order == 0:
+        value = A0 + g0 + softplus(pnbd_log_odds(r, alpha, s, beta, x, tx, T))
+        out[0] = value
+        return value
     dt = T - tx
     mm = max(alpha, beta)
     has_series = dt > 1e-12 * (mm + T)
@@ -631,35 +635,34 @@ def pnbd_row(
         while True:
             tau = t * e
             ssum += tau
-            if order > 0:
-                p = k + nn
-                u = q / e
-                uu = u * (1.0 + u)
-                vc = s1
-                vd = nn / d
-                vk = 1.0 / k - 1.0 / p + lam * (u - u0)
-                vm = -nn / Aa + lam_m * (p * u - k * u0)
-                V[0] += tau * vc
-                V[1] += tau * vd
-                V[2] += tau * vk
-                V[3] += tau * vm
-                if order > 1:
-                    hkk = 1.0 / (p * p) - lam * lam * uu
-                    hmm = p / (Aa * Aa) - p * p * uu * lam_m * lam_m + p * u * lam_mm
-                    hkm = -1.0 / Aa + (u - p * lam * uu) * lam_m
-                    P[0] += tau * (vc * vc - s2)
-                    P[1] += tau * vc * vd
-                    P[2] += tau * vc * vk
-                    P[3] += tau * vc * vm
-                    P[5] += tau * (nn * (nn - 1.0) / (d * d))
-                    P[6] += tau * vd * vk
-                    P[7] += tau * vd * vm
-                    P[10] += tau * (hkk + vk * vk)
-                    P[11] += tau * (hkm + vk * vm)
-                    P[15] += tau * (hmm + vm * vm)
-                inv = 1.0 / (cc + nn)
-                s1 += inv
-                s2 += inv * inv
+            p = k + nn
+            u = q / e
+            uu = u * (1.0 + u)
+            vc = s1
+            vd = nn / d
+            vk = 1.0 / k - 1.0 / p + lam * (u - u0)
+            vm = -nn / Aa + lam_m * (p * u - k * u0)
+            V[0] += tau * vc
+            V[1] += tau * vd
+            V[2] += tau * vk
+            V[3] += tau * vm
+            if order > 1:
+                hkk = 1.0 / (p * p) - lam * lam * uu
+                hmm = p / (Aa * Aa) - p * p * uu * lam_m * lam_m + p * u * lam_mm
+                hkm = -1.0 / Aa + (u - p * lam * uu) * lam_m
+                P[0] += tau * (vc * vc - s2)
+                P[1] += tau * vc * vd
+                P[2] += tau * vc * vk
+                P[3] += tau * vc * vm
+                P[5] += tau * (nn * (nn - 1.0) / (d * d))
+                P[6] += tau * vd * vk
+                P[7] += tau * vd * vm
+                P[10] += tau * (hkk + vk * vk)
+                P[11] += tau * (hkm + vk * vm)
+                P[15] += tau * (hmm + vm * vm)
+            inv = 1.0 / (cc + nn)
+            s1 += inv
+            s2 += inv * inv
             # next term
             t *= zz * ((cc + nn) * (k + nn)) / ((nn + 1.0) * (k + nn + 1.0))
             e += q * one_minus_rho
@@ -673,7 +676,7 @@ def pnbd_row(
                 log_scale += math.log(_BIG)
             bound = zz * max(1.0, (cc + nn) / (nn + 1.0)) * (k + nn + 1.0) / (k + nn)
             if bound < 1.0:
-                poly = (1.0 + nn / d) ** 2 if order > 0 else 1.0
+                poly = (1.0 + nn / d) ** 2  # the derivative sums carry factors up to n^2
                 if t * e * poly / (1.0 - bound) <= _SERIES_EPS * ssum:
                     break
             if nn > _SERIES_MAX_TERMS:
@@ -686,8 +689,6 @@ def pnbd_row(
         tot = e0 + e1
         ll = A0 + top + math.log(tot)
     out[0] = ll
-    if order == 0:
-        return ll
     gA = wk[36:40]
     gA[0] = dr + math.log(alpha)
     gA[1] = r / alpha
@@ -862,24 +863,25 @@ def pnbd_alive_chunk(
     g_n = rows.size
     for g in range((c * g_n) // nch, ((c + 1) * g_n) // nch):
         i = rows[g]
-        alive[g] = pnbd_alive_one(r, alpha, s, beta, x[i], tx[i], T[i])
+        alive[g] = math.exp(-softplus(pnbd_log_odds(r, alpha, s, beta, x[i], tx[i], T[i])))
 
 
 @njit()
-def pnbd_alive_one(
+def pnbd_log_odds(
     r: float, alpha: float, s: float, beta: float, x: float, tx: float, T: float
 ) -> float:
-    """Pareto/NBD P(alive) = 1 / (1 + s I (alpha+T)^(r+x) (beta+T)^s) (note 009 eq. 34).
+    """Log odds of death, ``log(s I (alpha+T)^(r+x) (beta+T)^s)``, for one customer.
 
-    The value-only form of :func:`pnbd_row`'s series for ``I``, with the log odds
+    ``P(alive) = 1 / (1 + exp(log_odds))`` (note 009 eq. 34) and the log-likelihood is
+    ``lgamma(r+x) - lgamma(r) + r log(alpha) + s log(beta) + g0 + log1p(exp(log_odds))``.
+    This is the value-only form of :func:`pnbd_row`'s series for ``I``, with the odds
     assembled from ``lam = log(B/A)`` and ``log((min+T)/A) = log1p((T - tx - d)/A)``
-    (``A = m+tx``, ``B = m+T``): five transcendental calls per customer, and ``1 - P``
-    keeps its relative precision.
+    (``A = m+tx``, ``B = m+T``): five transcendental calls. ``-inf`` when ``tx = T``.
     """
     dt = T - tx
     mm = max(alpha, beta)
     if not dt > 1e-12 * (mm + T):
-        return 1.0  # just bought: certainly alive
+        return -np.inf  # just bought: certainly alive
     d = abs(alpha - beta)
     k = r + s + x
     cc = s + 1.0 if alpha >= beta else r + x
@@ -913,11 +915,13 @@ def pnbd_alive_one(
                 return np.nan
     other = math.log1p((dt - d) / Aa)  # log((min(alpha, beta) + T) / A)
     power = (r + x) * lam + s * other if alpha >= beta else (r + x) * other + s * lam
-    log_odds = math.log(s) + math.log(ssum) + log_scale + power
-    if log_odds > 0.0:
-        odds = math.exp(-log_odds)
-        return odds / (1.0 + odds)
-    return 1.0 / (1.0 + math.exp(log_odds))
+    return math.log(s) + math.log(ssum) + log_scale + power
+
+
+@njit()
+def softplus(v: float) -> float:
+    """``log(1 + exp(v))`` without overflow."""
+    return v + math.log1p(math.exp(-v)) if v > 0.0 else math.log1p(math.exp(v))
 
 
 @njit()
