@@ -17,6 +17,7 @@ from precisemkt._validation import check_options, format_message
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
+    "DAY_NS",
     "FREQ_NS",
     "CustomerKeys",
     "amounts",
@@ -27,15 +28,15 @@ __all__ = [
     "to_timestamp_ns",
 ]
 
-_DAY_NS = 86_400 * 10**9
+DAY_NS = 86_400 * 10**9
 _INT64_MIN = int(np.iinfo(np.int64).min)
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
 #: Length of one period of each supported ``freq`` in nanoseconds. ``"W"`` weeks start on
 #: Monday (pandas' ``"W"`` = ``"W-SUN"``: weeks that end on Sunday).
 FREQ_NS: dict[str, int] = {
-    "W": 7 * _DAY_NS,
-    "D": _DAY_NS,
+    "W": 7 * DAY_NS,
+    "D": DAY_NS,
     "h": 3_600 * 10**9,
     "min": 60 * 10**9,
     "s": 10**9,
@@ -211,7 +212,7 @@ def check_freq(freq: Any) -> tuple[int, int]:
     """Validate ``freq``; return ``(unit, offset)`` in ns with period ``(t + offset) // unit``."""
     check_options(freq, "freq", tuple(FREQ_NS))
     # 1970-01-01 is a Thursday; shifting by 3 days makes weeks start on Monday.
-    return FREQ_NS[freq], (3 * _DAY_NS if freq == "W" else 0)
+    return FREQ_NS[freq], (3 * DAY_NS if freq == "W" else 0)
 
 
 def period_index(t_ns: int, freq: str) -> int:

@@ -2,17 +2,22 @@
 
 The public wrappers in ``_rfm.py`` and ``_profile.py`` validate the data and call these.
 Rows are grouped by customer with a stable counting sort (``group_order``); each customer's
-rows are then ordered by (time, amount) (``sort_slice``) and reduced on their own, in
+rows are then ordered by (time, amount) (``sort_index``) and reduced on their own, in
 parallel over customers. Sums are compensated (Kahan) and taken in (time, amount) order, so
 a result does not depend on the order of the caller's rows.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from precisemkt._numba import njit, prange
 from precisemkt._typing import FloatArray, IntArray
+
+AnyArray = npt.NDArray[Any]
 
 
 @njit()
@@ -87,41 +92,88 @@ def kahan_add(total: float, comp: float, value: float) -> tuple[float, float]:
 
 
 @njit()
-def _before(times: IntArray, amounts: FloatArray, i: int, j: int) -> bool:
-    """Element ``i`` sorts strictly before element ``j`` by (time, amount)."""
-    before: bool = times[i] < times[j] or (times[i] == times[j] and amounts[i] < amounts[j])
+def _before(primary: AnyArray, secondary: AnyArray, i: int, j: int) -> bool:
+    """Row ``i`` sorts strictly before row ``j`` by (primary, secondary)."""
+    before: bool = primary[i] < primary[j] or (
+        primary[i] == primary[j] and secondary[i] < secondary[j]
+    )
     return before
 
 
 @njit()
-def sort_slice(times: IntArray, amounts: FloatArray) -> None:
-    """Sort the pair of arrays in place by (time, amount)."""
-    n = times.shape[0]
+def _merge_sort_index(idx: IntArray, primary: AnyArray, secondary: AnyArray) -> None:
+    """Bottom-up stable merge sort of the row numbers ``idx`` (no numpy sort: fast to compile)."""
+    n = idx.shape[0]
+    src = idx.copy()
+    dst = np.empty_like(idx)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i = lo
+            j = mid
+            for k in range(lo, hi):
+                if j < hi and (i >= mid or _before(primary, secondary, src[j], src[i])):
+                    dst[k] = src[j]
+                    j += 1
+                else:
+                    dst[k] = src[i]
+                    i += 1
+        src, dst = dst, src
+        width *= 2
+    idx[:] = src
+
+
+@njit()
+def sort_index(idx: IntArray, primary: AnyArray, secondary: AnyArray) -> bool:
+    """Stable-sort the row numbers ``idx`` in place by (primary, secondary) of those rows.
+
+    Returns ``False`` (and touches nothing) when they are already in order, the common case
+    of a log written in time order.
+    """
+    n = idx.shape[0]
     in_order = True
     for k in range(1, n):
-        if _before(times, amounts, k, k - 1):
+        if _before(primary, secondary, idx[k], idx[k - 1]):
             in_order = False
             break
     if in_order:
-        return
-    if n <= 32:
+        return False
+    if n <= 32:  # insertion sort
         for k in range(1, n):
-            tk = times[k]
-            ak = amounts[k]
+            row = idx[k]
             m = k - 1
-            while m >= 0 and (times[m] > tk or (times[m] == tk and amounts[m] > ak)):
-                times[m + 1] = times[m]
-                amounts[m + 1] = amounts[m]
+            while m >= 0 and _before(primary, secondary, row, idx[m]):
+                idx[m + 1] = idx[m]
                 m -= 1
-            times[m + 1] = tk
-            amounts[m + 1] = ak
+            idx[m + 1] = row
+    else:
+        _merge_sort_index(idx, primary, secondary)
+    return True
+
+
+@njit()
+def sort_slice(times: IntArray, amounts: FloatArray, lo: int, hi: int) -> None:
+    """Sort ``times[lo:hi]`` and ``amounts[lo:hi]`` together in place by (time, amount)."""
+    for k in range(lo + 1, hi):
+        if _before(times, amounts, k, k - 1):
+            break
+    else:  # already in order: no allocation
         return
-    by_amount = np.argsort(amounts, kind="mergesort")
-    t1 = times[by_amount]
-    a1 = amounts[by_amount]
-    by_time = np.argsort(t1, kind="mergesort")
-    times[:] = t1[by_time]
-    amounts[:] = a1[by_time]
+    idx = np.arange(lo, hi)
+    if sort_index(idx, times, amounts):
+        t_sorted = times[idx]
+        a_sorted = amounts[idx]
+        times[lo:hi] = t_sorted
+        amounts[lo:hi] = a_sorted
+
+
+@njit(parallel=True)
+def sort_groups(starts: IntArray, order: IntArray, times: IntArray, amounts: FloatArray) -> None:
+    """Within each group ``order[starts[g]:starts[g + 1]]``, sort rows by (time, amount)."""
+    for g in prange(starts.shape[0] - 1):
+        sort_index(order[starts[g] : starts[g + 1]], times, amounts)
 
 
 @njit()
@@ -141,7 +193,7 @@ def _rfm_customer(
     """Reduce customer ``c`` into row ``c`` of ``out_i`` (5 int columns) and ``out_f`` (2)."""
     lo = starts[c]
     hi = starts[c + 1]
-    sort_slice(times[lo:hi], amounts[lo:hi])
+    sort_slice(times, amounts, lo, hi)
     n = 0
     first = 0
     cur = 0
@@ -241,3 +293,132 @@ def rfm_reduce_serial(
             c, starts, times, amounts, unit, offset, cal_t_end, cal_p_end, hold_t_end, out_i, out_f
         )
     return out_i, out_f
+
+
+@njit()
+def collapse_orders(
+    starts: IntArray,
+    order: IntArray,
+    customer: IntArray,
+    times: IntArray,
+    amounts: FloatArray,
+    flags: IntArray,
+    channel: IntArray,
+) -> tuple[IntArray, IntArray, FloatArray, IntArray, IntArray]:
+    """Merge order lines (grouped by order id in ``order``) into orders.
+
+    An order takes the customer and channel of its first line (in row order), the earliest
+    time of its lines, the compensated sum of their amounts and ``flags`` = 1 when any line
+    has a flag (a discount).
+    """
+    n = starts.shape[0] - 1
+    o_customer = np.empty(n, dtype=np.int64)
+    o_time = np.empty(n, dtype=np.int64)
+    o_amount = np.empty(n, dtype=np.float64)
+    o_flag = np.zeros(n, dtype=np.int64)
+    o_channel = np.empty(n, dtype=np.int64)
+    for g in range(n):
+        first = order[starts[g]]
+        o_customer[g] = customer[first]
+        o_channel[g] = channel[first]
+        t_min = times[first]
+        total = 0.0
+        comp = 0.0
+        for k in range(starts[g], starts[g + 1]):
+            i = order[k]
+            t_min = min(t_min, times[i])
+            total, comp = kahan_add(total, comp, amounts[i])
+            if flags[i] != 0:
+                o_flag[g] = 1
+        o_time[g] = t_min
+        o_amount[g] = total
+    return o_customer, o_time, o_amount, o_flag, o_channel
+
+
+@njit(parallel=True)
+def order_stats(starts: IntArray, times: IntArray, amounts: FloatArray) -> FloatArray:
+    """Per customer, from orders sorted by time within each group ``starts[c]:starts[c+1]``.
+
+    Columns: 0 total amount (compensated), 1 mean gap, 2 gap standard deviation (divisor
+    = number of gaps), 3 90th percentile of the gaps (linear interpolation), 4 least-squares
+    slope of amount on order number 0, 1, ... . Gaps are in days. Columns 1-4 are NaN for a
+    customer with one order.
+    """
+    n_cust = starts.shape[0] - 1
+    out = np.full((n_cust, 5), np.nan)
+    day = 86_400e9
+    for c in prange(n_cust):
+        lo = starts[c]
+        hi = starts[c + 1]
+        m = hi - lo
+        total = 0.0
+        comp = 0.0
+        for i in range(lo, hi):
+            total, comp = kahan_add(total, comp, amounts[i])
+        out[c, 0] = total
+        if m < 2:
+            continue
+        gaps = np.empty(m - 1)
+        for k in range(m - 1):
+            gaps[k] = (times[lo + k + 1] - times[lo + k]) / day
+        mean = gaps.mean()
+        var = 0.0
+        for k in range(m - 1):
+            var += (gaps[k] - mean) ** 2
+        out[c, 1] = mean
+        out[c, 2] = np.sqrt(var / (m - 1))
+        rank = np.arange(m - 1)
+        sort_index(rank, gaps, gaps)
+        pos = 0.9 * (m - 2)
+        below = int(np.floor(pos))
+        frac = pos - below
+        low_gap = gaps[rank[below]]
+        if below + 1 < m - 1:
+            out[c, 3] = low_gap + (gaps[rank[below + 1]] - low_gap) * frac
+        else:
+            out[c, 3] = low_gap
+        x_mean = (m - 1) / 2.0
+        y_mean = total / m
+        sxy = 0.0
+        sxx = 0.0
+        for k in range(m):
+            dx = k - x_mean
+            sxy += dx * (amounts[lo + k] - y_mean)
+            sxx += dx * dx
+        out[c, 4] = sxy / sxx
+    return out
+
+
+@njit(parallel=True)
+def group_modes(starts: IntArray, codes: IntArray) -> IntArray:
+    """Per group of integer codes (``-1`` = missing, ignored): columns 0 the number of
+    distinct codes, 1 the most frequent code (the smallest on ties; -1 when none),
+    2 its count, 3 the number of non-missing codes."""
+    n = starts.shape[0] - 1
+    out = np.zeros((n, 4), dtype=np.int64)
+    for g in prange(n):
+        rows = np.arange(starts[g], starts[g + 1])
+        sort_index(rows, codes, codes)
+        values = codes[rows]
+        best = -1
+        best_count = 0
+        distinct = 0
+        valid = 0
+        k = 0
+        while k < values.shape[0]:
+            v = values[k]
+            run = 1
+            while k + run < values.shape[0] and values[k + run] == v:
+                run += 1
+            if v >= 0:
+                distinct += 1
+                valid += run
+                if run > best_count:
+                    best = v
+                    best_count = run
+            k += run
+        out[g, 0] = distinct
+        out[g, 1] = best
+        out[g, 2] = best_count
+        out[g, 3] = valid
+    return out
