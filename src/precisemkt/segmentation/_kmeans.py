@@ -400,11 +400,12 @@ def choose_k(
     check_bool(progress, "progress")
     sample_size = check_int(sample_size, "sample_size", low=2)
     try:
-        k_values = np.array([check_int(k, "ks", low=2) for k in ks], dtype=np.int64)
+        requested = list(ks)
     except TypeError as exc:
         raise InvalidParameterError(
             format_message("ks", "be an iterable of integers", repr(ks), "")
         ) from exc
+    k_values = np.array([check_int(k, "ks", low=2) for k in requested], dtype=np.int64)
     if k_values.size == 0:
         raise InvalidParameterError(format_message("ks", "not be empty", repr(ks), ""))
     rng = check_random_state(random_state)
