@@ -6,4 +6,14 @@ so plots compose into the user's own figures.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from precisemkt.plotting._segmentation import (
+    plot_rf_heatmap,
+    plot_rfm_segments,
+    plot_segment_profiles,
+)
+
+__all__: list[str] = [
+    "plot_rf_heatmap",
+    "plot_rfm_segments",
+    "plot_segment_profiles",
+]
