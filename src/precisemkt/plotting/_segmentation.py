@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib.pyplot as plt
-from matplotlib.ticker import PercentFormatter
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import PercentFormatter
 
 from precisemkt._validation import check_same_length, format_message, require_columns
 from precisemkt.errors import ValidationError
