@@ -38,6 +38,8 @@ __all__ = [
 
 def _show(value: Any) -> str:
     """Short, readable repr of a received value for an error message."""
+    if isinstance(value, np.generic):
+        value = value.item()
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -171,7 +173,7 @@ def as_int_array(values: Any, name: str, *, ndim: int | None = 1) -> IntArray:
             format_message(
                 name,
                 "contain whole numbers",
-                f"{bad.size} fractional value(s) (first: {bad.ravel()[0]!r})",
+                f"{bad.size} fractional value(s) (first: {_show(bad.ravel()[0])})",
                 "Round or count the values before passing them.",
             )
         )
@@ -197,7 +199,9 @@ def check_finite(arr: FloatArray, name: str) -> None:
         )
 
 
-def check_non_negative(arr: FloatArray | IntArray, name: str, *, ids: Sequence[Any] | None = None) -> None:
+def check_non_negative(
+    arr: FloatArray | IntArray, name: str, *, ids: Sequence[Any] | None = None
+) -> None:
     """Raise if ``arr`` has a negative entry, naming the first offender.
 
     Examples
@@ -212,7 +216,7 @@ def check_non_negative(arr: FloatArray | IntArray, name: str, *, ids: Sequence[A
             format_message(
                 name,
                 "be non-negative",
-                f"{neg.size} negative value(s) (first: {where}, value {np.asarray(arr)[i]!r})",
+                f"{neg.size} negative value(s) (first: {where}, value {_show(np.asarray(arr)[i])})",
                 "Remove refunds/returns or take absolute values if the sign is an artefact.",
             )
         )
@@ -252,7 +256,9 @@ def check_type(value: Any, name: str, types: type | tuple[type, ...], hint: str 
             " or ".join(t.__name__ for t in types) if isinstance(types, tuple) else types.__name__
         )
         raise InvalidParameterError(
-            format_message(name, f"be of type {names}", f"{_show(value)} ({type(value).__name__})", hint)
+            format_message(
+                name, f"be of type {names}", f"{_show(value)} ({type(value).__name__})", hint
+            )
         )
 
 
@@ -265,9 +271,7 @@ def check_bool(value: Any, name: str) -> bool:
     True
     """
     if not isinstance(value, bool | np.bool_):
-        raise InvalidParameterError(
-            format_message(name, "be True or False", _show(value), "")
-        )
+        raise InvalidParameterError(format_message(name, "be True or False", _show(value), ""))
     return bool(value)
 
 
@@ -320,7 +324,9 @@ def check_interval(
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidParameterError(
-            format_message(name, "be a real number", f"{_show(value)} ({type(value).__name__})", hint)
+            format_message(
+                name, "be a real number", f"{_show(value)} ({type(value).__name__})", hint
+            )
         )
     x = float(value)
     left_ok = x >= low if closed in ("both", "left") else x > low
@@ -359,7 +365,7 @@ def check_random_state(random_state: SeedLike) -> np.random.Generator:
 
     Examples
     --------
-    >>> check_random_state(0).integers(10) == check_random_state(0).integers(10)
+    >>> bool(check_random_state(0).integers(10) == check_random_state(0).integers(10))
     True
     """
     if random_state is None or (
