@@ -48,9 +48,7 @@ def _times(events: pd.DataFrame, col: str) -> tuple[FloatArray, bool]:
 
 def _flags(events: pd.DataFrame, col: str) -> BoolArray:
     column = events[col]
-    if pd.api.types.is_bool_dtype(column) and not column.isna().any():
-        return column.to_numpy(dtype=bool)
-    values = as_float_array(column, f"events column {col!r}") if len(column) else np.zeros(0)
+    values = as_float_array(column, f"events column {col!r}")
     if not np.isin(values, (0.0, 1.0)).all():
         raise ValidationError(
             format_message(
@@ -60,7 +58,8 @@ def _flags(events: pd.DataFrame, col: str) -> BoolArray:
                 "Turn counts into a flag, one row per conversion.",
             )
         )
-    return values == 1.0
+    flags: BoolArray = np.equal(values, 1.0)
+    return flags
 
 
 def _duration(value: object, name: str, datetimes: bool) -> float | None:
@@ -262,9 +261,9 @@ def paths_from_events(
     n_segments = int(segment[-1]) + 1
     converted = np.zeros(n_segments, bool)
     converted[segment[conv]] = True
-    end = np.full(n_segments, -np.inf)
-    np.maximum.at(end, segment[touch], when[touch])
-    end[segment[conv]] = when[conv]
+    # A segment ends with its conversion, or (null paths) with its last touch.
+    last_row = np.append(np.flatnonzero(starts)[1:] - 1, order.size - 1)
+    end = when[last_row]
     earned = np.zeros(n_segments)
     earned[segment[conv]] = value[order][conv]
     lag = end[segment] - when
@@ -302,11 +301,5 @@ def paths_from_events(
     if value_col is not None:
         result["value"] = earned[present]
     result["touch_lags"] = lag_tuples
-    end_times = end[present]
-    if datetimes:
-        stamps = pd.to_datetime(end_times.astype(np.int64), unit="ns")
-        zone = frame[time_col].dt.tz
-        result["end_time"] = stamps.tz_localize("UTC").tz_convert(zone) if zone else stamps
-    else:
-        result["end_time"] = end_times
+    result["end_time"] = frame[time_col].iloc[order[last_row[present]]].to_numpy()
     return result
