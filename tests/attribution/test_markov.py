@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from precisemkt.attribution import choose_markov_order, markov_attribution
 from precisemkt.attribution import _markov as markov_module
+from precisemkt.attribution import choose_markov_order, markov_attribution
 from precisemkt.datasets import make_journeys
 from precisemkt.errors import InvalidParameterError, ValidationError
 from tests.attribution.helpers import SMALL, path_tables, quiet, rows_of
@@ -159,7 +159,7 @@ def test_within_channelattribution_simulation_error(ca: ModuleType, order: int) 
 def test_recovers_a_known_chain() -> None:
     # make_journeys draws journeys from a known chain; its exact removal effects
     # (reference solver on the true matrix) must lie within 4 bootstrap standard errors.
-    events, paths, chain = make_journeys(20_000, channels=5, random_state=11)
+    _events, paths, chain = make_journeys(20_000, channels=5, random_state=11)
     res = markov_attribution(paths, n_boot=40, random_state=3)
     p_true, effects_true = ref.chain_removal_effects(chain.to_numpy())
     assert res.conversion_probability == pytest.approx(p_true, abs=0.01)
@@ -192,7 +192,8 @@ def test_without_nulls_every_journey_converts() -> None:
     paths = pd.DataFrame({"path": ["a > b", "b", "a"], "conversions": [2, 1, 1]})
     res = markov_attribution(paths)
     assert res.conversion_probability == pytest.approx(1.0)
-    assert res.value is None and res.value_removal_effects is None
+    assert res.value is None
+    assert res.value_removal_effects is None
     # removing a loses the journeys through a: 3 of 4
     assert res.removal_effects["a"] == pytest.approx(0.75)
 
@@ -201,7 +202,8 @@ def test_no_conversions_gives_zero_credit() -> None:
     paths = pd.DataFrame({"path": ["a > b", "b"], "conversions": [0, 0], "nulls": [3, 2]})
     res = markov_attribution(paths)
     assert res.conversion_probability == 0.0
-    assert (res.conversions == 0).all() and (res.removal_effects == 0).all()
+    assert (res.conversions == 0).all()
+    assert (res.removal_effects == 0).all()
     assert (res.share == 0).all()
 
 

@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from precisemkt._typing import IntArray, SeedLike
+from precisemkt._typing import FloatArray, IntArray, SeedLike
 from precisemkt._validation import (
     check_int,
     check_interval,
@@ -73,9 +73,7 @@ def _channel_names(channels: int | Sequence[str]) -> list[str]:
             )
         )
     names = [str(c) for c in channels]
-    if len(set(names)) != len(names) or any(
-        not n.strip() or ">" in n or "\n" in n for n in names
-    ):
+    if len(set(names)) != len(names) or any(not n.strip() or ">" in n or "\n" in n for n in names):
         raise InvalidParameterError(
             format_message(
                 "channels",
