@@ -10,7 +10,7 @@ import pandas as pd
 
 from precisemkt._typing import BoolArray, FloatArray, IntArray
 from precisemkt._validation import as_float_array, format_message, require_columns, require_frame
-from precisemkt.attribution._paths import check_sep
+from precisemkt.attribution._paths import check_sep, row_label
 from precisemkt.errors import DataQualityWarning, InvalidParameterError, ValidationError
 
 __all__ = ["paths_from_events"]
@@ -107,7 +107,7 @@ def _channels(events: pd.DataFrame, col: str, touch: BoolArray, sep: str) -> pd.
             format_message(
                 f"events column {col!r}",
                 "name a channel on every touch",
-                f"an empty name at row {names.index[first]!r}",
+                f"an empty name at {row_label(names.index, first)}",
                 "Label the channel or drop the event.",
             )
         )
@@ -228,7 +228,7 @@ def paths_from_events(
                 f"events column {channel_col!r}",
                 "name a channel on every event that is not a conversion",
                 f"{int(missing.sum())} touch(es) without one "
-                f"(first at row {frame.index[int(np.argmax(missing))]!r})",
+                f"(first at {row_label(frame.index, int(np.argmax(missing)))})",
                 "Label them (e.g. 'unknown') or drop them.",
             )
         )

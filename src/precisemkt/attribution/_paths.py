@@ -28,7 +28,7 @@ from precisemkt._validation import (
 )
 from precisemkt.errors import InvalidParameterError, ValidationError
 
-__all__ = ["Journeys", "check_sep", "parse_paths", "weighted_counts"]
+__all__ = ["Journeys", "check_sep", "parse_paths", "row_label", "weighted_counts"]
 
 
 def weighted_counts(index: IntArray, weights: FloatArray, size: int) -> FloatArray:
@@ -120,8 +120,12 @@ def check_sep(sep: object) -> str:
     return stripped
 
 
-def _row_label(frame: pd.DataFrame, position: int) -> str:
-    return f"row {frame.index[position]!r}"
+def row_label(index: pd.Index, position: int) -> str:
+    """``"row <label>"`` for the row at ``position`` (numpy scalars shown as plain values)."""
+    label = index[position]
+    if isinstance(label, np.generic):
+        label = label.item()
+    return f"row {label!r}"
 
 
 def _as_tuple(item: object) -> object:
@@ -198,14 +202,15 @@ def _tokens(
             format_message(
                 f"paths column {path_col!r}",
                 "have a path in every row",
-                f"{int((codes < 0).sum())} missing value(s) (first: {_row_label(frame, first)})",
+                f"{int((codes < 0).sum())} missing value(s) "
+                f"(first: {row_label(frame.index, first)})",
                 "Drop rows without touches; they cannot be attributed.",
             )
         )
     unique_list = list(uniques)
 
     def where(i: int) -> str:
-        return _row_label(frame, int(np.argmax(codes == i)))
+        return row_label(frame.index, int(np.argmax(codes == i)))
 
     if all(isinstance(u, str) for u in unique_list):
         names, counts = _split_strings(unique_list, sep)
@@ -259,7 +264,8 @@ def _lags(frame: pd.DataFrame, col: str, lengths: IntArray) -> FloatArray:
             format_message(
                 f"paths column {col!r}",
                 "have one time per touch of the row's path",
-                f"{bad.size} row(s) with another count (first: {_row_label(frame, int(bad[0]))}, "
+                f"{bad.size} row(s) with another count "
+                f"(first: {row_label(frame.index, int(bad[0]))}, "
                 f"{sizes[bad[0]]} times for {lengths[bad[0]]} touches)",
                 "Recompute the lags or drop the column to decay by position.",
             )
@@ -311,7 +317,8 @@ def parse_paths(
             format_message(
                 f"paths column {value_col!r}",
                 f"be 0 where {conversions_col!r} is 0",
-                f"value {value[first]!r} without conversions in {_row_label(frame, first)}",
+                f"value {float(value[first])!r} without conversions "
+                f"in {row_label(frame.index, first)}",
                 "Value is earned by conversions; check the columns are aligned.",
             )
         )

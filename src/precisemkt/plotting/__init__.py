@@ -6,4 +6,6 @@ so plots compose into the user's own figures.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from precisemkt.plotting._attribution import plot_attribution, plot_transition_matrix
+
+__all__: list[str] = ["plot_attribution", "plot_transition_matrix"]
