@@ -56,10 +56,14 @@ def test_matches_dense_reference(paths: pd.DataFrame, order: int, collapse: bool
 
 
 @pytest.mark.parametrize("order", [1, 2, 3])
-def test_sparse_solver_matches_dense_reference(order: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Force the sparse-LU branch (used above DENSE_LIMIT states) on a chain the dense
-    # reference still solves quickly.
+@pytest.mark.parametrize("max_iterations", [10_000, 1])
+def test_large_chain_solvers_match_dense_reference(
+    order: int, max_iterations: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Force the large-chain branch (BiCGSTAB above DENSE_LIMIT states) on chains the dense
+    # reference still solves quickly; with one iteration allowed, the sparse-LU fallback.
     monkeypatch.setattr(markov_module, "DENSE_LIMIT", 0)
+    monkeypatch.setattr(markov_module, "MAX_ITERATIONS", max_iterations)
     _, paths, _ = make_journeys(3000, channels=6, random_state=order)
     assert_matches_reference(paths, order, collapse=True)
 
