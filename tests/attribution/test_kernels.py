@@ -27,6 +27,31 @@ def unflat(tokens: np.ndarray, offsets: np.ndarray) -> list[list[int]]:
     return [tokens[offsets[i] : offsets[i + 1]].tolist() for i in range(offsets.size - 1)]
 
 
+names_strategy = st.text(
+    alphabet=st.sampled_from(["a", "b", "é", "网", " ", "\t", ">", "|"]), max_size=12
+)
+
+
+@given(st.lists(names_strategy, min_size=1, max_size=6), st.sampled_from([">", "|"]))
+def test_split_paths(paths: list[str], sep: str) -> None:
+    buffer = np.frombuffer("\0".join(paths).encode("utf-8"), np.uint8)
+    starts, ends, counts, hashes = K.split_paths(buffer, ord(sep))
+    expected = ref.split_paths(paths, sep)
+    assert counts.tolist() == [len(names) for names in expected]
+    got = [
+        (buffer[a:b].tobytes().decode("utf-8"), int(h))
+        for a, b, h in zip(starts, ends, hashes, strict=True)
+    ]
+    assert got == [item for names in expected for item in names]
+    _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
+    assert K.same_tokens(buffer, starts, ends, first[codes])
+    if starts.size > 1 and got[0][0] != got[1][0]:  # a wrong representative is caught
+        wrong = np.zeros(starts.size, np.int64)
+        wrong[1] = 0
+        wrong[0] = 1
+        assert not K.same_tokens(buffer, starts, ends, wrong)
+
+
 @given(paths_strategy)
 def test_collapse_repeats(paths: list[list[int]]) -> None:
     tokens, offsets = K.collapse_repeats(*flat(paths))
@@ -104,20 +129,28 @@ def test_path_masks(paths: list[list[int]]) -> None:
     assert K.path_masks(*flat(paths)).tolist() == [ref.path_mask(p) for p in paths]
 
 
-@given(st.integers(0, 6), st.data())
-def test_subset_sums(n_bits: int, data: st.DataObject) -> None:
-    values = data.draw(st.lists(st.floats(-1e3, 1e3), min_size=1 << n_bits, max_size=1 << n_bits))
-    got = K.subset_sums(np.array(values), n_bits)
-    np.testing.assert_allclose(got, ref.subset_sums(values, n_bits), rtol=1e-12, atol=1e-9)
+@given(st.integers(0, 6), st.integers(1, 3), st.data())
+def test_subset_sums(n_bits: int, n_columns: int, data: st.DataObject) -> None:
+    size = (1 << n_bits) * n_columns
+    flat = data.draw(st.lists(st.floats(-1e3, 1e3), min_size=size, max_size=size))
+    values = np.array(flat).reshape(1 << n_bits, n_columns)
+    got = K.subset_sums(values, n_bits)
+    for g in range(n_columns):
+        expected = ref.subset_sums(values[:, g].tolist(), n_bits)
+        np.testing.assert_allclose(got[:, g], expected, rtol=1e-12, atol=1e-9)
 
 
-@given(st.integers(1, 7), st.data())
-def test_shapley_values(n: int, data: st.DataObject) -> None:
-    v = data.draw(st.lists(st.floats(-10, 10), min_size=1 << n, max_size=1 << n))
+@given(st.integers(1, 7), st.integers(1, 2), st.data())
+def test_shapley_values(n: int, n_games: int, data: st.DataObject) -> None:
+    size = (1 << n) * n_games
+    v = np.array(data.draw(st.lists(st.floats(-10, 10), min_size=size, max_size=size)))
+    v = v.reshape(1 << n, n_games)
     v[0] = 0.0
-    got = K.shapley_values(np.array(v), n)
-    np.testing.assert_allclose(got, ref.shapley_from_game(v, n), rtol=1e-10, atol=1e-10)
-    assert got.sum() == pytest.approx(v[-1], abs=1e-9)  # efficiency
+    got = K.shapley_values(v, n)
+    for g in range(n_games):
+        expected = ref.shapley_from_game(v[:, g].tolist(), n)
+        np.testing.assert_allclose(got[:, g], expected, rtol=1e-10, atol=1e-10)
+        assert got[:, g].sum() == pytest.approx(v[-1, g], abs=1e-9)  # efficiency
 
 
 @given(paths_strategy)

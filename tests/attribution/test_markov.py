@@ -292,3 +292,15 @@ def test_choose_order_scores_are_finite(paths: pd.DataFrame) -> None:
     selection = choose_markov_order(paths, max_order=3, n_folds=2, random_state=0)
     assert np.isfinite(selection.scores["log_loss"]).all()
     assert selection.best_order in (1, 2, 3)
+
+
+def test_worked_example_by_hand() -> None:
+    # docs/attribution.md works this chain out by hand: P = 7/30, removal effects
+    # 4/7, 6/7, 2/7, so the 7 conversions split 4 : 6 : 2.
+    paths = pd.DataFrame(
+        {"path": ["a > b", "a", "b > c"], "conversions": [4, 1, 2], "nulls": [6, 9, 8]}
+    )
+    res = markov_attribution(paths)
+    assert res.conversion_probability == pytest.approx(7 / 30, rel=1e-14)
+    assert res.removal_effects.tolist() == pytest.approx([4 / 7, 6 / 7, 2 / 7], rel=1e-13)
+    assert res.conversions.tolist() == pytest.approx([7 * 4 / 12, 7 * 6 / 12, 7 * 2 / 12])

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from precisemkt.attribution import _paths as paths_module
 from precisemkt.attribution import heuristic_attribution, markov_attribution, shapley_attribution
 from precisemkt.errors import InvalidParameterError, ValidationError
 from tests.attribution.helpers import SMALL
@@ -150,3 +151,25 @@ def test_fractional_counts_are_weights() -> None:
     np.testing.assert_allclose(b.conversions, a.conversions / 2, rtol=1e-12)
     with pytest.raises(ValidationError, match="be whole numbers to resample journeys"):
         markov_attribution(halves, n_boot=5)
+
+
+def test_python_splitting_agrees_with_the_compiled_scan(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Multi-character separators, and a (simulated) hash collision, take the Python path.
+    base = markov_attribution(SMALL)
+    arrows = SMALL.assign(path=SMALL["path"].str.replace(">", "->"))
+    pd.testing.assert_series_equal(
+        markov_attribution(arrows, sep="->").conversions, base.conversions
+    )
+    monkeypatch.setattr(paths_module.K, "same_tokens", lambda *args: False)
+    pd.testing.assert_series_equal(markov_attribution(SMALL).conversions, base.conversions)
+
+
+def test_unicode_names_and_white_space() -> None:
+    paths = pd.DataFrame(
+        {
+            "path": ["réseaux\u00a0 > 搜索", "搜索 >\tréseaux", "\u00a0réseaux"],
+            "conversions": [1, 2, 3],
+        }
+    )
+    res = heuristic_attribution(paths, models=["first_touch"])["first_touch"]
+    assert res.conversions.to_dict() == {"réseaux": 4, "搜索": 2}

@@ -10,6 +10,7 @@ of every touch one path after the other and path ``p`` is
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from precisemkt._numba import njit
 from precisemkt._typing import FloatArray, IntArray
@@ -18,7 +19,9 @@ __all__ = [
     "collapse_repeats",
     "path_masks",
     "position_credits",
+    "same_tokens",
     "shapley_values",
+    "split_paths",
     "subset_sums",
     "touch_weights",
     "transition_edges",
@@ -27,6 +30,81 @@ __all__ = [
 
 #: Codes of the heuristic models understood by :func:`touch_weights`.
 FIRST_TOUCH, LAST_TOUCH, LAST_NON_DIRECT, LINEAR, POSITION_BASED, TIME_DECAY = range(6)
+
+
+#: FNV-1a 64-bit parameters (Fowler, Noll, Vo).
+_FNV_OFFSET = np.uint64(14695981039346656037)
+_FNV_PRIME = np.uint64(1099511628211)
+
+
+@njit()
+def _is_space(byte: int) -> bool:
+    return byte == 32 or 9 <= byte <= 13
+
+
+@njit()
+def split_paths(
+    buffer: npt.NDArray[np.uint8], sep: int
+) -> tuple[IntArray, IntArray, IntArray, npt.NDArray[np.uint64]]:
+    """Split UTF-8 paths joined by NUL bytes into channel names at the byte ``sep``.
+
+    Returns each name's byte range ``[starts, ends)`` with ASCII white space trimmed, the
+    number of names per path, and an FNV-1a hash of each name's bytes (to group equal
+    names without building a Python string per touch).
+    """
+    n = buffer.size
+    n_tokens = 1
+    n_paths = 1
+    for i in range(n):
+        if buffer[i] == sep:
+            n_tokens += 1
+        elif buffer[i] == 0:
+            n_tokens += 1
+            n_paths += 1
+    starts = np.empty(n_tokens, np.int64)
+    ends = np.empty(n_tokens, np.int64)
+    counts = np.zeros(n_paths, np.int64)
+    hashes = np.empty(n_tokens, np.uint64)
+    t = 0
+    p = 0
+    begin = 0
+    for i in range(n + 1):
+        if i < n and buffer[i] != sep and buffer[i] != 0:
+            continue
+        a = begin
+        b = i
+        while a < b and _is_space(buffer[a]):
+            a += 1
+        while b > a and _is_space(buffer[b - 1]):
+            b -= 1
+        h = _FNV_OFFSET
+        for k in range(a, b):
+            h = (h ^ np.uint64(buffer[k])) * _FNV_PRIME
+        starts[t] = a
+        ends[t] = b
+        hashes[t] = h
+        counts[p] += 1
+        t += 1
+        if i < n and buffer[i] == 0:
+            p += 1
+        begin = i + 1
+    return starts, ends, counts, hashes
+
+
+@njit()
+def same_tokens(
+    buffer: npt.NDArray[np.uint8], starts: IntArray, ends: IntArray, representative: IntArray
+) -> bool:
+    """Whether every name's bytes equal those of its representative (no hash collision)."""
+    for i in range(starts.size):
+        r = representative[i]
+        length = ends[i] - starts[i]
+        if length != ends[r] - starts[r]:
+            return False
+        for k in range(length):
+            if buffer[starts[i] + k] != buffer[starts[r] + k]:
+                return False
+    return True
 
 
 @njit()
@@ -192,26 +270,32 @@ def path_masks(tokens: IntArray, offsets: IntArray) -> IntArray:
 
 @njit()
 def subset_sums(values: FloatArray, n_bits: int) -> FloatArray:
-    """Zeta transform: ``out[S] = sum(values[T] for T subset of S)`` over ``2**n_bits`` masks."""
+    """Zeta transform of each column: ``out[S, g] = sum(values[T, g] for T subset of S)``.
+
+    ``values`` has ``2**n_bits`` rows, indexed by mask; ``n_bits`` passes of additions.
+    """
     out = values.copy()
     size = out.shape[0]
     for bit in range(n_bits):
         step = 1 << bit
-        for s in range(size):
-            if s & step:
-                out[s] += out[s ^ step]
+        for high in range(0, size, 2 * step):
+            for s in range(high + step, high + 2 * step):
+                for g in range(out.shape[1]):
+                    out[s, g] += out[s - step, g]
     return out
 
 
 @njit()
 def shapley_values(v: FloatArray, n_players: int) -> FloatArray:
-    """Exact Shapley values of the game ``v`` (indexed by coalition mask, ``v[0]`` unused).
+    """Exact Shapley values of the games in the columns of ``v`` (rows: coalition masks).
 
     ``phi_j = sum over S without j of |S|! (n - |S| - 1)! / n! * (v[S + j] - v[S])``:
-    every coalition once per player, ``n 2**n`` operations, all terms bounded, so the
-    sums carry no cancellation beyond that of the marginal differences themselves.
+    each player visits the ``2**(n-1)`` coalitions without it in memory order, every term
+    is bounded, so the sums carry no cancellation beyond that of the marginal
+    differences themselves. Returns an array of shape ``(n_players, n_games)``.
     """
     n_masks = 1 << n_players
+    n_games = v.shape[1]
     weight = np.empty(n_players)
     weight[0] = 1.0 / n_players
     for s in range(1, n_players):
@@ -219,16 +303,14 @@ def shapley_values(v: FloatArray, n_players: int) -> FloatArray:
     size = np.zeros(n_masks, np.int8)
     for s in range(1, n_masks):
         size[s] = size[s >> 1] + (s & 1)
-    phi = np.zeros(n_players)
-    for s in range(n_masks):
-        w = weight[size[s]] if size[s] < n_players else 0.0
-        if w == 0.0:
-            continue
-        base = v[s]
-        for j in range(n_players):
-            bit = 1 << j
-            if not s & bit:
-                phi[j] += w * (v[s | bit] - base)
+    phi = np.zeros((n_players, n_games))
+    for j in range(n_players):
+        bit = 1 << j
+        for high in range(0, n_masks, 2 * bit):
+            for s in range(high, high + bit):
+                w = weight[size[s]]
+                for g in range(n_games):
+                    phi[j, g] += w * (v[s + bit, g] - v[s, g])
     return phi
 
 

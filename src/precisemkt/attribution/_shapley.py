@@ -32,21 +32,28 @@ def _exact(journeys: Journeys, idx: IntArray, rate: bool) -> FloatArray:
     """Exact Shapley credits ``[conversions | value]``; ``idx`` is each path's channel mask."""
     n = len(journeys.channels)
     size = 1 << n
-    conversions = K.subset_sums(weighted_counts(idx, journeys.conversions, size), n)
-    journeys_in = None
-    if rate:
-        journeys_in = conversions + K.subset_sums(weighted_counts(idx, journeys.nulls, size), n)
-    parts = []
     totals = [journeys.conversions]
     if journeys.value is not None:
         totals.append(journeys.value)
-    for i, total in enumerate(totals):
-        worth = conversions if i == 0 else K.subset_sums(weighted_counts(idx, total, size), n)
-        if journeys_in is not None:
-            worth = np.divide(worth, journeys_in, out=np.zeros(size), where=journeys_in > 0)
-        phi = K.shapley_values(worth, n)
-        grand = worth[size - 1]
-        parts.append(phi / grand * total.sum() if grand > 0 else np.zeros(n))
+    if rate:
+        totals.append(journeys.conversions + journeys.nulls)
+    per_set = np.column_stack([weighted_counts(idx, t, size) for t in totals])
+    worth = K.subset_sums(per_set, n)
+    games = len(totals) - rate
+    if rate:
+        journeys_in = worth[:, games : games + 1]
+        worth = np.divide(
+            worth[:, :games],
+            journeys_in,
+            out=np.zeros((size, games)),
+            where=journeys_in > 0,
+        )
+    phi = K.shapley_values(np.ascontiguousarray(worth), n)
+    grand = worth[size - 1]
+    parts = [
+        phi[:, g] / grand[g] * totals[g].sum() if grand[g] > 0 else np.zeros(n)
+        for g in range(games)
+    ]
     return np.concatenate(parts)
 
 
