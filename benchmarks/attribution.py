@@ -90,8 +90,9 @@ def _accuracy_table(frame: pd.DataFrame, ca: Any) -> str:
             )
     lines += [
         "",
-        f"*{len(frame):,} journeys over {frame['path'].str.count('>').max() + 1}-touch paths at "
-        "most; exact credits from `markov_attribution` (orders 2-3 with "
+        f"*{len(frame):,} journeys (paths of up to "
+        f"{frame['path'].str.count('>').max() + 1} touches); exact credits from "
+        "`markov_attribution` (orders 2-3 with "
         "`collapse_repeats=False`, ChannelAttribution's state space); ChannelAttribution "
         f"2.2.5 `markov_model` at its defaults with seeds {', '.join(map(str, ACCURACY_SEEDS))}."
         " The largest error is the largest absolute difference over the seeds, relative to "

@@ -144,3 +144,17 @@ def test_compare_models() -> None:
         compare_models(SMALL.drop(columns="value"), measure="value")
     with pytest.raises(InvalidParameterError, match="models must be one of"):
         compare_models(SMALL, models=["markov_3"])
+
+
+def test_rows_without_journeys_count_for_nothing() -> None:
+    # A path with zero conversions and zero nulls carries no journey: its channel c is
+    # listed but earns nothing, and the chain has no transition through it.
+    paths = pd.DataFrame(
+        {"path": ["a > b", "c > a", "b"], "conversions": [3, 0, 1], "nulls": [2, 0, 4]}
+    )
+    table = compare_models(paths)
+    assert (table.loc["c"] == 0).all()
+    np.testing.assert_allclose(table.sum(), 4.0, rtol=1e-12)
+    tm = markov_attribution(paths, order=2).transition_matrix
+    assert tm is not None
+    assert not tm["from"].str.contains("c").any()
