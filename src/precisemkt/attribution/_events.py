@@ -6,6 +6,7 @@ import datetime
 import warnings
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from precisemkt._typing import BoolArray, FloatArray, IntArray
@@ -16,6 +17,7 @@ from precisemkt.errors import DataQualityWarning, InvalidParameterError, Validat
 __all__ = ["paths_from_events"]
 
 _NS_PER_DAY = 86_400 * 10**9
+ObjectArray = npt.NDArray[np.object_]
 _BREAK = "\0"
 
 
@@ -98,21 +100,25 @@ def _duration(value: object, name: str, datetimes: bool) -> float | None:
     return nanos
 
 
-def _channels(events: pd.DataFrame, col: str, touch: BoolArray, sep: str) -> pd.Series:
-    column = events[col]
-    names = column[touch].astype(str).str.strip()
-    if (names == "").any():
-        first = int(np.flatnonzero((names == "").to_numpy())[0])
+def _channels(events: pd.DataFrame, col: str, touch: BoolArray, sep: str) -> ObjectArray:
+    """The trimmed channel name of every event (``None`` where it is not a touch).
+
+    Names are converted and trimmed once per distinct value, not once per event.
+    """
+    codes, uniques = pd.factorize(events[col], use_na_sentinel=True)
+    stripped = np.array([str(u).strip() for u in uniques] + [None], dtype=object)
+    names: ObjectArray = stripped[codes]  # code -1 (missing) picks the trailing None
+    empty = np.flatnonzero(touch & (names == ""))
+    if empty.size:
         raise ValidationError(
             format_message(
                 f"events column {col!r}",
                 "name a channel on every touch",
-                f"an empty name at {row_label(names.index, first)}",
+                f"an empty name at {row_label(events.index, int(empty[0]))}",
                 "Label the channel or drop the event.",
             )
         )
-    uniques = pd.unique(names)
-    bad = [n for n in uniques if sep in n or _BREAK in n]
+    bad = [n for n in stripped[:-1] if sep in n or _BREAK in n]
     if bad:
         raise ValidationError(
             format_message(
@@ -125,10 +131,15 @@ def _channels(events: pd.DataFrame, col: str, touch: BoolArray, sep: str) -> pd.
     return names
 
 
-def _join_paths(names: list[str], last: BoolArray, sep: str) -> list[str]:
+def _join_paths(names: ObjectArray, last: BoolArray, sep: str) -> list[str]:
     """Join consecutive names into one path per segment (``last`` marks each segment end)."""
-    pieces = [n + (_BREAK if end else sep) for n, end in zip(names, last.tolist(), strict=True)]
-    return "".join(pieces).split(_BREAK)[:-1]
+    pieces = np.empty(2 * names.size, dtype=object)
+    pieces[0::2] = names
+    suffix = np.full(names.size, sep, dtype=object)
+    suffix[last] = _BREAK  # (an object array: numpy strings would drop a trailing NUL)
+    pieces[1::2] = suffix
+    joined: list[str] = "".join(pieces.tolist()).split(_BREAK)[:-1]
+    return joined
 
 
 def paths_from_events(
@@ -281,13 +292,11 @@ def paths_from_events(
     kept_segment = segment[keep]
     last = np.ones(kept_segment.size, bool)
     last[:-1] = kept_segment[1:] != kept_segment[:-1]
-    rank = np.searchsorted(np.flatnonzero(has_channel), order[touch])
-    kept_names = names.to_numpy(dtype=object)[rank][keep[touch]].tolist()
+    kept_names = names[order[keep]]
     scale = _NS_PER_DAY if datetimes else 1.0
     lags = (lag[keep] / scale).tolist()
-    bounds = np.flatnonzero(last) + 1
-    begins = np.concatenate([[0], bounds])[:-1]
-    lag_tuples = [tuple(lags[a:b]) for a, b in zip(begins, bounds, strict=True)]
+    bounds = (np.flatnonzero(last) + 1).tolist()
+    lag_tuples = [tuple(lags[a:b]) for a, b in zip([0, *bounds[:-1]], bounds, strict=True)]
     present = np.flatnonzero(touches > 0)
     first_row = order[starts]
     result = pd.DataFrame(

@@ -27,7 +27,7 @@ from precisemkt.attribution._paths import Journeys, parse_paths, weighted_counts
 from precisemkt.attribution._result import AttributionResult, build_result, run_bootstrap
 from precisemkt.errors import InvalidParameterError
 
-__all__ = ["Chain", "build_chain", "markov_attribution", "solve_chain"]
+__all__ = ["Chain", "build_chain", "check_order", "markov_attribution", "solve_chain"]
 
 #: Chains with at most this many transient states are solved with dense LAPACK; larger
 #: ones iteratively (BiCGSTAB), since LU factors of higher-order chains fill in badly.
