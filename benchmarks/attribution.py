@@ -173,16 +173,17 @@ def cases(quick: bool) -> list[Case]:
             repeats=3,
         )
     )
-    _, _, wide = _journey_table(n, 20)
-    out.append(
-        Case(
-            "Shapley exact (conversion-rate game), 20 channels",
-            f"{n:,} journeys, {len(wide):,} distinct paths",
-            lambda: shapley_attribution(wide),
-            repeats=3,
-            note="2**20 coalitions, no sampling",
+    for size in [n] if quick else [100_000, n]:
+        _, _, wide = _journey_table(size, 20)
+        out.append(
+            Case(
+                "Shapley exact (conversion-rate game), 20 channels",
+                f"{size:,} journeys, {len(wide):,} distinct paths",
+                lambda wide=wide: shapley_attribution(wide),  # type: ignore[misc]
+                repeats=3,
+                note="2**20 coalitions, no sampling",
+            )
         )
-    )
     _, _, small = _journey_table(2_000, 10)
     out.append(
         Case(
