@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         datasets,
         errors,
         plotting,
+        profiling,
     )
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "datasets",
     "errors",
     "plotting",
+    "profiling",
 ]
 
 _SUBPACKAGES = frozenset(__all__) - {"__version__"}
