@@ -16,6 +16,7 @@ from precisemkt._version import __version__
 
 if TYPE_CHECKING:
     from precisemkt import (
+        attribution,
         datasets,
         errors,
         experiments,
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__",
+    "attribution",
     "datasets",
     "errors",
     "experiments",
