@@ -16,16 +16,22 @@ from precisemkt._version import __version__
 
 if TYPE_CHECKING:
     from precisemkt import (
+        attribution,
         datasets,
         errors,
+        experiments,
         plotting,
+        profiling,
     )
 
 __all__ = [
     "__version__",
+    "attribution",
     "datasets",
     "errors",
+    "experiments",
     "plotting",
+    "profiling",
 ]
 
 _SUBPACKAGES = frozenset(__all__) - {"__version__"}
