@@ -115,11 +115,15 @@ def test_total_columns_have_no_nan_and_input_is_unchanged(tx: pd.DataFrame) -> N
     assert set(profile["lifecycle_stage"]) <= {"new", "active", "at_risk", "lapsed", "churned"}
 
 
-@given(st.lists(st.integers(-1, 5), min_size=0, max_size=40), st.integers(1, 4))
-def test_group_modes_matches_reference(codes: list[int], n_groups: int) -> None:
+@given(
+    st.lists(st.integers(-1, 5), min_size=0, max_size=40),
+    st.integers(1, 4),
+    st.sampled_from([6, _kernels.COUNT_CODES + 1]),  # counted in a table, or sorted
+)
+def test_group_modes_matches_reference(codes: list[int], n_groups: int, n_codes: int) -> None:
     cuts = sorted({0, len(codes), *[len(codes) * g // n_groups for g in range(n_groups)]})
     starts = np.array(cuts, dtype=np.int64)
-    out = _kernels.group_modes(starts, np.array(codes, dtype=np.int64))
+    out = _kernels.group_modes(starts, np.array(codes, dtype=np.int64), n_codes)
     for g in range(len(cuts) - 1):
         seg = [c for c in codes[cuts[g] : cuts[g + 1]] if c >= 0]
         distinct, top, top_n = ref.mode(seg)

@@ -389,36 +389,62 @@ def order_stats(starts: IntArray, times: IntArray, amounts: FloatArray) -> Float
     return out
 
 
+#: Groups per parallel work item of ``group_modes``; codes below ``COUNT_CODES`` are counted
+#: in a per-item table, larger code spaces are sorted instead.
+MODE_CHUNK = 1024
+COUNT_CODES = 1 << 16
+
+
 @njit(parallel=True)
-def group_modes(starts: IntArray, codes: IntArray) -> IntArray:
-    """Per group of integer codes (``-1`` = missing, ignored): columns 0 the number of
-    distinct codes, 1 the most frequent code (the smallest on ties; -1 when none),
-    2 its count, 3 the number of non-missing codes."""
+def group_modes(starts: IntArray, codes: IntArray, n_codes: int) -> IntArray:
+    """Per group of integer codes in ``[-1, n_codes)`` (``-1`` = missing, ignored): columns
+    0 the number of distinct codes, 1 the most frequent code (the smallest on ties; -1 when
+    none), 2 its count, 3 the number of non-missing codes."""
     n = starts.shape[0] - 1
-    out = np.zeros((n, 4), dtype=np.int64)
-    for g in prange(n):
-        rows = np.arange(starts[g], starts[g + 1])
-        sort_index(rows, codes, codes)
-        values = codes[rows]
-        best = -1
-        best_count = 0
-        distinct = 0
-        valid = 0
-        k = 0
-        while k < values.shape[0]:
-            v = values[k]
-            run = 1
-            while k + run < values.shape[0] and values[k + run] == v:
-                run += 1
-            if v >= 0:
-                distinct += 1
-                valid += run
-                if run > best_count:
-                    best = v
-                    best_count = run
-            k += run
-        out[g, 0] = distinct
-        out[g, 1] = best
-        out[g, 2] = best_count
-        out[g, 3] = valid
+    out = np.empty((n, 4), dtype=np.int64)
+    n_chunks = (n + MODE_CHUNK - 1) // MODE_CHUNK
+    for ch in prange(n_chunks):
+        table = np.zeros(n_codes if n_codes <= COUNT_CODES else 0, dtype=np.int64)
+        for g in range(ch * MODE_CHUNK, min(n, (ch + 1) * MODE_CHUNK)):
+            lo = starts[g]
+            hi = starts[g + 1]
+            best = -1
+            best_count = 0
+            distinct = 0
+            valid = 0
+            if n_codes <= COUNT_CODES:
+                for i in range(lo, hi):
+                    v = codes[i]
+                    if v < 0:
+                        continue
+                    valid += 1
+                    if table[v] == 0:
+                        distinct += 1
+                    table[v] += 1
+                    if table[v] > best_count or (table[v] == best_count and v < best):
+                        best = v
+                        best_count = table[v]
+                for i in range(lo, hi):
+                    if codes[i] >= 0:
+                        table[codes[i]] = 0
+            else:
+                rows = np.arange(lo, hi)
+                sort_index(rows, codes, codes)
+                k = 0
+                while k < rows.shape[0]:
+                    v = codes[rows[k]]
+                    run = 1
+                    while k + run < rows.shape[0] and codes[rows[k + run]] == v:
+                        run += 1
+                    if v >= 0:
+                        distinct += 1
+                        valid += run
+                        if run > best_count:
+                            best = v
+                            best_count = run
+                    k += run
+            out[g, 0] = distinct
+            out[g, 1] = best
+            out[g, 2] = best_count
+            out[g, 3] = valid
     return out

@@ -220,8 +220,8 @@ def profile_customers(
     stats = _kernels.order_stats(starts, t_s, v_s)
 
     out: dict[str, Any] = {
-        "first_purchase": pd.to_datetime(first),
-        "last_purchase": pd.to_datetime(last),
+        "first_purchase": first.view("datetime64[ns]"),
+        "last_purchase": last.view("datetime64[ns]"),
         "n_orders": counts,
     }
     if amount_col is not None:
@@ -242,20 +242,20 @@ def profile_customers(
     if category_col is not None:
         cat_codes, cat_labels = _codes(frame[category_col])
         _, r_starts, r_order = _kernels.group_order(row_keys, ck.low, ck.span)
-        cats = _kernels.group_modes(r_starts, cat_codes[r_order])
+        cats = _kernels.group_modes(r_starts, cat_codes[r_order], len(cat_labels))
         out["category_breadth"] = cats[:, 0]
         out["top_category"] = _top_labels(cats[:, 1], cat_labels)
         out["top_category_share"] = cats[:, 2] / np.maximum(cats[:, 3], 1)
     if channel_col is not None:
-        channels = _kernels.group_modes(starts, o_channel[order])
+        channels = _kernels.group_modes(starts, o_channel[order], len(channel_labels))
         out["top_channel"] = _top_labels(channels[:, 1], channel_labels)
     weekday = (np.floor_divide(t_s, DAY_NS) + 3) % 7
     out["preferred_weekday"] = pd.Categorical.from_codes(
-        _kernels.group_modes(starts, weekday)[:, 1], categories=pd.Index(_WEEKDAYS)
+        _kernels.group_modes(starts, weekday, 7)[:, 1], categories=pd.Index(_WEEKDAYS)
     )
     hours = np.floor_divide(t_s, _HOUR_NS) % 24
     if (t_s % DAY_NS).any():
-        out["preferred_hour"] = _kernels.group_modes(starts, hours)[:, 1]
+        out["preferred_hour"] = _kernels.group_modes(starts, hours, 24)[:, 1]
     if discount_col is not None:
         discounted = np.bincount(np.repeat(np.arange(len(counts)), counts), weights=o_flags[order])
         out["discount_share"] = discounted / np.maximum(counts, 1)
