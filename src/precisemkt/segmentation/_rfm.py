@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -42,6 +42,8 @@ STANDARD_GRID: dict[int, tuple[str, str, str, str, str]] = {
 }
 
 _SCORES = ("r_score", "f_score", "m_score")
+#: "000".."999", looked up by 100 r + 10 f + m (much faster than string concatenation).
+_CODE_TEXT = np.array([f"{i:03d}" for i in range(1000)], dtype=object)
 
 
 def _scores(values: Any, bins: int, higher_is_better: bool) -> IntArray:
@@ -151,9 +153,8 @@ def rfm_scores(
                     stacklevel=2,
                 )
     out = pd.DataFrame(columns, index=frame.index)
-    out["rfm_code"] = (
-        out["r_score"].astype(str) + out["f_score"].astype(str) + out["m_score"].astype(str)
-    )
+    number = 100 * columns["r_score"] + 10 * columns["f_score"] + columns["m_score"]
+    out["rfm_code"] = _CODE_TEXT[number]
     out.attrs["rfm_bins"] = bins
     return out
 
@@ -365,7 +366,10 @@ def rfm_segments(
                 "Pass the output of rfm_scores with the same bins.",
             )
         )
-    codes = [f"{int(r)}{int(f)}{int(m)}" for r, f, m in values]
-    names: Collection[str] = SEGMENTS if isinstance(segment_map, str) else list(segment_map)
-    segments = pd.Categorical([mapping[c] for c in codes], categories=pd.Index(list(names)))
+    names = list(SEGMENTS) if isinstance(segment_map, str) else [str(k) for k in segment_map]
+    lookup = np.full(1000, -1, dtype=np.int64)
+    for code, segment in mapping.items():
+        lookup[int(code)] = names.index(segment)
+    number = values.astype(np.int64) @ np.array([100, 10, 1])
+    segments = pd.Categorical.from_codes(lookup[number], categories=pd.Index(names))
     return pd.Series(segments, index=frame.index, name="segment")
