@@ -15,6 +15,13 @@ from precisemkt.errors import ValidationError
 __all__ = ["plot_rf_heatmap", "plot_rfm_segments", "plot_segment_profiles"]
 
 
+def _short(value: float) -> str:
+    """A cell label: 3 significant digits, thousands as "12.3k"."""
+    if abs(value) >= 1000:
+        return f"{value / 1000:.3g}k"
+    return f"{value:.3g}"
+
+
 def _axes(ax: Any) -> Any:
     return plt.subplots(figsize=(7, 4.5))[1] if ax is None else ax
 
@@ -135,8 +142,7 @@ def plot_rf_heatmap(
     for i in range(bins):
         for j in range(bins):
             if counts[i, j] > 0:
-                text = f"{grid[i, j]:.0f}" if values is None else f"{grid[i, j]:.3g}"
-                ax.text(j, i, text, ha="center", va="center", color="w", fontsize=8)
+                ax.text(j, i, _short(grid[i, j]), ha="center", va="center", color="w", fontsize=8)
     ax.set_xticks(range(bins), [str(s) for s in range(1, bins + 1)])
     ax.set_yticks(range(bins), [str(s) for s in range(bins, 0, -1)])
     ax.set_xlabel("frequency score F")
