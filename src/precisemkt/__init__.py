@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         experiments,
         plotting,
         profiling,
+        segmentation,
     )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "experiments",
     "plotting",
     "profiling",
+    "segmentation",
 ]
 
 _SUBPACKAGES = frozenset(__all__) - {"__version__"}
