@@ -151,7 +151,8 @@ def times_ns(column: pd.Series[Any], name: str) -> IntArray:
             )
         )
     values = parsed.to_numpy(dtype="datetime64[ns]")
-    return values.view(np.int64).copy()
+    # a view when the column already holds datetime64[ns]: the kernels never write to it
+    return values.view(np.int64)
 
 
 def to_timestamp_ns(value: Any, name: str) -> int:
@@ -180,7 +181,7 @@ def amounts(column: pd.Series[Any], name: str) -> FloatArray:
     """The amount column as a new finite float64 array; raises on missing or text values."""
     try:
         if column.dtype == np.float64:
-            values = column.to_numpy(dtype=np.float64, copy=True)
+            values = column.to_numpy(dtype=np.float64)  # read only by the kernels
         else:
             values = pd.to_numeric(column, errors="raise").to_numpy(
                 dtype=np.float64, na_value=np.nan

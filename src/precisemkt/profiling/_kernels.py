@@ -1,7 +1,7 @@
 """Compiled loops of the profiling subpackage (ndarray in, ndarray out, no validation).
 
 The public wrappers in ``_rfm.py`` and ``_profile.py`` validate the data and call these.
-Rows are grouped by customer with a stable counting sort (``group_order``); each customer's
+Rows are grouped by customer with a stable two-pass bucket sort (``group_order``); each customer's
 rows are then ordered by (time, amount) (``sort_index``) and reduced on their own, in
 parallel over customers. Sums are compensated (Kahan) and taken in (time, amount) order, so
 a result does not depend on the order of the caller's rows.
@@ -20,64 +20,131 @@ from precisemkt._typing import FloatArray, IntArray
 AnyArray = npt.NDArray[Any]
 
 
-@njit()
-def key_offsets(keys: IntArray, low: int, span: int) -> tuple[IntArray, IntArray, IntArray]:
-    """Counting-sort bookkeeping for integer keys in ``[low, low + span)``.
+#: Grouping splits the key range into at most 2**BUCKET_BITS buckets of consecutive keys.
+BUCKET_BITS = 12
 
-    Returns the k distinct keys in increasing order, ``starts`` (group ``g`` will own
-    positions ``starts[g]:starts[g + 1]``) and ``fill``, indexed by ``key - low``, holding
-    the next free position of each key's group.
+
+@njit()
+def _to_buckets(
+    keys: IntArray, low: int, shift: int, n_buckets: int, pay_a: AnyArray, pay_b: AnyArray
+) -> tuple[IntArray, IntArray, AnyArray, AnyArray]:
+    """Pass 1: stable scatter of the rows into buckets of ``2**shift`` consecutive keys.
+
+    With a few thousand buckets every write goes to one of a few thousand sequential
+    streams, which the caches absorb (a direct counting sort over millions of keys writes
+    at random). ``pay_b`` may be empty (one payload only).
     """
-    fill = np.zeros(span, dtype=np.int64)
-    for i in range(keys.shape[0]):
-        fill[keys[i] - low] += 1
+    n = keys.shape[0]
+    with_b = pay_b.shape[0] > 0
+    bstart = np.zeros(n_buckets + 1, dtype=np.int64)
+    for i in range(n):
+        bstart[((keys[i] - low) >> shift) + 1] += 1
+    for b in range(n_buckets):
+        bstart[b + 1] += bstart[b]
+    pos = np.empty(n_buckets, dtype=np.int64)
+    for b in range(n_buckets):
+        pos[b] = bstart[b]
+    k1 = np.empty(n, dtype=np.int64)
+    a1 = np.empty_like(pay_a)
+    b1 = np.empty_like(pay_b)
+    for i in range(n):
+        v = keys[i] - low
+        b = v >> shift
+        j = pos[b]
+        k1[j] = v
+        a1[j] = pay_a[i]
+        if with_b:
+            b1[j] = pay_b[i]
+        pos[b] = j + 1
+    return bstart, k1, a1, b1
+
+
+@njit(parallel=True)
+def _within_buckets(
+    bstart: IntArray, shift: int, span: int, k1: IntArray, a1: AnyArray, b1: AnyArray
+) -> tuple[IntArray, AnyArray, AnyArray]:
+    """Pass 2: a counting sort inside every bucket (its keys fit in cache), in parallel.
+
+    Returns ``ends`` (``ends[v]`` = end position of key ``v``'s rows) and the payloads in
+    key order, stable within a key.
+    """
+    with_b = b1.shape[0] > 0
+    ends = np.empty(span, dtype=np.int64)
+    a_out = np.empty_like(a1)
+    b_out = np.empty_like(b1)
+    for b in prange(bstart.shape[0] - 1):
+        v_lo = b << shift
+        v_hi = min(span, (b + 1) << shift)
+        for v in range(v_lo, v_hi):
+            ends[v] = 0
+        for j in range(bstart[b], bstart[b + 1]):
+            ends[k1[j]] += 1
+        p = bstart[b]
+        for v in range(v_lo, v_hi):
+            count = ends[v]
+            ends[v] = p
+            p += count
+        for j in range(bstart[b], bstart[b + 1]):
+            v = k1[j]
+            q = ends[v]
+            a_out[q] = a1[j]
+            if with_b:
+                b_out[q] = b1[j]
+            ends[v] = q + 1
+    return ends, a_out, b_out
+
+
+@njit()
+def _present(ends: IntArray, low: int) -> tuple[IntArray, IntArray]:
+    """Distinct keys (those with rows) and their ``starts`` from the end positions."""
     k = 0
-    for v in range(span):
-        if fill[v] > 0:
+    prev = 0
+    for v in range(ends.shape[0]):
+        if ends[v] > prev:
             k += 1
+        prev = ends[v]
     values = np.empty(k, dtype=np.int64)
     starts = np.empty(k + 1, dtype=np.int64)
-    pos = 0
+    starts[0] = 0
     g = 0
-    for v in range(span):
-        count = fill[v]
-        if count > 0:
+    prev = 0
+    for v in range(ends.shape[0]):
+        if ends[v] > prev:
             values[g] = v + low
-            starts[g] = pos
-            fill[v] = pos
-            pos += count
+            starts[g + 1] = ends[v]
             g += 1
-    starts[k] = pos
-    return values, starts, fill
+        prev = ends[v]
+    return values, starts
 
 
-@njit()
+def _group(
+    keys: IntArray, low: int, span: int, pay_a: AnyArray, pay_b: AnyArray
+) -> tuple[IntArray, IntArray, AnyArray, AnyArray]:
+    """Stable two-pass bucket sort of the rows by key, carrying one or two payloads."""
+    shift = max(0, (max(span, 1) - 1).bit_length() - BUCKET_BITS)
+    n_buckets = ((span - 1) >> shift) + 1 if span > 0 else 0
+    bstart, k1, a1, b1 = _to_buckets(keys, low, shift, n_buckets, pay_a, pay_b)
+    ends, a_out, b_out = _within_buckets(bstart, shift, span, k1, a1, b1)
+    values, starts = _present(ends, low)
+    return values, starts, a_out, b_out
+
+
 def group_order(keys: IntArray, low: int, span: int) -> tuple[IntArray, IntArray, IntArray]:
-    """Stable counting sort of rows by key: (distinct keys, starts, row order)."""
-    values, starts, fill = key_offsets(keys, low, span)
-    order = np.empty(keys.shape[0], dtype=np.int64)
-    for i in range(keys.shape[0]):
-        v = keys[i] - low
-        order[fill[v]] = i
-        fill[v] += 1
+    """Stable sort of rows by integer key in ``[low, low + span)``.
+
+    Returns the k distinct keys in increasing order, ``starts`` (group ``g`` owns positions
+    ``starts[g]:starts[g + 1]``) and the row order.
+    """
+    rows = np.arange(keys.shape[0], dtype=np.int64)
+    values, starts, order, _ = _group(keys, low, span, rows, np.empty(0, dtype=np.int64))
     return values, starts, order
 
 
-@njit()
 def group_pair(
     keys: IntArray, low: int, span: int, times: IntArray, amounts: FloatArray
 ) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
     """``group_order`` fused with the gather of two columns: (keys, starts, times, amounts)."""
-    values, starts, fill = key_offsets(keys, low, span)
-    t_out = np.empty_like(times)
-    a_out = np.empty_like(amounts)
-    for i in range(keys.shape[0]):
-        v = keys[i] - low
-        j = fill[v]
-        t_out[j] = times[i]
-        a_out[j] = amounts[i]
-        fill[v] = j + 1
-    return values, starts, t_out, a_out
+    return _group(keys, low, span, times, amounts)
 
 
 @njit()
@@ -154,26 +221,31 @@ def sort_index(idx: IntArray, primary: AnyArray, secondary: AnyArray) -> bool:
 
 
 @njit()
-def sort_slice(times: IntArray, amounts: FloatArray, lo: int, hi: int) -> None:
-    """Sort ``times[lo:hi]`` and ``amounts[lo:hi]`` together in place by (time, amount)."""
+def sort_slice(times: IntArray, amounts: FloatArray, lo: int, hi: int, rows: IntArray) -> None:
+    """Sort ``times[lo:hi]`` and ``amounts[lo:hi]`` together in place by (time, amount),
+    and ``rows[lo:hi]`` along with them unless ``rows`` is empty."""
     for k in range(lo + 1, hi):
         if _before(times, amounts, k, k - 1):
             break
-    else:  # already in order: no allocation
+    else:  # already in order (a log written in time order): no allocation
         return
     idx = np.arange(lo, hi)
-    if sort_index(idx, times, amounts):
-        t_sorted = times[idx]
-        a_sorted = amounts[idx]
-        times[lo:hi] = t_sorted
-        amounts[lo:hi] = a_sorted
+    sort_index(idx, times, amounts)
+    t_sorted = times[idx]
+    a_sorted = amounts[idx]
+    times[lo:hi] = t_sorted
+    amounts[lo:hi] = a_sorted
+    if rows.shape[0] > 0:
+        r_sorted = rows[idx]
+        rows[lo:hi] = r_sorted
 
 
 @njit(parallel=True)
-def sort_groups(starts: IntArray, order: IntArray, times: IntArray, amounts: FloatArray) -> None:
-    """Within each group ``order[starts[g]:starts[g + 1]]``, sort rows by (time, amount)."""
+def sort_groups(starts: IntArray, times: IntArray, amounts: FloatArray, rows: IntArray) -> None:
+    """Sort every group ``starts[g]:starts[g + 1]`` of the grouped columns by (time, amount)
+    in place, carrying the row numbers ``rows`` along."""
     for g in prange(starts.shape[0] - 1):
-        sort_index(order[starts[g] : starts[g + 1]], times, amounts)
+        sort_slice(times, amounts, starts[g], starts[g + 1], rows)
 
 
 @njit()
@@ -193,7 +265,7 @@ def _rfm_customer(
     """Reduce customer ``c`` into row ``c`` of ``out_i`` (5 int columns) and ``out_f`` (2)."""
     lo = starts[c]
     hi = starts[c + 1]
-    sort_slice(times, amounts, lo, hi)
+    sort_slice(times, amounts, lo, hi, np.empty(0, dtype=np.int64))
     n = 0
     first = 0
     cur = 0
@@ -448,3 +520,23 @@ def group_modes(starts: IntArray, codes: IntArray, n_codes: int) -> IntArray:
             out[g, 2] = best_count
             out[g, 3] = valid
     return out
+
+
+@njit(parallel=True)
+def calendar_codes(times: IntArray) -> tuple[IntArray, IntArray, bool]:
+    """Weekday (Monday = 0) and hour of every time (ns since 1970-01-01, a Thursday), and
+    whether any time is not at midnight."""
+    day_ns = 86_400 * 10**9
+    hour_ns = 3_600 * 10**9
+    n = times.shape[0]
+    weekday = np.empty(n, dtype=np.int64)
+    hour = np.empty(n, dtype=np.int64)
+    timed = 0
+    for i in prange(n):
+        day = times[i] // day_ns
+        within = times[i] - day * day_ns
+        weekday[i] = (day + 3) % 7
+        hour[i] = within // hour_ns
+        if within != 0:
+            timed += 1
+    return weekday, hour, timed > 0

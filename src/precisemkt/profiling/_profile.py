@@ -23,7 +23,6 @@ from precisemkt.profiling._lifecycle import lifecycle_stage
 
 __all__ = ["profile_customers"]
 
-_HOUR_NS = 3_600 * 10**9
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
@@ -211,9 +210,9 @@ def profile_customers(
         o_keys, o_t, o_value, o_flags, o_channel = row_keys, t, value, flags, channel
 
     present, starts, order = _kernels.group_order(o_keys, ck.low, ck.span)
-    _kernels.sort_groups(starts, order, o_t, o_value)
     t_s = o_t[order]
     v_s = o_value[order]
+    _kernels.sort_groups(starts, t_s, v_s, order)
     counts = np.diff(starts)
     first = t_s[starts[:-1]]
     last = t_s[starts[1:] - 1]
@@ -241,7 +240,9 @@ def profile_customers(
 
     if category_col is not None:
         cat_codes, cat_labels = _codes(frame[category_col])
-        _, r_starts, r_order = _kernels.group_order(row_keys, ck.low, ck.span)
+        r_starts, r_order = starts, order  # without order lines, rows are the orders
+        if order_col is not None:
+            _, r_starts, r_order = _kernels.group_order(row_keys, ck.low, ck.span)
         cats = _kernels.group_modes(r_starts, cat_codes[r_order], len(cat_labels))
         out["category_breadth"] = cats[:, 0]
         out["top_category"] = _top_labels(cats[:, 1], cat_labels)
@@ -249,17 +250,17 @@ def profile_customers(
     if channel_col is not None:
         channels = _kernels.group_modes(starts, o_channel[order], len(channel_labels))
         out["top_channel"] = _top_labels(channels[:, 1], channel_labels)
-    weekday = (np.floor_divide(t_s, DAY_NS) + 3) % 7
+    weekday, hours, timed = _kernels.calendar_codes(t_s)
     out["preferred_weekday"] = pd.Categorical.from_codes(
         _kernels.group_modes(starts, weekday, 7)[:, 1], categories=pd.Index(_WEEKDAYS)
     )
-    hours = np.floor_divide(t_s, _HOUR_NS) % 24
-    if (t_s % DAY_NS).any():
+    if timed:
         out["preferred_hour"] = _kernels.group_modes(starts, hours, 24)[:, 1]
-    if discount_col is not None:
-        discounted = np.bincount(np.repeat(np.arange(len(counts)), counts), weights=o_flags[order])
-        out["discount_share"] = discounted / np.maximum(counts, 1)
+    if discount_col is not None and len(counts):
+        out["discount_share"] = np.add.reduceat(o_flags[order], starts[:-1]) / counts
+    elif discount_col is not None:
+        out["discount_share"] = np.zeros(0)
 
-    profile = pd.DataFrame(out, index=ck.ids_of(present, customer_col))
+    profile = pd.DataFrame(out, index=ck.ids_of(present, customer_col), copy=False)
     profile["lifecycle_stage"] = lifecycle_stage(profile)
     return profile
