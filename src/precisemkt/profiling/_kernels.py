@@ -24,7 +24,12 @@ AnyArray = npt.NDArray[Any]
 BUCKET_BITS = 12
 
 
-@njit()
+#: Pass 1 of the grouping splits the rows into this many consecutive parts, scattered in
+#: parallel (a fixed number, so the result does not depend on the number of threads).
+PARTS = 4
+
+
+@njit(parallel=True)
 def _to_buckets(
     keys: IntArray, low: int, shift: int, n_buckets: int, pay_a: AnyArray, pay_b: AnyArray
 ) -> tuple[IntArray, IntArray, AnyArray, AnyArray]:
@@ -32,30 +37,39 @@ def _to_buckets(
 
     With a few thousand buckets every write goes to one of a few thousand sequential
     streams, which the caches absorb (a direct counting sort over millions of keys writes
-    at random). ``pay_b`` may be empty (one payload only).
+    at random). ``pay_b`` may be empty (one payload only). Returns the bucket starts and
+    the keys (minus ``low``) and payloads in bucket order.
     """
     n = keys.shape[0]
     with_b = pay_b.shape[0] > 0
-    bstart = np.zeros(n_buckets + 1, dtype=np.int64)
-    for i in range(n):
-        bstart[((keys[i] - low) >> shift) + 1] += 1
+    counts = np.empty((PARTS, n_buckets), dtype=np.int64)
+    for part in prange(PARTS):
+        for b in range(n_buckets):
+            counts[part, b] = 0
+        for i in range(part * n // PARTS, (part + 1) * n // PARTS):
+            counts[part, (keys[i] - low) >> shift] += 1
+    bstart = np.empty(n_buckets + 1, dtype=np.int64)
+    pos = np.empty((PARTS, n_buckets), dtype=np.int64)
+    total = 0
     for b in range(n_buckets):
-        bstart[b + 1] += bstart[b]
-    pos = np.empty(n_buckets, dtype=np.int64)
-    for b in range(n_buckets):
-        pos[b] = bstart[b]
+        bstart[b] = total
+        for part in range(PARTS):
+            pos[part, b] = total
+            total += counts[part, b]
+    bstart[n_buckets] = total
     k1 = np.empty(n, dtype=np.int64)
     a1 = np.empty_like(pay_a)
     b1 = np.empty_like(pay_b)
-    for i in range(n):
-        v = keys[i] - low
-        b = v >> shift
-        j = pos[b]
-        k1[j] = v
-        a1[j] = pay_a[i]
-        if with_b:
-            b1[j] = pay_b[i]
-        pos[b] = j + 1
+    for part in prange(PARTS):
+        for i in range(part * n // PARTS, (part + 1) * n // PARTS):
+            v = keys[i] - low
+            b = v >> shift
+            j = pos[part, b]
+            k1[j] = v
+            a1[j] = pay_a[i]
+            if with_b:
+                b1[j] = pay_b[i]
+            pos[part, b] = j + 1
     return bstart, k1, a1, b1
 
 

@@ -10,8 +10,8 @@ import pandas as pd
 
 from precisemkt._results import ResultMixin
 from precisemkt._validation import (
+    check_int,
     check_interval,
-    check_type,
     require_columns,
     require_frame,
 )
@@ -216,7 +216,7 @@ def data_quality_report(
     outlier_threshold = check_interval(
         outlier_threshold, "outlier_threshold", low=0, closed="neither"
     )
-    check_type(max_orders_per_day, "max_orders_per_day", int)
+    max_orders_per_day = check_int(max_orders_per_day, "max_orders_per_day", low=1)
     now_ts = pd.Timestamp.now() if now is None else pd.Timestamp(now)
     if now_ts.tzinfo is not None:
         now_ts = now_ts.tz_localize(None)
