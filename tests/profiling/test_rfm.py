@@ -192,8 +192,13 @@ def test_row_order_does_not_matter(tx: pd.DataFrame, rnd: object) -> None:
     pd.testing.assert_frame_equal(rfm_summary(tx), rfm_summary(shuffled), check_exact=True)
 
 
-@given(st.lists(st.integers(-3, 30), min_size=0, max_size=60))
-def test_group_order_matches_stable_sort(keys: list[int]) -> None:
+@given(
+    st.one_of(
+        st.lists(st.integers(-3, 30), max_size=60),  # one key per bucket
+        st.lists(st.integers(-5, 200_000), max_size=300),  # buckets of many keys (shift > 0)
+    )
+)
+def test_group_order_and_pair_match_stable_sort(keys: list[int]) -> None:
     arr = np.array(keys, dtype=np.int64)
     low = min(keys, default=0)
     span = max(keys, default=0) - low + 1
@@ -201,6 +206,13 @@ def test_group_order_matches_stable_sort(keys: list[int]) -> None:
     assert order.tolist() == ref.group_order(keys)
     assert values.tolist() == sorted(set(keys))
     assert np.diff(starts).tolist() == [keys.count(v) for v in sorted(set(keys))]
+    times = np.arange(len(keys), dtype=np.int64) * 7
+    amounts = np.arange(len(keys), dtype=np.float64) / 3
+    values2, starts2, t_out, a_out = _kernels.group_pair(arr, low, span, times, amounts)
+    np.testing.assert_array_equal(values2, values)
+    np.testing.assert_array_equal(starts2, starts)
+    np.testing.assert_array_equal(t_out, times[order])
+    np.testing.assert_array_equal(a_out, amounts[order])
 
 
 # ---- edge cases --------------------------------------------------------------------------

@@ -154,6 +154,10 @@ def test_lloyd_step_matches_reference(x: np.ndarray, k: int, seed: int) -> None:
     assert _kernels.inertia(x, centers, labels).sum() == pytest.approx(
         ref.inertia(x, centers, expected)
     )
+    per_row = [
+        ref.sq_dist(r, centers[j].tolist()) for r, j in zip(x.tolist(), expected, strict=True)
+    ]
+    np.testing.assert_allclose(_kernels.distances_to_centers(x, centers, labels), per_row)
 
 
 @settings(max_examples=40)
