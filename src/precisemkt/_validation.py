@@ -197,7 +197,9 @@ def check_finite(arr: FloatArray, name: str) -> None:
         )
 
 
-def check_non_negative(arr: FloatArray | IntArray, name: str, *, ids: Sequence[Any] | None = None) -> None:
+def check_non_negative(
+    arr: FloatArray | IntArray, name: str, *, ids: Sequence[Any] | None = None
+) -> None:
     """Raise if ``arr`` has a negative entry, naming the first offender.
 
     Examples
@@ -252,7 +254,9 @@ def check_type(value: Any, name: str, types: type | tuple[type, ...], hint: str 
             " or ".join(t.__name__ for t in types) if isinstance(types, tuple) else types.__name__
         )
         raise InvalidParameterError(
-            format_message(name, f"be of type {names}", f"{_show(value)} ({type(value).__name__})", hint)
+            format_message(
+                name, f"be of type {names}", f"{_show(value)} ({type(value).__name__})", hint
+            )
         )
 
 
@@ -265,9 +269,7 @@ def check_bool(value: Any, name: str) -> bool:
     True
     """
     if not isinstance(value, bool | np.bool_):
-        raise InvalidParameterError(
-            format_message(name, "be True or False", _show(value), "")
-        )
+        raise InvalidParameterError(format_message(name, "be True or False", _show(value), ""))
     return bool(value)
 
 
@@ -320,7 +322,9 @@ def check_interval(
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidParameterError(
-            format_message(name, "be a real number", f"{_show(value)} ({type(value).__name__})", hint)
+            format_message(
+                name, "be a real number", f"{_show(value)} ({type(value).__name__})", hint
+            )
         )
     x = float(value)
     left_ok = x >= low if closed in ("both", "left") else x > low

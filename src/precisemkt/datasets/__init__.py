@@ -2,11 +2,13 @@
 
 Real data: :func:`load_cdnow` (CDNOW transactions) and :func:`load_donations` (BG/BB
 donation patterns). Simulators: :func:`make_transactions` (BG/NBD or Pareto/NBD
-purchase logs with per-customer truth).
+purchase logs with per-customer truth), :func:`make_people` (a customer table with
+quasi-identifiers and sensitive attributes, for anonymisation).
 """
 
 from __future__ import annotations
 
 from precisemkt.datasets._loaders import load_cdnow, load_donations
+from precisemkt.datasets._people import make_people
 
-__all__ = ["load_cdnow", "load_donations"]
+__all__ = ["load_cdnow", "load_donations", "make_people"]

@@ -13,6 +13,14 @@ from __future__ import annotations
 
 from precisemkt.privacy._anonymize import AnonymizationResult, InformationLoss, anonymize
 from precisemkt.privacy._check import AnonymityReport, check_anonymity
+from precisemkt.privacy._dp import (
+    NoisyValue,
+    PrivacyBudget,
+    gaussian_mean,
+    gaussian_sigma,
+    laplace_count,
+    laplace_sum,
+)
 from precisemkt.privacy._hierarchy import Hierarchy
 
 __all__ = [
@@ -20,6 +28,12 @@ __all__ = [
     "AnonymizationResult",
     "Hierarchy",
     "InformationLoss",
+    "NoisyValue",
+    "PrivacyBudget",
     "anonymize",
     "check_anonymity",
+    "gaussian_mean",
+    "gaussian_sigma",
+    "laplace_count",
+    "laplace_sum",
 ]
