@@ -3,7 +3,8 @@
 All numba flags live here. Compilation is lazy (no signatures are given, so importing a
 kernel module compiles nothing); the on-disk cache is on unless the environment variable
 ``PRECISEMKT_NUMBA_CACHE`` is ``0``; ``fastmath`` stays off unless a kernel asks for it and
-its test proves it safe. ``import precisemkt`` does not import this module; the domain
+its test proves it safe (functions defined outside a file, e.g. in a notebook, cannot be
+cached and are compiled without it). ``import precisemkt`` does not import this module; the domain
 subpackages that hold kernels do, when they are first used.
 
 Kernels use ``prange`` from here for parallel loops (it is ``numba.prange``).
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numba
 
@@ -57,9 +58,15 @@ def njit(*, parallel: bool = False, fastmath: bool = False) -> Callable[[F], F]:
     """
 
     def decorate(func: F) -> F:
-        compiled: F = numba.njit(cache=CACHE, parallel=parallel, fastmath=fastmath, nogil=True)(
-            func
-        )
-        return compiled
+        def compile_with(cache: bool) -> F:
+            jit = numba.njit(cache=cache, parallel=parallel, fastmath=fastmath, nogil=True)
+            return cast(F, jit(func))
+
+        try:
+            return compile_with(CACHE)
+        except RuntimeError:
+            # numba can only cache functions defined in a file (not in a notebook cell,
+            # ``python -c`` or a doctest); those are compiled without the disk cache.
+            return compile_with(False)
 
     return decorate

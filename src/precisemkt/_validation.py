@@ -38,6 +38,8 @@ __all__ = [
 
 def _show(value: Any) -> str:
     """Short, readable repr of a received value for an error message."""
+    if isinstance(value, np.generic):
+        value = value.item()
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -171,7 +173,7 @@ def as_int_array(values: Any, name: str, *, ndim: int | None = 1) -> IntArray:
             format_message(
                 name,
                 "contain whole numbers",
-                f"{bad.size} fractional value(s) (first: {bad.ravel()[0]!r})",
+                f"{bad.size} fractional value(s) (first: {_show(bad.ravel()[0])})",
                 "Round or count the values before passing them.",
             )
         )
@@ -214,7 +216,7 @@ def check_non_negative(
             format_message(
                 name,
                 "be non-negative",
-                f"{neg.size} negative value(s) (first: {where}, value {np.asarray(arr)[i]!r})",
+                f"{neg.size} negative value(s) (first: {where}, value {_show(np.asarray(arr)[i])})",
                 "Remove refunds/returns or take absolute values if the sign is an artefact.",
             )
         )
@@ -363,7 +365,7 @@ def check_random_state(random_state: SeedLike) -> np.random.Generator:
 
     Examples
     --------
-    >>> check_random_state(0).integers(10) == check_random_state(0).integers(10)
+    >>> bool(check_random_state(0).integers(10) == check_random_state(0).integers(10))
     True
     """
     if random_state is None or (

@@ -1,8 +1,8 @@
 """Datasets: real data shipped with the package and simulators with known truth.
 
 Real data: :func:`load_cdnow` (CDNOW transactions) and :func:`load_donations` (BG/BB
-donation patterns). Simulators: :func:`make_transactions` (BG/NBD or Pareto/NBD
-purchase logs with per-customer truth), :func:`make_people` (a customer table with
+donation patterns). Simulators: :func:`make_transactions` (BG/NBD, MBG/NBD or Pareto/NBD
+purchase logs with per-customer truth) and :func:`make_people` (a customer table with
 quasi-identifiers and sensitive attributes, for anonymisation).
 """
 
@@ -10,5 +10,12 @@ from __future__ import annotations
 
 from precisemkt.datasets._loaders import load_cdnow, load_donations
 from precisemkt.datasets._people import make_people
+from precisemkt.datasets._simulate import SimulatedTransactions, make_transactions
 
-__all__ = ["load_cdnow", "load_donations", "make_people"]
+__all__ = [
+    "SimulatedTransactions",
+    "load_cdnow",
+    "load_donations",
+    "make_people",
+    "make_transactions",
+]

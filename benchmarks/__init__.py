@@ -1,0 +1,1 @@
+"""precisemkt benchmark suites: ``python -m benchmarks [suite ...] --quick|--full``."""
