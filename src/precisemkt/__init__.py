@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         datasets,
         errors,
         plotting,
+        privacy,
         profiling,
     )
 
@@ -27,6 +28,7 @@ __all__ = [
     "datasets",
     "errors",
     "plotting",
+    "privacy",
     "profiling",
 ]
 

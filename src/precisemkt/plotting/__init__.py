@@ -6,4 +6,6 @@ so plots compose into the user's own figures.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from precisemkt.plotting._privacy import plot_class_sizes, plot_information_loss
+
+__all__: list[str] = ["plot_class_sizes", "plot_information_loss"]
