@@ -160,14 +160,15 @@ def _bind_hierarchies(
 ) -> dict[Hashable, _Bound]:
     """Bind the given hierarchies; fill in defaults (``global``: every column needs one)."""
     given = dict(hierarchies or {})
-    unknown = [col for col in given if col not in qis]
+    unknown = [col for col in given if col not in df.columns]
     if unknown:
         raise InvalidParameterError(
             format_message(
                 "hierarchies",
-                "only name quasi-identifiers",
-                f"extra key(s) {unknown!r}",
-                "Remove them or add the columns to quasi_identifiers.",
+                "only name columns of the table",
+                f"unknown key(s) {unknown!r}",
+                "Check the spelling (hierarchies of columns that are not quasi-identifiers "
+                "are ignored).",
             )
         )
     bound: dict[Hashable, _Bound] = {}

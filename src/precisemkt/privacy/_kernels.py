@@ -576,8 +576,8 @@ def mondrian(  # type: ignore[no-untyped-def]
     sorted by leaf range). A partition is split on the attribute with the widest
     split at the median for numbers or into the children of its hierarchy node for
     categories, only if every part meets the requirement. Among the allowable splits the
-    one that lowers the summed certainty penalty most is tried first (ties: lowest
-    ``priority``), then the next.
+    one that lowers the summed certainty penalty most is tried first (gains within a
+    relative 1e-9 are ties, broken by the lowest ``priority``), then the next.
 
     Returns ``perm`` (rows grouped by partition), each partition's slice
     ``perm[start:end]`` and per partition and attribute ``part_lo``/``part_hi`` (numeric: lowest/highest code; hierarchical: node).
@@ -714,11 +714,12 @@ def mondrian(  # type: ignore[no-untyped-def]
                 for cand in range(q):
                     if tried[cand] or gain[cand] < 0.0:
                         continue
-                    if (
-                        j < 0
-                        or gain[cand] > gain[j]
-                        or (gain[cand] == gain[j] and priority[cand] < priority[j])
-                    ):
+                    if j < 0:
+                        j = cand
+                        continue
+                    diff = gain[cand] - gain[j]
+                    tol = 1e-9 * max(1.0, abs(gain[j]))
+                    if diff > tol or (abs(diff) <= tol and priority[cand] < priority[j]):
                         j = cand
                 if j < 0:
                     break

@@ -82,17 +82,20 @@ def _build_tree(bounds: list[_Bound]) -> _Tree:
             n_children.append(np.bincount(parent, minlength=card).astype(np.int64))
             children.append(base[level - 1] + kids)
         offset = next_id
-    counts = np.concatenate(n_children)
+    def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+    counts = cat(n_children, np.int64)
     child_ptr = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=child_ptr[1:])
     return _Tree(
         leaf_pos=leaf_pos,
         root=roots,
-        node_lo=np.concatenate(lo_parts),
-        node_ncp=np.concatenate(ncp_parts),
-        node_label=np.concatenate(label_parts),
+        node_lo=cat(lo_parts, np.int64),
+        node_ncp=cat(ncp_parts, np.float64),
+        node_label=cat(label_parts, object),
         child_ptr=child_ptr,
-        child_idx=np.concatenate(children) if children else np.zeros(0, dtype=np.int64),
+        child_idx=cat(children, np.int64),
     )
 
 
