@@ -688,7 +688,11 @@ class _MaskHierarchy(Hierarchy):
             codes.append(code.astype(np.int64))
             labels.append(np.asarray(uniq, dtype=object))
         if len(labels[-1]) > 1 or len(codes) == 1:
+            # a short value fully masked early may read "*": keep the top label distinct
+            used = {str(label) for lab in labels for label in lab}
+            top = TOP if TOP not in used else self._char * (longest + 1)
             codes.append(np.zeros(d, dtype=np.int64))
-            labels.append(np.array([TOP], dtype=object))
+            labels.append(np.array([top], dtype=object))
+        _check_label_meaning(codes, labels)
         ncps = tuple(_leaf_count_ncp(c, len(lab), d) for c, lab in zip(codes, labels))
         return _Bound(column, leaf_of_row.astype(np.int64), tuple(codes), tuple(labels), ncps)
