@@ -34,13 +34,15 @@ def tables(draw: st.DrawFn, *, min_rows: int = 1, max_rows: int = 40) -> Table:
     n_c1 = draw(st.integers(1, 6))
     groups = rng.integers(0, draw(st.integers(1, 3)), size=n_c1)
     leaves = [f"v{i}" for i in range(n_c1)]
-    df = pd.DataFrame({
-        "x": rng.integers(0, x_range + 1, size=n),
-        "c1": pd.array(rng.choice(leaves, size=n), dtype="str"),
-    })
+    df = pd.DataFrame(
+        {
+            "x": rng.integers(0, x_range + 1, size=n),
+            "c1": pd.array(rng.choice(leaves, size=n), dtype="str"),
+        }
+    )
     hier = {
         "x": Hierarchy.intervals(widths=[2, 4], lower=0, upper=16),
-        "c1": Hierarchy.tree([{leaf: f"g{g}" for leaf, g in zip(leaves, groups)}]),
+        "c1": Hierarchy.tree([{leaf: f"g{g}" for leaf, g in zip(leaves, groups, strict=True)}]),
     }
     qis = ["x", "c1"]
     if draw(st.booleans()):

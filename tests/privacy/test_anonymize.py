@@ -18,8 +18,13 @@ from tests.privacy.tables import Table, tables
 QIS = ["age", "zip_code", "sex", "education", "marital_status", "occupation"]
 
 
-def _whole_table_can(df: pd.DataFrame, k: int, l: int | None, kind: str,  # noqa: E741
-                     c: float | None) -> bool:
+def _whole_table_can(
+    df: pd.DataFrame,
+    k: int,
+    l: int | None,  # noqa: E741
+    kind: str,
+    c: float | None,
+) -> bool:
     """Independent check of the only reason a request can be impossible: the whole table
     (one class, the top of every hierarchy) breaks it."""
     if k > len(df):
@@ -46,17 +51,32 @@ def _whole_table_can(df: pd.DataFrame, k: int, l: int | None, kind: str,  # noqa
     st.sampled_from(["mondrian", "global"]),
 )
 def test_output_always_meets_the_request(
-    table: Table, k: int, l: int | None, kind: str, t: float | None,  # noqa: E741
-    max_suppression: float, method: str,
+    table: Table,
+    k: int,
+    l: int | None,  # noqa: E741
+    kind: str,
+    t: float | None,
+    max_suppression: float,
+    method: str,
 ) -> None:
     """Acceptance: for random tables and random k/l/t the released table satisfies them
     (by check_anonymity) and suppression stays within max_suppression."""
     c = 2.0 if kind == "recursive" and l is not None else None
     original = table.df.copy(deep=True)
     try:
-        res = anonymize(table.df, table.qis, k=k, l=l, l_kind=kind, c=c, t=t, sensitive="s",
-                        method=method, hierarchies=table.hierarchies,
-                        max_suppression=max_suppression)
+        res = anonymize(
+            table.df,
+            table.qis,
+            k=k,
+            l=l,
+            l_kind=kind,
+            c=c,
+            t=t,
+            sensitive="s",
+            method=method,
+            hierarchies=table.hierarchies,
+            max_suppression=max_suppression,
+        )
     except PrivacyError:
         assert not _whole_table_can(table.df, k, l, kind, c)
         return
@@ -85,12 +105,14 @@ def test_non_qi_columns_and_index_are_kept() -> None:
 
 def test_global_levels_and_labels() -> None:
     people, hier = make_people(1500, random_state=4, return_hierarchies=True)
-    res = anonymize(people, QIS, k=5, method="global", hierarchies=hier,
-                    max_suppression=0.02)
+    res = anonymize(people, QIS, k=5, method="global", hierarchies=hier, max_suppression=0.02)
     assert set(res.levels) == set(QIS)
     for col, level in res.levels.items():
-        expected = hier[col].generalize(people.loc[res.data.index, col], level) \
-            if level > 0 else people.loc[res.data.index, col]
+        expected = (
+            hier[col].generalize(people.loc[res.data.index, col], level)
+            if level > 0
+            else people.loc[res.data.index, col]
+        )
         assert res.data[col].astype(str).tolist() == expected.astype(str).tolist()
     assert res.n_suppressed <= 30
     assert res.information_loss.c_avg >= 1.0
@@ -98,8 +120,7 @@ def test_global_levels_and_labels() -> None:
 
 def test_gcp_is_the_mean_of_attribute_ncp_and_counts_suppression() -> None:
     people, hier = make_people(800, random_state=5, return_hierarchies=True)
-    res = anonymize(people, QIS, k=10, method="global", hierarchies=hier,
-                    max_suppression=0.05)
+    res = anonymize(people, QIS, k=10, method="global", hierarchies=hier, max_suppression=0.05)
     loss = res.information_loss
     assert loss.gcp == pytest.approx(loss.ncp.mean())
     assert loss.ncp.min() >= res.n_suppressed / len(people) - 1e-12
@@ -110,10 +131,12 @@ def test_gcp_is_the_mean_of_attribute_ncp_and_counts_suppression() -> None:
 
 def test_same_seed_same_answer_and_global_is_deterministic() -> None:
     people, hier = make_people(600, random_state=6, return_hierarchies=True)
-    a = anonymize(people, QIS, k=4, hierarchies={c: hier[c] for c in QIS if c != "age"},
-                  random_state=11)
-    b = anonymize(people, QIS, k=4, hierarchies={c: hier[c] for c in QIS if c != "age"},
-                  random_state=11)
+    a = anonymize(
+        people, QIS, k=4, hierarchies={c: hier[c] for c in QIS if c != "age"}, random_state=11
+    )
+    b = anonymize(
+        people, QIS, k=4, hierarchies={c: hier[c] for c in QIS if c != "age"}, random_state=11
+    )
     pd.testing.assert_frame_equal(a.data, b.data)
     g1 = anonymize(people, QIS, k=4, method="global", hierarchies=hier, max_suppression=0.1)
     g2 = anonymize(people, QIS, k=4, method="global", hierarchies=hier, max_suppression=0.1)
@@ -123,10 +146,18 @@ def test_same_seed_same_answer_and_global_is_deterministic() -> None:
 def test_discernibility_metric_minimises_discernibility() -> None:
     people, hier = make_people(600, random_state=7, return_hierarchies=True)
     qis = ["age", "sex", "education", "marital_status"]
-    dm = anonymize(people, qis, k=5, method="global", hierarchies=hier,
-                   max_suppression=0.05, metric="discernibility")
-    gcp = anonymize(people, qis, k=5, method="global", hierarchies=hier,
-                    max_suppression=0.05, metric="gcp")
+    dm = anonymize(
+        people,
+        qis,
+        k=5,
+        method="global",
+        hierarchies=hier,
+        max_suppression=0.05,
+        metric="discernibility",
+    )
+    gcp = anonymize(
+        people, qis, k=5, method="global", hierarchies=hier, max_suppression=0.05, metric="gcp"
+    )
     assert dm.information_loss.discernibility <= gcp.information_loss.discernibility
     assert gcp.information_loss.gcp <= dm.information_loss.gcp
 
@@ -183,7 +214,8 @@ def test_edge_cases_one_row_and_constant_columns() -> None:
     one = pd.DataFrame({"a": [1], "s": ["x"]})
     for method in ("mondrian", "global"):
         res = anonymize(one, ["a"], k=1, method=method)
-        assert res.report.k == 1 and len(res.data) == 1
+        assert res.report.k == 1
+        assert len(res.data) == 1
     const = pd.DataFrame({"a": [5] * 6, "b": ["q"] * 6})
     res = anonymize(const, ["a", "b"], k=6)
     assert res.report.n_classes == 1
@@ -196,12 +228,10 @@ def test_huge_values_and_floats_keep_exact_labels() -> None:
     df = pd.DataFrame({"v": [1e300, -1e300, 0.1, 0.2, 0.30000000000000004, 3.0]})
     res = anonymize(df, ["v"], k=2)
     assert res.report.k >= 2
-    assert any("0.30000000000000004" in label or "0.1" in label
-               for label in res.data["v"].tolist())
+    assert any("0.30000000000000004" in label or "0.1" in label for label in res.data["v"].tolist())
 
 
 def test_progress_bar_runs() -> None:
     people, hier = make_people(200, random_state=9, return_hierarchies=True)
-    res = anonymize(people, ["age", "sex"], k=3, method="global", hierarchies=hier,
-                    progress=True)
+    res = anonymize(people, ["age", "sex"], k=3, method="global", hierarchies=hier, progress=True)
     assert res.report.k >= 3

@@ -17,16 +17,28 @@ def hospital() -> pd.DataFrame:
     """Table 3 of Machanavajjhala et al. (2007), 4-anonymous inpatient microdata."""
     zips = ["130**"] * 4 + ["1485*"] * 4 + ["130**"] * 4
     ages = ["<30"] * 4 + [">=40"] * 4 + ["3*"] * 4
-    disease = ["Heart Disease", "Heart Disease", "Viral Infection", "Viral Infection",
-               "Cancer", "Heart Disease", "Viral Infection", "Viral Infection",
-               "Cancer", "Cancer", "Cancer", "Cancer"]
+    disease = [
+        "Heart Disease",
+        "Heart Disease",
+        "Viral Infection",
+        "Viral Infection",
+        "Cancer",
+        "Heart Disease",
+        "Viral Infection",
+        "Viral Infection",
+        "Cancer",
+        "Cancer",
+        "Cancer",
+        "Cancer",
+    ]
     return pd.DataFrame({"zip": zips, "age": ages, "condition": disease})
 
 
 def test_published_example(hospital: pd.DataFrame) -> None:
     rep = check_anonymity(hospital, ["zip", "age"], sensitive="condition")
     # 3 classes of 4: 4-anonymous; the third class is all Cancer (homogeneity attack)
-    assert rep.k == 4 and rep.n_classes == 3
+    assert rep.k == 4
+    assert rep.n_classes == 3
     assert rep.l_distinct == 1
     assert rep.l_entropy == pytest.approx(1.0)
     assert rep.prosecutor_risk_max == 0.25
@@ -35,7 +47,8 @@ def test_published_example(hospital: pd.DataFrame) -> None:
     # class 3 vs table: q = (1,0,0) over (Cancer, Heart, Viral), p = (5,3,4)/12
     assert rep.t == pytest.approx(0.5 * (7 / 12 + 3 / 12 + 4 / 12))
     assert rep.violations(l=2).tolist() == list(range(8, 12))
-    assert rep.satisfies(k=4) and not rep.satisfies(k=4, l=2)
+    assert rep.satisfies(k=4)
+    assert not rep.satisfies(k=4, l=2)
 
 
 def test_ordered_emd_matches_li_et_al_example() -> None:
@@ -50,8 +63,9 @@ def test_ordered_emd_matches_li_et_al_example() -> None:
 
 
 def test_ordered_categorical_uses_category_order() -> None:
-    band = pd.Categorical(["high", "low", "mid", "low"], categories=["low", "mid", "high"],
-                          ordered=True)
+    band = pd.Categorical(
+        ["high", "low", "mid", "low"], categories=["low", "mid", "high"], ordered=True
+    )
     df = pd.DataFrame({"g": [1, 1, 2, 2], "band": band})
     rep = check_anonymity(df, ["g"], sensitive="band")
     assert rep.t_distance == "ordered"
@@ -85,7 +99,8 @@ def test_size_distribution_and_share_below() -> None:
 def test_missing_quasi_identifier_is_its_own_value() -> None:
     df = pd.DataFrame({"z": ["a", None, None, "a"], "c": pd.Categorical(["x", None, None, "x"])})
     rep = check_anonymity(df, ["z", "c"])
-    assert rep.k == 2 and rep.n_classes == 2
+    assert rep.k == 2
+    assert rep.n_classes == 2
 
 
 def test_non_default_index_keeps_labels() -> None:
@@ -104,7 +119,9 @@ def test_input_is_not_mutated() -> None:
 
 def test_single_row_and_wide_keys() -> None:
     rep = check_anonymity(pd.DataFrame({"z": [1], "s": [5.0]}), ["z"], sensitive="s")
-    assert rep.k == 1 and rep.l_distinct == 1 and rep.t == 0.0
+    assert rep.k == 1
+    assert rep.l_distinct == 1
+    assert rep.t == 0.0
     # 12 columns of ~100 distinct values overflow a single int64 key and are re-densified
     rng = np.random.default_rng(0)
     wide = pd.DataFrame({f"c{i}": rng.integers(0, 200, 500) for i in range(12)})

@@ -23,8 +23,9 @@ from precisemkt.privacy._dp import _gaussian_delta
 def test_laplace_count_noise_is_laplace_with_scale_one_over_epsilon() -> None:
     """4,000 releases: a KS test against Laplace(0, 1/eps) (alpha = 0.001)."""
     rng = np.random.default_rng(123)
-    noise = np.array([laplace_count(100, epsilon=0.5, random_state=rng).value - 100
-                      for _ in range(4000)])
+    noise = np.array(
+        [laplace_count(100, epsilon=0.5, random_state=rng).value - 100 for _ in range(4000)]
+    )
     assert stats.kstest(noise, stats.laplace(scale=2.0).cdf).pvalue > 1e-3
 
 
@@ -33,7 +34,9 @@ def test_counts_of_tables_and_masks() -> None:
     a = laplace_count(df, epsilon=1.0, random_state=1)
     b = laplace_count(10, epsilon=1.0, random_state=1)
     assert a.value == b.value  # same seed, same answer
-    assert a.sensitivity == 1.0 and a.scale == 1.0 and a.delta == 0.0
+    assert a.sensitivity == 1.0
+    assert a.scale == 1.0
+    assert a.delta == 0.0
 
 
 def test_laplace_sum_clips_and_scales_by_the_largest_bound() -> None:
@@ -41,7 +44,8 @@ def test_laplace_sum_clips_and_scales_by_the_largest_bound() -> None:
     res = laplace_sum(values, lower=-10, upper=100, epsilon=2.0, random_state=7)
     noise = np.random.default_rng(7).laplace(0.0, 50.0)
     assert res.value == pytest.approx(-10 + 5 + 100 + noise)
-    assert res.sensitivity == 100.0 and res.scale == 50.0
+    assert res.sensitivity == 100.0
+    assert res.scale == 50.0
 
 
 def test_gaussian_sigma_meets_the_analytic_condition_exactly() -> None:
@@ -61,14 +65,17 @@ def test_gaussian_mean_noise_and_interval_coverage() -> None:
     90% of the time (binomial 99.9% band)."""
     values = np.linspace(0, 100, 50)
     rng = np.random.default_rng(5)
-    releases = [gaussian_mean(values, lower=0, upper=100, epsilon=1.0, delta=1e-5,
-                              random_state=rng) for _ in range(2000)]
+    releases = [
+        gaussian_mean(values, lower=0, upper=100, epsilon=1.0, delta=1e-5, random_state=rng)
+        for _ in range(2000)
+    ]
     sigma = releases[0].scale
     assert releases[0].sensitivity == pytest.approx(2.0)
     noise = np.array([r.value - 50.0 for r in releases])
     assert noise.std() == pytest.approx(sigma, rel=0.05)
-    covered = np.mean([r.confidence_interval(0.9).low <= 50 <= r.confidence_interval(0.9).high
-                       for r in releases])
+    covered = np.mean(
+        [r.confidence_interval(0.9).low <= 50 <= r.confidence_interval(0.9).high for r in releases]
+    )
     assert abs(covered - 0.9) < 3.3 * math.sqrt(0.9 * 0.1 / 2000)
 
 
@@ -88,8 +95,7 @@ def test_budget_refuses_past_epsilon_and_releases_nothing() -> None:
         gaussian_mean([1.0, 2.0], lower=0, upper=5, epsilon=0.1, delta=1e-4, budget=budget)
     gaussian_mean([1.0, 2.0], lower=0, upper=5, epsilon=0.2, delta=1e-5, budget=budget)
     assert budget.remaining_epsilon == pytest.approx(0.0, abs=1e-12)
-    assert budget.ledger()["label"].tolist() == ["laplace_count", "laplace_sum",
-                                                  "gaussian_mean"]
+    assert budget.ledger()["label"].tolist() == ["laplace_count", "laplace_sum", "gaussian_mean"]
     assert "spent_epsilon=1" in repr(budget)
 
 

@@ -25,7 +25,8 @@ def test_intervals_with_widths_nest_and_cost_their_width() -> None:
     bound = h._bind(values, "age")
     # NCP of a 20-wide interval over a 100-wide domain is 0.2 (Ghinita et al. 2007)
     assert bound.ncp[3].tolist() == [0.2, 0.2, 0.2]
-    assert bound.ncp[0].tolist() == [0.0] * 4 and bound.ncp[4].tolist() == [1.0]
+    assert bound.ncp[0].tolist() == [0.0] * 4
+    assert bound.ncp[4].tolist() == [1.0]
 
 
 def test_intervals_from_edges_and_automatic() -> None:
@@ -57,8 +58,9 @@ def test_intervals_validation() -> None:
 
 
 def test_tree_validation_and_ncp() -> None:
-    h = Hierarchy.tree([{"flu": "resp", "asthma": "resp", "ulcer": "digest"},
-                        {"resp": "any", "digest": "any"}])
+    h = Hierarchy.tree(
+        [{"flu": "resp", "asthma": "resp", "ulcer": "digest"}, {"resp": "any", "digest": "any"}]
+    )
     assert h.table().shape == (3, 3)  # no extra top: the last level is already one label
     bound = h._bind(pd.Series(["flu", "ulcer"]), "d")
     assert bound.ncp[1].tolist() == [2 / 3, 0.0]  # 2 of 3 leaves; a single leaf costs 0
@@ -72,9 +74,11 @@ def test_tree_validation_and_ncp() -> None:
 
 def test_from_table_validation(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValidationError, match=r"nest within level 1.*'b'"):
-        Hierarchy.from_table(pd.DataFrame([["x", "a", "*"], ["y", "b", "*"], ["z", "b", "*"],
-                                           ["w", "b", "*"]]).assign(**{"1": ["a", "b", "b", "c"]})
-                             [[0, 1, "1"]].set_axis([0, 1, 2], axis=1))
+        Hierarchy.from_table(
+            pd.DataFrame([["x", "a", "*"], ["y", "b", "*"], ["z", "b", "*"], ["w", "b", "*"]])
+            .assign(**{"1": ["a", "b", "b", "c"]})[[0, 1, "1"]]
+            .set_axis([0, 1, 2], axis=1)
+        )
     with pytest.raises(ValidationError, match="be unique"):
         Hierarchy.from_table(pd.DataFrame([["x", "*"], ["x", "*"]]))
     with pytest.raises(ValidationError, match="same set of values at every level"):
@@ -100,8 +104,19 @@ def test_mask_levels() -> None:
         Hierarchy.mask().table()
 
 
-@pytest.mark.parametrize("column", ["age", "education", "marital-status", "native-country",
-                                    "occupation", "race", "sex", "workclass"])
+@pytest.mark.parametrize(
+    "column",
+    [
+        "age",
+        "education",
+        "marital-status",
+        "native-country",
+        "occupation",
+        "race",
+        "sex",
+        "workclass",
+    ],
+)
 def test_adult_hierarchies_cover_the_adult_table(column: str) -> None:
     adult = pd.read_csv(ADULT / "adult.csv", sep=";", usecols=[column])
     h = Hierarchy.from_table(ADULT / f"adult_hierarchy_{column}.csv")

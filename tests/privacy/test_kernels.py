@@ -30,7 +30,8 @@ def test_assign_groups_matches_first_appearance(keys: list[int], small: bool) ->
     assert n_groups == n_expected
     assert ids.tolist() == expected
     # scratch tables are left clean for the next call
-    assert (table_keys == -1).all() and (table_vals == -1).all()
+    assert (table_keys == -1).all()
+    assert (table_vals == -1).all()
 
 
 @given(
@@ -43,7 +44,8 @@ def test_class_statistics_matches_reference(rows: list[tuple[int, int]], ordered
     _, s = np.unique(np.array([r[1] for r in rows]), return_inverse=True)
     n_classes = int(ids.max()) + 1
     distinct, entropy, emd, ptr, counts = _kernels.class_statistics(
-        ids.astype(np.int64), n_classes, s.astype(np.int64), int(s.max()) + 1, ordered)
+        ids.astype(np.int64), n_classes, s.astype(np.int64), int(s.max()) + 1, ordered
+    )
     expected = ref.class_stats(ids.tolist(), s.tolist(), ordered)
     for g, exp in enumerate(expected):
         assert distinct[g] == exp["distinct"]
@@ -62,14 +64,16 @@ def _per_row(table: Table) -> tuple[list[list[np.ndarray]], list[list[np.ndarray
     return codes, ncp
 
 
-requirements = st.fixed_dictionaries({
-    "k": st.integers(1, 6),
-    "l": st.one_of(st.none(), st.integers(1, 3)),
-    "l_kind": st.sampled_from(["distinct", "entropy", "recursive"]),
-    "t": st.one_of(st.none(), st.sampled_from([0.0, 0.1, 0.3, 0.6])),
-    "max_suppression": st.sampled_from([0.0, 0.1, 0.3]),
-    "metric": st.sampled_from(["gcp", "discernibility"]),
-})
+requirements = st.fixed_dictionaries(
+    {
+        "k": st.integers(1, 6),
+        "l": st.one_of(st.none(), st.integers(1, 3)),
+        "l_kind": st.sampled_from(["distinct", "entropy", "recursive"]),
+        "t": st.one_of(st.none(), st.sampled_from([0.0, 0.1, 0.3, 0.6])),
+        "max_suppression": st.sampled_from([0.0, 0.1, 0.3]),
+        "metric": st.sampled_from(["gcp", "discernibility"]),
+    }
+)
 
 
 @settings(max_examples=40)
@@ -78,41 +82,61 @@ def test_global_search_returns_the_exhaustive_optimum(table: Table, opts: dict) 
     """The bounded lattice search finds the same minimum loss as trying every node."""
     c = 1.5 if opts["l_kind"] == "recursive" else None
     l_val = opts["l"] if opts["l"] is not None else None
-    req = ref.Requirement(opts["k"], l_val, opts["l_kind"], c if l_val is not None else None,
-                          opts["t"])
+    req = ref.Requirement(
+        opts["k"], l_val, opts["l_kind"], c if l_val is not None else None, opts["t"]
+    )
     s_codes, _, ordered = encode_sensitive(table.df["s"], "s")
     codes, ncp = _per_row(table)
     max_out = math.floor(opts["max_suppression"] * len(table.df) + 1e-9)
-    best, best_nodes = ref.exhaustive_global(codes, ncp, s_codes, ordered, req, max_out,
-                                             opts["metric"])
+    best, best_nodes = ref.exhaustive_global(
+        codes, ncp, s_codes, ordered, req, max_out, opts["metric"]
+    )
     try:
         res = anonymize(
-            table.df, table.qis, k=req.k, l=req.l, l_kind=req.l_kind,
-            c=req.c, t=req.t, sensitive="s", method="global", hierarchies=table.hierarchies,
-            max_suppression=opts["max_suppression"], metric=opts["metric"])
+            table.df,
+            table.qis,
+            k=req.k,
+            l=req.l,
+            l_kind=req.l_kind,
+            c=req.c,
+            t=req.t,
+            sensitive="s",
+            method="global",
+            hierarchies=table.hierarchies,
+            max_suppression=opts["max_suppression"],
+            metric=opts["metric"],
+        )
     except PrivacyError:
         assert best == math.inf
         return
     assert res.levels is not None
     node = tuple(res.levels[col] for col in table.qis)
-    feasible, loss, kept = ref.evaluate_node(codes, ncp, node, s_codes, ordered, req, max_out,
-                                             opts["metric"])
+    feasible, loss, kept = ref.evaluate_node(
+        codes, ncp, node, s_codes, ordered, req, max_out, opts["metric"]
+    )
     assert feasible
     assert loss == pytest.approx(best, rel=1e-9, abs=1e-12)
     assert node in best_nodes
     assert res.suppressed.tolist() == table.df.index[~kept].tolist()
 
 
-def _reference_mondrian(table: Table, req: ref.Requirement, priority: list[int],
-                        numeric: set[str]) -> pd.DataFrame:
+def _reference_mondrian(
+    table: Table, req: ref.Requirement, priority: list[int], numeric: set[str]
+) -> pd.DataFrame:
     attributes = []
     for col in table.qis:
         if col in numeric:
             attributes.append(ref.Attribute(values=table.df[col].to_numpy(dtype=float)))
             continue
         b = table.hierarchies[col]._bind(table.df[col], col)
-        attributes.append(ref.Attribute(leaf=b.leaf_of_row, level_codes=list(b.codes),
-                                        level_ncp=list(b.ncp), level_labels=list(b.labels)))
+        attributes.append(
+            ref.Attribute(
+                leaf=b.leaf_of_row,
+                level_codes=list(b.codes),
+                level_ncp=list(b.ncp),
+                level_labels=list(b.labels),
+            )
+        )
     s_codes, _, ordered = encode_sensitive(table.df["s"], "s")
     use_s = req.l is not None or req.t is not None
     parts = ref.mondrian(attributes, s_codes if use_s else None, ordered, req, priority)
@@ -130,8 +154,7 @@ def _reference_mondrian(table: Table, req: ref.Requirement, priority: list[int],
 
 @settings(max_examples=50)
 @given(tables(max_rows=40), requirements, st.integers(0, 1000), st.booleans())
-def test_mondrian_matches_reference(table: Table, opts: dict, seed: int,
-                                    numeric_x: bool) -> None:
+def test_mondrian_matches_reference(table: Table, opts: dict, seed: int, numeric_x: bool) -> None:
     """Same partitions and labels as the recursive Python Mondrian."""
     c = 1.5 if opts["l_kind"] == "recursive" and opts["l"] is not None else None
     req = ref.Requirement(opts["k"], opts["l"], opts["l_kind"], c, opts["t"])
@@ -141,14 +164,23 @@ def test_mondrian_matches_reference(table: Table, opts: dict, seed: int,
         hier.pop("x")
         numeric.add("x")
     try:
-        res = anonymize(table.df, table.qis, k=req.k, l=req.l, l_kind=req.l_kind, c=req.c,
-                        t=req.t, sensitive="s", method="mondrian", hierarchies=hier,
-                        random_state=seed)
+        res = anonymize(
+            table.df,
+            table.qis,
+            k=req.k,
+            l=req.l,
+            l_kind=req.l_kind,
+            c=req.c,
+            t=req.t,
+            sensitive="s",
+            method="mondrian",
+            hierarchies=hier,
+            random_state=seed,
+        )
     except PrivacyError:
         return
     priority = np.random.default_rng(seed).permutation(len(table.qis)).tolist()
     expected = _reference_mondrian(table, req, priority, numeric)
     got = res.data[table.qis].astype(object)
     pd.testing.assert_frame_equal(got, expected, check_dtype=False)
-    assert check_anonymity(res.data, table.qis).n_classes == len(
-        expected.drop_duplicates())
+    assert check_anonymity(res.data, table.qis).n_classes == len(expected.drop_duplicates())

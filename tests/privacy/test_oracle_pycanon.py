@@ -54,22 +54,21 @@ def _compare(df: pd.DataFrame, qis: list[str], sensitive: str) -> None:
     rep = check_anonymity(data, qis, sensitive=sensitive)
     assert rep.k == _quiet(pa.k_anonymity, data, qis)
     assert rep.l_distinct == _quiet(pa.l_diversity, data, qis, [sensitive])
-    assert _entropy_agrees(rep.l_entropy, _quiet(pa.entropy_l_diversity, data, qis,
-                                                 [sensitive]))
-    numeric_single = pd.api.types.is_numeric_dtype(data[sensitive]) and \
-        data[sensitive].nunique() == 1
+    assert _entropy_agrees(rep.l_entropy, _quiet(pa.entropy_l_diversity, data, qis, [sensitive]))
+    numeric_single = (
+        pd.api.types.is_numeric_dtype(data[sensitive]) and data[sensitive].nunique() == 1
+    )
     t_theirs = 0.0 if numeric_single else _quiet(pa.t_closeness, data, qis, [sensitive])
     assert rep.t == pytest.approx(t_theirs, abs=1e-9)
     assert rep.prosecutor_risk_max == pytest.approx(_quiet(pm.max_rir, data, qis))
     # pycanon's average_rir is the mean over *classes* of 1/size; ours is over records
-    assert _quiet(pm.average_rir, data, qis) == pytest.approx(
-        np.mean(1.0 / rep.class_sizes))
+    assert _quiet(pm.average_rir, data, qis) == pytest.approx(np.mean(1.0 / rep.class_sizes))
     if rep.l_distinct > 1:
         c_theirs, l_theirs = _quiet(pa.recursive_c_l_diversity, data, qis, [sensitive])
         assert l_theirs == rep.l_distinct
         ptr, counts = rep.class_counts_ptr, rep.class_counts
-        ascending = [counts[ptr[g]:ptr[g + 1]][::-1] for g in range(rep.n_classes)]
-        defect = max(math.floor(r[0] / r[l_theirs - 1:].sum() + 1) for r in ascending)
+        ascending = [counts[ptr[g] : ptr[g + 1]][::-1] for g in range(rep.n_classes)]
+        defect = max(math.floor(r[0] / r[l_theirs - 1 :].sum() + 1) for r in ascending)
         assert c_theirs == defect
 
 
@@ -83,8 +82,14 @@ def test_random_tables_agree_with_pycanon(table: Table) -> None:
 @given(tables(min_rows=10, max_rows=60))
 def test_anonymised_outputs_agree_with_pycanon(table: Table) -> None:
     for method in ("mondrian", "global"):
-        res = anonymize(table.df, table.qis, k=2, method=method,
-                        hierarchies=table.hierarchies, max_suppression=0.1)
+        res = anonymize(
+            table.df,
+            table.qis,
+            k=2,
+            method=method,
+            hierarchies=table.hierarchies,
+            max_suppression=0.1,
+        )
         _compare(res.data, table.qis, "s")
 
 
@@ -92,8 +97,7 @@ def test_people_outputs_and_average_class_size() -> None:
     people, hier = make_people(250, random_state=12, return_hierarchies=True)
     qis = ["age", "zip_code", "sex", "education"]
     for sens in ("purchase_category", "annual_spend"):
-        res = anonymize(people, qis, k=5, method="global", hierarchies=hier,
-                        max_suppression=0.05)
+        res = anonymize(people, qis, k=5, method="global", hierarchies=hier, max_suppression=0.05)
         _compare(res.data, qis, sens)
         data = res.data.reset_index(drop=True)
         theirs = _quiet(pm.average_ecsize, people, data, qis)

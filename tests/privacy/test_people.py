@@ -13,9 +13,18 @@ def test_columns_reproducibility_and_hierarchies_cover_every_value() -> None:
     a, hier = make_people(3000, random_state=0, return_hierarchies=True)
     b = make_people(3000, random_state=0)
     pd.testing.assert_frame_equal(a, b)
-    assert list(a.columns) == ["customer_id", "age", "zip_code", "sex", "education",
-                               "marital_status", "occupation", "purchase_category",
-                               "income_band", "annual_spend"]
+    assert list(a.columns) == [
+        "customer_id",
+        "age",
+        "zip_code",
+        "sex",
+        "education",
+        "marital_status",
+        "occupation",
+        "purchase_category",
+        "income_band",
+        "annual_spend",
+    ]
     assert a["age"].between(18, 90).all()
     assert a["zip_code"].str.len().eq(5).all()
     assert a["income_band"].cat.ordered

@@ -5,13 +5,13 @@ from __future__ import annotations
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib.pyplot as plt
+import pytest
 
-from precisemkt.datasets import make_people  # noqa: E402
-from precisemkt.errors import InvalidParameterError  # noqa: E402
-from precisemkt.plotting import plot_class_sizes, plot_information_loss  # noqa: E402
-from precisemkt.privacy import anonymize, check_anonymity  # noqa: E402
+from precisemkt.datasets import make_people
+from precisemkt.errors import InvalidParameterError
+from precisemkt.plotting import plot_class_sizes, plot_information_loss
+from precisemkt.privacy import anonymize, check_anonymity
 
 
 def test_class_size_plot_marks_k() -> None:
@@ -28,8 +28,11 @@ def test_class_size_plot_marks_k() -> None:
 def test_information_loss_plot_one_line_per_method() -> None:
     people, hier = make_people(500, random_state=1, return_hierarchies=True)
     qis = ["age", "sex", "education"]
-    results = [anonymize(people, qis, k=k, method=m, hierarchies=hier if m == "global"
-                         else None) for k in (2, 5) for m in ("mondrian", "global")]
+    results = [
+        anonymize(people, qis, k=k, method=m, hierarchies=hier if m == "global" else None)
+        for k in (2, 5)
+        for m in ("mondrian", "global")
+    ]
     ax = plot_information_loss(results)
     assert len(ax.get_lines()) == 2
     plt.close(ax.figure)

@@ -60,20 +60,22 @@ def class_stats(class_ids: list[int], s: list[int], ordered: bool) -> list[dict[
     """Per class: size, distinct, entropy, emd and counts sorted decreasingly."""
     table: dict[int, float] = {}
     by_class: dict[int, dict[int, float]] = {}
-    for g, v in zip(class_ids, s):
+    for g, v in zip(class_ids, s, strict=True):
         table[v] = table.get(v, 0.0) + 1
         by_class.setdefault(g, {})
         by_class[g][v] = by_class[g].get(v, 0.0) + 1
     out = []
     for g in range(len(by_class)):
         counts = by_class[g]
-        out.append({
-            "size": sum(counts.values()),
-            "distinct": len(counts),
-            "entropy": entropy(list(counts.values())),
-            "emd": emd(counts, table, ordered),
-            "desc": sorted(counts.values(), reverse=True),
-        })
+        out.append(
+            {
+                "size": sum(counts.values()),
+                "distinct": len(counts),
+                "entropy": entropy(list(counts.values())),
+                "emd": emd(counts, table, ordered),
+                "desc": sorted(counts.values(), reverse=True),
+            }
+        )
     return out
 
 
@@ -134,8 +136,11 @@ def evaluate_node(
                     table[v] = table.get(v, 0.0) + cnt
         if not table:
             break
-        newly = {key for key in members if key not in failed
-                 and emd(hist[key], table, ordered) > req.t + T_TOL}
+        newly = {
+            key
+            for key in members
+            if key not in failed and emd(hist[key], table, ordered) > req.t + T_TOL
+        }
         if not newly:
             break
         failed |= newly
@@ -145,8 +150,9 @@ def evaluate_node(
         penalty = sum(float(ncp[j][node[j]][i]) for i in range(n) if kept[i] for j in range(q))
         loss = (penalty + n_out * q) / (n * q)
     else:
-        loss = float(sum(len(rows) ** 2 for key, rows in members.items()
-                         if key not in failed) + n * n_out)
+        loss = float(
+            sum(len(rows) ** 2 for key, rows in members.items() if key not in failed) + n * n_out
+        )
     return n_out <= max_out and n_out < n, loss, kept
 
 
@@ -205,7 +211,8 @@ def _children(att: Attribute, node: tuple[int, int]) -> list[tuple[int, int]]:
 
 
 def _child_of_row(att: Attribute, node: tuple[int, int], row: int) -> tuple[int, int]:
-    assert att.level_codes is not None and att.leaf is not None
+    assert att.level_codes is not None
+    assert att.leaf is not None
     return (node[0] - 1, int(att.level_codes[node[0] - 1][att.leaf[row]]))
 
 
@@ -214,8 +221,9 @@ def _node_ncp(att: Attribute, node: tuple[int, int]) -> float:
     return float(att.level_ncp[node[0]][node[1]])
 
 
-def _part_ok(rows: list[int], s: np.ndarray | None, table: dict[int, float], ordered: bool,
-             req: Requirement) -> bool:
+def _part_ok(
+    rows: list[int], s: np.ndarray | None, table: dict[int, float], ordered: bool, req: Requirement
+) -> bool:
     if len(rows) < req.k:
         return False
     if s is None:
@@ -279,20 +287,33 @@ def mondrian(
                     n_lt = sum(v < med for v in vals)
                     best = None
                     for left in (n_le, n_lt):
-                        if left >= req.k and size - left >= req.k and (
-                                best is None or abs(2 * left - size) < abs(2 * best - size)):
+                        if (
+                            left >= req.k
+                            and size - left >= req.k
+                            and (best is None or abs(2 * left - size) < abs(2 * best - size))
+                        ):
                             best = left
                     if best is None:
                         continue
                     inclusive = best == n_le
-                    parts = [[i for i in rows if (att.values[i] <= med if inclusive
-                                                  else att.values[i] < med)],
-                             [i for i in rows if (att.values[i] > med if inclusive
-                                                  else att.values[i] >= med)]]
+                    parts = [
+                        [
+                            i
+                            for i in rows
+                            if (att.values[i] <= med if inclusive else att.values[i] < med)
+                        ],
+                        [
+                            i
+                            for i in rows
+                            if (att.values[i] > med if inclusive else att.values[i] >= med)
+                        ],
+                    ]
                     lo, hi = state[j]
                     span = float(np.ptp(att.values))
-                    after = sum(len(p) * (max(att.values[p]) - min(att.values[p]))
-                                for p in (np.array(parts[0]), np.array(parts[1])))
+                    after = sum(
+                        len(p) * (max(att.values[p]) - min(att.values[p]))
+                        for p in (np.array(parts[0]), np.array(parts[1]))
+                    )
                     gain = (size * (hi - lo) - after) / span
                     options.append((gain, j, parts, None))
                 else:
@@ -304,17 +325,20 @@ def mondrian(
                     if any(0 < len(p) < req.k for p in parts_by_kid.values()):
                         continue
                     gain = size * _node_ncp(att, node) - sum(
-                        len(p) * _node_ncp(att, kid) for kid, p in parts_by_kid.items())
+                        len(p) * _node_ncp(att, kid) for kid, p in parts_by_kid.items()
+                    )
                     nonempty = [(kid, p) for kid, p in parts_by_kid.items() if p]
-                    options.append((gain, j, [p for _, p in nonempty],
-                                    [kid for kid, _ in nonempty]))
+                    options.append(
+                        (gain, j, [p for _, p in nonempty], [kid for kid, _ in nonempty])
+                    )
         while options:
             best = 0
             for idx in range(1, len(options)):
                 diff = options[idx][0] - options[best][0]
                 tol = 1e-9 * max(1.0, abs(options[best][0]))
-                if diff > tol or (abs(diff) <= tol
-                                  and priority[options[idx][1]] < priority[options[best][1]]):
+                if diff > tol or (
+                    abs(diff) <= tol and priority[options[idx][1]] < priority[options[best][1]]
+                ):
                     best = idx
             _, j, parts, kids = options.pop(best)
             if all(_part_ok(p, s, table, ordered, req) for p in parts):

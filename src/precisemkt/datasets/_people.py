@@ -73,7 +73,8 @@ def _choice(rng: np.random.Generator, options: tuple[str, ...], probs: np.ndarra
     """One draw per row from row-specific probabilities (rows of ``probs``)."""
     cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
     idx = (rng.random((probs.shape[0], 1)) > cum).sum(axis=1)
-    return np.asarray(options, dtype=object)[np.minimum(idx, len(options) - 1)]
+    out: np.ndarray = np.asarray(options, dtype=object)[np.minimum(idx, len(options) - 1)]
+    return out
 
 
 @overload
@@ -144,9 +145,10 @@ def make_people(
     prefixes = 100 + 53 * np.arange(_N_REGIONS)
     local_w = 1.0 / np.arange(1, 31) ** 1.1
     local = rng.choice(30, size=n, p=local_w / local_w.sum())
-    zip_code = np.array(
-        [f"{p:03d}{3 * loc + 10:02d}" for p, loc in zip(prefixes[region], local)], dtype=object
+    all_zips = np.array(
+        [f"{p:03d}{3 * loc + 10:02d}" for p in prefixes for loc in range(30)], dtype=object
     )
+    zip_code = all_zips[region * 30 + local]
 
     young = (age < 35)[:, None]
     old = (age >= 65)[:, None]
@@ -192,7 +194,7 @@ def make_people(
     )
     occupation = _choice(rng, occupations, occ_p)
 
-    edu_level = np.array([_EDUCATION.index(e) for e in education])
+    edu_level = pd.Index(_EDUCATION).get_indexer(pd.Index(education))
     score = (
         0.45 * edu_level
         + 0.6 * np.clip((age - 18) / 15.0, 0, 2.5)
@@ -201,7 +203,9 @@ def make_people(
         + rng.normal(0.0, 0.9, n)
     )
     income_idx = np.clip(np.digitize(score, [0.9, 1.9, 2.8, 3.8]), 0, 4)
-    income = pd.Categorical.from_codes(income_idx, categories=list(INCOME_BANDS), ordered=True)
+    income = pd.Categorical.from_codes(
+        income_idx, categories=pd.Index(list(INCOME_BANDS)), ordered=True
+    )
 
     female = (sex == "Female")[:, None]
     cat_p = np.array([0.30, 0.12, 0.12, 0.08, 0.10, 0.08, 0.07, 0.07, 0.06])

@@ -58,10 +58,12 @@ def plot_class_sizes(
     dist = report.size_distribution()
     sizes = dist.index.to_numpy()
     colors = np.where(sizes < threshold, "tab:red", "tab:blue")
-    ax.bar(sizes, dist["n_records"].to_numpy(), width=0.8 if sizes.max() < 60 else 1.0,
-           color=colors)
-    ax.axvline(threshold - 0.5, color="black", linestyle="--", linewidth=1,
-               label=f"k = {threshold}")
+    ax.bar(
+        sizes, dist["n_records"].to_numpy(), width=0.8 if sizes.max() < 60 else 1.0, color=colors
+    )
+    ax.axvline(
+        threshold - 0.5, color="black", linestyle="--", linewidth=1, label=f"k = {threshold}"
+    )
     if sizes.max() > 20 * max(sizes.min(), 1):
         ax.set_xscale("log")
     ax.set_xlabel("equivalence class size")
@@ -107,20 +109,27 @@ def plot_information_loss(
         )
     lines: dict[str, list[tuple[int, float]]] = {}
     for res in results:
-        label = res.method + (f", l={res.l:g}" if res.l is not None else "") + (
-            f", t={res.t:g}" if res.t is not None else "")
-        lines.setdefault(label, []).append((res.k, float(getattr(res.information_loss,
-                                                                     metric))))
+        label = (
+            res.method
+            + (f", l={res.l:g}" if res.l is not None else "")
+            + (f", t={res.t:g}" if res.t is not None else "")
+        )
+        lines.setdefault(label, []).append((res.k, float(getattr(res.information_loss, metric))))
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.5))
     for label, points in lines.items():
         points.sort()
-        ks, values = zip(*points)
+        ks, values = zip(*points, strict=True)
         style: dict[str, Any] = {"marker": "o", "label": label}
         ax.plot(ks, values, **style)
     ax.set_xlabel("k")
-    ax.set_ylabel({"gcp": "GCP", "discernibility": "discernibility",
-                   "c_avg": "normalised average class size"}[metric])
+    ax.set_ylabel(
+        {
+            "gcp": "GCP",
+            "discernibility": "discernibility",
+            "c_avg": "normalised average class size",
+        }[metric]
+    )
     if metric == "discernibility":
         ax.set_yscale("log")
     ax.legend()

@@ -130,7 +130,7 @@ class AnonymizationResult(ResultMixin):
     levels: dict[Hashable, int] | None
     method: str
     k: int
-    l: float | None
+    l: float | None  # noqa: E741
     t: float | None
 
     def to_frame(self) -> pd.DataFrame:
@@ -238,7 +238,7 @@ def anonymize(
     quasi_identifiers: Hashable | Sequence[Hashable],
     *,
     k: int,
-    l: float | None = None,
+    l: float | None = None,  # noqa: E741
     t: float | None = None,
     sensitive: Hashable | None = None,
     method: str = "mondrian",
@@ -359,7 +359,7 @@ def anonymize(
                     "Use fewer levels or quasi-identifiers, or method='mondrian'.",
                 )
             )
-        max_out = int(math.floor(max_supp * n + 1e-9))
+        max_out = math.floor(max_supp * n + 1e-9)
         solution = search_lattice(
             [bound[col] for col in qis],
             s_codes,
@@ -373,7 +373,7 @@ def anonymize(
         if solution is None:  # pragma: no cover - the top node is feasible (checked above)
             raise PrivacyError(f"No generalisation meets {req.describe()}.")
         kept = solution.kept
-        levels = dict(zip(qis, solution.levels))
+        levels = dict(zip(qis, solution.levels, strict=True))
         ncp = {}
         for col, level in levels.items():
             b = bound[col]

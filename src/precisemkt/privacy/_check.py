@@ -131,7 +131,7 @@ class AnonymityReport(ResultMixin):
         k = check_int(k, "k", low=1)
         return float(self.class_sizes[self.class_sizes < k].sum() / self.n_rows)
 
-    def recursive_c(self, l: int) -> float:
+    def recursive_c(self, l: int) -> float:  # noqa: E741
         """Smallest bound on ``c`` for recursive (c, l)-diversity.
 
         A class with sensitive counts ``r_1 >= r_2 >= ...`` is recursive (c, l)-diverse if
@@ -146,15 +146,15 @@ class AnonymityReport(ResultMixin):
         1.0
         """
         ptr, counts = self._sensitive_counts()
-        l = check_int(l, "l", low=1)
-        ratio = _recursive_ratio(ptr, counts, self.class_sizes, l)
+        ell = check_int(l, "l", low=1)
+        ratio = _recursive_ratio(ptr, counts, self.class_sizes, ell)
         return float(ratio.max())
 
     def violations(
         self,
         *,
         k: int | None = None,
-        l: float | None = None,
+        l: float | None = None,  # noqa: E741
         l_kind: str = "distinct",
         c: float | None = None,
         t: float | None = None,
@@ -187,13 +187,14 @@ class AnonymityReport(ResultMixin):
         """
         bad = self.failing_classes(k=k, l=l, l_kind=l_kind, c=c, t=t)
         rows = bad[self.row_class.to_numpy()]
-        return self.row_class.index[rows]
+        out: pd.Index = self.row_class.index[rows]
+        return out
 
     def failing_classes(
         self,
         *,
         k: int | None = None,
-        l: float | None = None,
+        l: float | None = None,  # noqa: E741
         l_kind: str = "distinct",
         c: float | None = None,
         t: float | None = None,
@@ -229,7 +230,7 @@ class AnonymityReport(ResultMixin):
         self,
         *,
         k: int | None = None,
-        l: float | None = None,
+        l: float | None = None,  # noqa: E741
         l_kind: str = "distinct",
         c: float | None = None,
         t: float | None = None,
@@ -280,17 +281,17 @@ class AnonymityReport(ResultMixin):
         return self.class_counts_ptr, self.class_counts
 
 
-def _recursive_ratio(ptr: IntArray, counts: IntArray, sizes: IntArray, l: int) -> FloatArray:
+def _recursive_ratio(ptr: IntArray, counts: IntArray, sizes: IntArray, ell: int) -> FloatArray:
     """Per class ``r_1 / (r_l + ...)`` (``inf`` when fewer than ``l`` values)."""
     n_classes = len(ptr) - 1
     lengths = np.diff(ptr)
     owner = np.repeat(np.arange(n_classes), lengths)
     position = np.arange(len(counts)) - ptr[owner]
-    head = np.bincount(owner, weights=counts * (position < l - 1), minlength=n_classes)
+    head = np.bincount(owner, weights=counts * (position < ell - 1), minlength=n_classes)
     tail = sizes - head
     first = counts[ptr[:-1]].astype(np.float64) if len(counts) else np.zeros(n_classes)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratio: FloatArray = np.where((lengths >= l) & (tail > 0), first / tail, np.inf)
+        ratio: FloatArray = np.where((lengths >= ell) & (tail > 0), first / tail, np.inf)
     return ratio
 
 

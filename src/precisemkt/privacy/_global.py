@@ -20,6 +20,8 @@ sensitive value) combinations of the table.
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,6 +47,7 @@ class LatticeSolution:
     kept: BoolArray
     loss: float
     n_evaluated: int
+    n_pruned: int
     n_nodes: int
 
 
@@ -68,7 +71,7 @@ def _compress(bounds: list[_Bound], s_codes: IntArray | None, n_codes: int) -> _
         cards.append(n_codes)
     key = columns[0].copy()
     key_range = cards[0]
-    for col, card in zip(columns[1:], cards[1:]):
+    for col, card in zip(columns[1:], cards[1:], strict=True):
         if key_range > (1 << 61) // card:
             uniq, key = np.unique(key, return_inverse=True)
             key_range = len(uniq)
@@ -161,6 +164,70 @@ def _make_split(
     return _Split(a_attrs, b_attrs, perm, ptr, n_seg, id_b, table)
 
 
+#: Largest set of two-attribute outlier bitsets (uint64 words) kept for pruning.
+PAIR_BUDGET = 4_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class _Pairs:
+    """Outlier bitsets of every two-attribute projection at every pair of levels."""
+
+    masks: np.ndarray  # (projections, words) uint64
+    a: IntArray
+    b: IntArray
+    offset: IntArray
+    shape: IntArray
+    acc: np.ndarray
+
+
+def _make_pairs(
+    items: _Items,
+    shape: tuple[int, ...],
+    requirement: Requirement,
+    n_codes: int,
+    table_keys: IntArray,
+    table_vals: IntArray,
+) -> _Pairs | None:
+    q = len(shape)
+    min_distinct = 0 if requirement.l is None else math.ceil(requirement.l - 1e-9)
+    if q < 2 or (requirement.k <= 1 and min_distinct <= 1):
+        return None
+    pairs = list(itertools.combinations(range(q), 2))
+    n_masks = sum(shape[a] * shape[b] for a, b in pairs)
+    n_rows = len(items.item_of_row)
+    if n_masks * ((n_rows + 63) // 64) > PAIR_BUDGET:
+        return None
+    masks = np.empty((n_masks, (n_rows + 63) // 64), dtype=np.uint64)
+    offset = np.zeros(len(pairs), dtype=np.int64)
+    row = 0
+    for p, (a, b) in enumerate(pairs):
+        offset[p] = row
+        for la in range(shape[a]):
+            for lb in range(shape[b]):
+                masks[row] = _kernels.pair_outliers(
+                    items.codes[a, la],
+                    items.codes[b, lb],
+                    int(items.cards[b, lb]),
+                    items.weights,
+                    items.sensitive,
+                    max(n_codes, 1),
+                    requirement.k,
+                    min_distinct,
+                    items.item_of_row,
+                    table_keys,
+                    table_vals,
+                )
+                row += 1
+    return _Pairs(
+        masks,
+        np.array([a for a, _ in pairs], dtype=np.int64),
+        np.array([b for _, b in pairs], dtype=np.int64),
+        offset,
+        np.array(shape, dtype=np.int64),
+        np.empty(masks.shape[1], dtype=np.uint64),
+    )
+
+
 def search_lattice(
     bounds: list[_Bound],
     s_codes: IntArray | None,
@@ -197,7 +264,7 @@ def search_lattice(
     best_loss = np.inf
     best_node: IntArray | None = None
     n_evaluated = 0
-    k, l_kind, l, c, t = requirement.kernel_args()
+    k, l_kind, ell, c, t = requirement.kernel_args()
     has_s = s_codes is not None
     split = _make_split(items, shape, table_keys, table_vals)
     if split is not None:
@@ -213,12 +280,23 @@ def search_lattice(
             if split.b_attrs
             else np.zeros(n_nodes, dtype=np.int64)
         )
+    pairs = _make_pairs(items, shape, requirement, n_codes, table_keys, table_vals)
+    n_pruned = 0
     bar = tqdm(order, total=n_nodes, desc="lattice", disable=not progress, leave=False)
     for idx in bar:
         lower = bound[idx]
         if lower >= best_loss - 1e-12 * max(1.0, abs(best_loss)):
             if metric_code == 0:
                 break
+            free = lower
+        elif (
+            pairs is not None
+            and _kernels.certain_outliers(
+                pairs.masks, pairs.a, pairs.b, pairs.offset, pairs.shape, nodes[idx], pairs.acc
+            )
+            > max_out
+        ):
+            n_pruned += 1  # infeasible: too many rows are outliers in some projection
             free = lower
         else:
             n_evaluated += 1
@@ -249,7 +327,7 @@ def search_lattice(
                 has_s,
                 k,
                 l_kind,
-                l,
+                ell,
                 c,
                 t,
                 ordered,
@@ -272,5 +350,6 @@ def search_lattice(
         kept=best_kept[items.item_of_row],
         loss=best_loss,
         n_evaluated=n_evaluated,
+        n_pruned=n_pruned,
         n_nodes=n_nodes,
     )

@@ -14,10 +14,12 @@ Mamoulis (2007): a generalised categorical value covering ``u`` leaves of a doma
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -96,9 +98,9 @@ class Hierarchy:
     --------
     >>> import pandas as pd
     >>> from precisemkt.privacy import Hierarchy
-    >>> h = Hierarchy.tree([{"flu": "respiratory", "asthma": "respiratory", "gastritis": "digestive"}])
+    >>> h = Hierarchy.tree([{"flu": "resp", "asthma": "resp", "gastritis": "digestive"}])
     >>> h.generalize(pd.Series(["flu", "gastritis"]), 1).tolist()
-    ['respiratory', 'digestive']
+    ['resp', 'digestive']
     >>> h.table().shape
     (3, 3)
     """
@@ -150,7 +152,7 @@ class Hierarchy:
         return _IntervalHierarchy(edges, widths, lower, upper, n_levels)
 
     @classmethod
-    def tree(cls, levels: Sequence[Mapping[Hashable, Hashable]], *, top: str = TOP) -> Hierarchy:
+    def tree(cls, levels: Sequence[Mapping[Any, Any]], *, top: str = TOP) -> Hierarchy:
         """A category tree given as one child-to-parent mapping per level.
 
         Parameters
@@ -403,13 +405,15 @@ class _TableHierarchy(Hierarchy):
         self._leaves = leaves
         self._codes = tuple(codes)
         self._labels = tuple(labels)
-        self._ncp = tuple(_leaf_count_ncp(c, len(lab), d) for c, lab in zip(codes, labels))
+        self._ncp = tuple(
+            _leaf_count_ncp(c, len(lab), d) for c, lab in zip(codes, labels, strict=True)
+        )
 
     def _bind(self, values: pd.Series, column: str) -> _Bound:
         if values.isna().any():
             raise _missing_error(column, int(values.isna().sum()))
         keys = values if pd.api.types.is_string_dtype(values.dtype) else values.astype(str)
-        pos = self._leaves.get_indexer(keys.to_numpy(dtype=object))
+        pos = self._leaves.get_indexer(pd.Index(keys.to_numpy(dtype=object)))
         if (pos < 0).any():
             missing = pd.unique(keys.to_numpy(dtype=object)[pos < 0])
             raise ValidationError(
@@ -451,7 +455,7 @@ def _check_nesting(
 def _check_label_meaning(codes: list[IntArray], labels: list[ObjectArray]) -> None:
     """A label used at several levels must cover the same leaves everywhere."""
     seen: dict[str, tuple[int, frozenset[int]]] = {}
-    for level, (code, lab) in enumerate(zip(codes, labels)):
+    for level, (code, lab) in enumerate(zip(codes, labels, strict=True)):
         order = np.argsort(code, kind="stable")
         bounds = np.searchsorted(code[order], np.arange(len(lab) + 1))
         for c, label in enumerate(lab):
@@ -528,7 +532,10 @@ class _IntervalHierarchy(Hierarchy):
         upper = self._upper if self._upper is not None else max(hi_data, lower + top)
         n_top = max(1, math.ceil((upper - lower) / top - 1e-12))
         upper = lower + n_top * top
-        return [lower + w * np.arange(round(n_top * top / w) + 1) for w in widths]
+        return [
+            np.asarray(lower + w * np.arange(round(n_top * top / w) + 1), dtype=np.float64)
+            for w in widths
+        ]
 
     def _bind(self, values: pd.Series, column: str) -> _Bound:
         if not (
@@ -641,7 +648,7 @@ def _validate_widths(widths: Sequence[float]) -> list[float]:
         raise InvalidParameterError(
             format_message("widths", "be a non-empty list of positive numbers", repr(widths), "")
         )
-    for a, b in zip(vals, vals[1:]):
+    for a, b in itertools.pairwise(vals):
         ratio = b / a
         if ratio < 1 or abs(ratio - round(ratio)) > 1e-9:
             raise InvalidParameterError(
@@ -694,5 +701,5 @@ class _MaskHierarchy(Hierarchy):
             codes.append(np.zeros(d, dtype=np.int64))
             labels.append(np.array([top], dtype=object))
         _check_label_meaning(codes, labels)
-        ncps = tuple(_leaf_count_ncp(c, len(lab), d) for c, lab in zip(codes, labels))
+        ncps = tuple(_leaf_count_ncp(c, len(lab), d) for c, lab in zip(codes, labels, strict=True))
         return _Bound(column, leaf_of_row.astype(np.int64), tuple(codes), tuple(labels), ncps)

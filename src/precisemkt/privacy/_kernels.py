@@ -17,19 +17,25 @@ the value order. The EMD of a class with distribution ``q`` against the table's 
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 
 from precisemkt._numba import njit
+from precisemkt._typing import BoolArray, FloatArray, IntArray
 
 __all__ = [
     "ENTROPY_TOL",
     "T_TOL",
     "assign_groups",
+    "certain_outliers",
     "class_statistics",
     "evaluate_node",
     "mondrian",
     "node_classes",
     "node_classes_split",
+    "pair_outliers",
 ]
+
+UIntArray = npt.NDArray[np.uint64]
 
 #: Tolerance of the entropy test ``H >= log(l)`` (uniform classes must pass at l = size).
 ENTROPY_TOL = 1e-9
@@ -43,14 +49,16 @@ _KEY_LIMIT = 1 << 61
 
 
 @njit()
-def _mix(x):  # type: ignore[no-untyped-def]
+def _mix(x: int) -> int:
     x = (x ^ (x >> 31)) * 0x7FB5D329728EA185
     x = (x ^ (x >> 27)) * 0x1CE4E5B9
     return x ^ (x >> 33)
 
 
 @njit()
-def assign_groups(keys, key_range, table_keys, table_vals):  # type: ignore[no-untyped-def]
+def assign_groups(
+    keys: IntArray, key_range: int, table_keys: IntArray, table_vals: IntArray
+) -> tuple[IntArray, int]:
     """Dense group ids ``0..G-1`` (first-appearance order) of non-negative int64 keys.
 
     ``table_keys``/``table_vals`` are scratch arrays of one power-of-two size ``T >= 2 n``,
@@ -93,7 +101,9 @@ def assign_groups(keys, key_range, table_keys, table_vals):  # type: ignore[no-u
 
 
 @njit()
-def _node_groups(codes, levels, cards, table_keys, table_vals):  # type: ignore[no-untyped-def]
+def _node_groups(
+    codes: IntArray, levels: IntArray, cards: IntArray, table_keys: IntArray, table_vals: IntArray
+) -> tuple[IntArray, int]:
     """Class ids of the ``m`` items under one lattice node (mixed radix, re-densified)."""
     q = levels.size
     m = codes.shape[2]
@@ -113,7 +123,7 @@ def _node_groups(codes, levels, cards, table_keys, table_vals):  # type: ignore[
 
 
 @njit()
-def _reference(counts):  # type: ignore[no-untyped-def]
+def _reference(counts: FloatArray) -> tuple[FloatArray, IntArray, FloatArray, FloatArray]:
     """Reference distribution of sensitive codes: p, rank of present codes, F_p, prefix sums."""
     n_codes = counts.size
     total = 0.0
@@ -140,18 +150,28 @@ def _reference(counts):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def _segment_abs(lo, hi, c, fp, sp):  # type: ignore[no-untyped-def]
+def _segment_abs(lo: int, hi: int, c: float, fp: FloatArray, sp: FloatArray) -> float:
     """sum_{i=lo}^{hi} |c - F_p(i)| for non-decreasing F_p (0 when lo > hi)."""
     if lo > hi:
         return 0.0
     cut = lo + np.searchsorted(fp[lo : hi + 1], c, side="right")
     below = c * (cut - lo) - (sp[cut] - sp[lo])
     above = (sp[hi + 1] - sp[cut]) - c * (hi + 1 - cut)
-    return below + above
+    return float(below + above)
 
 
 @njit()
-def _emd(vals, cnts, g, size, ordered, p, rank, fp, sp):  # type: ignore[no-untyped-def]
+def _emd(
+    vals: IntArray,
+    cnts: FloatArray,
+    g: int,
+    size: float,
+    ordered: bool,
+    p: FloatArray,
+    rank: IntArray,
+    fp: FloatArray,
+    sp: FloatArray,
+) -> float:
     """EMD of one class (``g`` present codes ``vals`` ascending, with ``cnts``) to p."""
     if ordered:
         m = fp.size
@@ -179,7 +199,7 @@ def _emd(vals, cnts, g, size, ordered, p, rank, fp, sp):  # type: ignore[no-unty
 
 
 @njit()
-def _entropy(cnts, g, size):  # type: ignore[no-untyped-def]
+def _entropy(cnts: FloatArray, g: int, size: float) -> float:
     h = 0.0
     for a in range(g):
         f = cnts[a] / size
@@ -188,31 +208,41 @@ def _entropy(cnts, g, size):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def _recursive_ok(cnts, g, size, l, c):  # type: ignore[no-untyped-def]
+def _recursive_ok(cnts: FloatArray, g: int, size: float, ell: float, c: float) -> bool:
     """Recursive (c, l)-diversity of one class: r_1 < c * (r_l + ... + r_g)."""
-    li = int(l)
+    li = int(ell)
     if g < li:
         return False
     desc = -np.sort(-cnts[:g])
     top = 0.0
     for a in range(li - 1):
         top += desc[a]
-    return desc[0] < c * (size - top)
+    return bool(desc[0] < c * (size - top))
 
 
 @njit()
-def _diversity_ok(cnts, g, size, l_kind, l, c):  # type: ignore[no-untyped-def]
+def _diversity_ok(cnts: FloatArray, g: int, size: float, l_kind: int, ell: float, c: float) -> bool:
     if l_kind == 1:
-        return g >= l
+        return g >= ell
     if l_kind == 2:
-        return _entropy(cnts, g, size) >= np.log(l) - ENTROPY_TOL
+        return bool(_entropy(cnts, g, size) >= np.log(ell) - ENTROPY_TOL)
     if l_kind == 3:
-        return _recursive_ok(cnts, g, size, l, c)
+        return _recursive_ok(cnts, g, size, ell, c)
     return True
 
 
 @njit()
-def _collect(rows, a, b, s, weights, acc, touched, vals, cnts):  # type: ignore[no-untyped-def]
+def _collect(
+    rows: IntArray,
+    a: int,
+    b: int,
+    s: IntArray,
+    weights: FloatArray,
+    acc: FloatArray,
+    touched: IntArray,
+    vals: IntArray,
+    cnts: FloatArray,
+) -> tuple[int, float]:
     """Sensitive histogram of ``rows[a:b]`` into ascending ``vals``/``cnts``; returns g, size."""
     g = 0
     size = 0.0
@@ -224,19 +254,36 @@ def _collect(rows, a, b, s, weights, acc, touched, vals, cnts):  # type: ignore[
             g += 1
         acc[v] += weights[i]
         size += weights[i]
-    order = np.sort(touched[:g])
+    _sort_small(touched, g)
     for x in range(g):
-        vals[x] = order[x]
-        cnts[x] = acc[order[x]]
-        acc[order[x]] = 0.0
+        vals[x] = touched[x]
+        cnts[x] = acc[touched[x]]
+        acc[touched[x]] = 0.0
     return g, size
+
+
+@njit()
+def _sort_small(arr: IntArray, g: int) -> None:
+    """Sort ``arr[:g]`` ascending in place (insertion sort for the usual tiny g)."""
+    if g > 32:
+        arr[:g] = np.sort(arr[:g])
+        return
+    for x in range(1, g):
+        v = arr[x]
+        y = x - 1
+        while y >= 0 and arr[y] > v:
+            arr[y + 1] = arr[y]
+            y -= 1
+        arr[y + 1] = v
 
 
 # -- check_anonymity ----------------------------------------------------------------------
 
 
 @njit()
-def class_statistics(class_ids, n_classes, s, n_codes, ordered):  # type: ignore[no-untyped-def]
+def class_statistics(
+    class_ids: IntArray, n_classes: int, s: IntArray, n_codes: int, ordered: bool
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray, IntArray]:
     """Per-class sensitive statistics of a table.
 
     Returns distinct counts, Shannon entropies (nats), EMDs to the table's distribution and
@@ -273,10 +320,12 @@ def class_statistics(class_ids, n_classes, s, n_codes, ordered):  # type: ignore
         distinct[cl] = g
         entropy[cl] = _entropy(cnts, g, size)
         emd[cl] = _emd(vals, cnts, g, size, ordered, p, rank, fp, sp)
-        desc = -np.sort(-cnts[:g])
         ptr[cl + 1] = ptr[cl] + g
         for a in range(g):
-            desc_counts[ptr[cl] + a] = int(desc[a])
+            desc_counts[ptr[cl] + a] = -int(cnts[a])
+        _sort_small(desc_counts[ptr[cl] : ptr[cl + 1]], g)
+        for a in range(g):
+            desc_counts[ptr[cl] + a] = -desc_counts[ptr[cl] + a]
     return distinct, entropy, emd, ptr, desc_counts[: ptr[n_classes]]
 
 
@@ -284,7 +333,14 @@ def class_statistics(class_ids, n_classes, s, n_codes, ordered):  # type: ignore
 
 
 @njit()
-def node_classes(codes, levels, cards, weights, table_keys, table_vals):  # type: ignore[no-untyped-def]
+def node_classes(
+    codes: IntArray,
+    levels: IntArray,
+    cards: IntArray,
+    weights: FloatArray,
+    table_keys: IntArray,
+    table_vals: IntArray,
+) -> tuple[IntArray, int, IntArray, FloatArray]:
     """Class id of every item, one representative item and the size of every class."""
     cls, n_cls = _node_groups(codes, levels, cards, table_keys, table_vals)
     rep = np.full(n_cls, -1, np.int64)
@@ -298,7 +354,9 @@ def node_classes(codes, levels, cards, weights, table_keys, table_vals):  # type
 
 
 @njit()
-def node_classes_split(perm, ptr, n_seg, id_b, weights, table):  # type: ignore[no-untyped-def]
+def node_classes_split(
+    perm: IntArray, ptr: IntArray, n_seg: int, id_b: IntArray, weights: FloatArray, table: IntArray
+) -> tuple[IntArray, int, IntArray, FloatArray]:
     """:func:`node_classes` from a precomputed split of the attributes.
 
     The attributes are split in two halves A and B. ``perm[ptr[g]:ptr[g + 1]]`` lists the
@@ -329,26 +387,26 @@ def node_classes_split(perm, ptr, n_seg, id_b, weights, table):  # type: ignore[
 
 
 @njit()
-def evaluate_node(  # type: ignore[no-untyped-def]
-    cls,
-    n_cls,
-    rep,
-    size,
-    ncp,
-    levels,
-    weights,
-    s,
-    n_codes,
-    has_s,
-    k,
-    l_kind,
-    l,
-    c,
-    t,
-    ordered,
-    max_out,
-    metric,
-):
+def evaluate_node(
+    cls: IntArray,
+    n_cls: int,
+    rep: IntArray,
+    size: FloatArray,
+    ncp: FloatArray,
+    levels: IntArray,
+    weights: FloatArray,
+    s: IntArray,
+    n_codes: int,
+    has_s: bool,
+    k: int,
+    l_kind: int,
+    ell: float,
+    c: float,
+    t: float,
+    ordered: bool,
+    max_out: float,
+    metric: int,
+) -> tuple[bool, float, float, BoolArray]:
     """Evaluate one full-domain generalisation of ``m`` weighted items.
 
     Items are the distinct (quasi-identifier leaves, sensitive value) combinations of the
@@ -392,7 +450,7 @@ def evaluate_node(  # type: ignore[no-untyped-def]
             ptr[g + 1] = ptr[g] + n_vals
             csr_vals[ptr[g] : ptr[g + 1]] = vals[:n_vals]
             csr_cnts[ptr[g] : ptr[g + 1]] = cnts[:n_vals]
-            if not fail[g] and not _diversity_ok(cnts, n_vals, total, l_kind, l, c):
+            if not fail[g] and not _diversity_ok(cnts, n_vals, total, l_kind, ell, c):
                 fail[g] = True
         while t >= 0.0:
             counts = np.zeros(n_codes)
@@ -442,46 +500,131 @@ def evaluate_node(  # type: ignore[no-untyped-def]
     return feasible, loss, free, fail
 
 
+# -- certain outliers from two-attribute projections -------------------------------------
+
+
+@njit()
+def _popcount(x: np.uint64) -> np.uint64:
+    x = x - ((x >> np.uint64(1)) & np.uint64(0x5555555555555555))
+    x = (x & np.uint64(0x3333333333333333)) + ((x >> np.uint64(2)) & np.uint64(0x3333333333333333))
+    x = (x + (x >> np.uint64(4))) & np.uint64(0x0F0F0F0F0F0F0F0F)
+    return (x * np.uint64(0x0101010101010101)) >> np.uint64(56)
+
+
+@njit()
+def pair_outliers(
+    codes_a: IntArray,
+    codes_b: IntArray,
+    card_b: int,
+    weights: FloatArray,
+    s: IntArray,
+    n_codes: int,
+    k: int,
+    min_distinct: int,
+    item_of_row: IntArray,
+    table_keys: IntArray,
+    table_vals: IntArray,
+) -> UIntArray:
+    """Rows (as a bitset of uint64 words) in classes of two attributes that fail k or l.
+
+    Grouping on two attributes only gives coarser classes than any node with the same
+    two levels, and a class that is smaller than ``k`` (or has fewer than
+    ``min_distinct`` sensitive values) splits into classes that are too: these rows are
+    suppressed by every such node.
+    """
+    m = weights.size
+    keys = np.empty(m, np.int64)
+    for i in range(m):
+        keys[i] = codes_a[i] * card_b + codes_b[i]
+    key_range = (int(codes_a.max()) + 1) * card_b
+    ids, n_groups = assign_groups(keys, key_range, table_keys, table_vals)
+    size = np.zeros(n_groups)
+    for i in range(m):
+        size[ids[i]] += weights[i]
+    fail = np.zeros(n_groups, np.bool_)
+    for g in range(n_groups):
+        fail[g] = size[g] < k
+    if min_distinct > 1:
+        for i in range(m):
+            keys[i] = ids[i] * n_codes + s[i]
+        pair_ids, n_pairs = assign_groups(keys, n_groups * n_codes, table_keys, table_vals)
+        distinct = np.zeros(n_groups, np.int64)
+        seen = np.zeros(n_pairs, np.bool_)
+        for i in range(m):
+            if not seen[pair_ids[i]]:
+                seen[pair_ids[i]] = True
+                distinct[ids[i]] += 1
+        for g in range(n_groups):
+            if distinct[g] < min_distinct:
+                fail[g] = True
+    n = item_of_row.size
+    words = np.zeros((n + 63) // 64, np.uint64)
+    for r in range(n):
+        if fail[ids[item_of_row[r]]]:
+            words[r >> 6] |= np.uint64(1) << np.uint64(r & 63)
+    return words
+
+
+@njit()
+def certain_outliers(
+    masks: UIntArray,
+    pair_a: IntArray,
+    pair_b: IntArray,
+    pair_off: IntArray,
+    shape: IntArray,
+    levels: IntArray,
+    acc: UIntArray,
+) -> int:
+    """Number of rows every projection of ``levels`` marks as outliers (their union)."""
+    acc[:] = 0
+    for p in range(pair_a.size):
+        row = pair_off[p] + levels[pair_a[p]] * shape[pair_b[p]] + levels[pair_b[p]]
+        for w in range(acc.size):
+            acc[w] |= masks[row, w]
+    count = 0
+    for w in range(acc.size):
+        count += int(_popcount(acc[w]))
+    return count
+
+
 # -- Mondrian -----------------------------------------------------------------------------
 
 
 @njit()
 def _group_ok(
-    rows,
-    a,
-    b,
-    s,
-    weights,
-    acc,
-    touched,
-    vals,
-    cnts,
-    has_s,  # type: ignore[no-untyped-def]
-    k,
-    l_kind,
-    l,
-    c,
-    t,
-    ordered,
-    p,
-    rank,
-    fp,
-    sp,
-):
+    rows: IntArray,
+    a: int,
+    b: int,
+    s: IntArray,
+    weights: FloatArray,
+    acc: FloatArray,
+    touched: IntArray,
+    vals: IntArray,
+    cnts: FloatArray,
+    has_s: bool,
+    k: int,
+    l_kind: int,
+    ell: float,
+    c: float,
+    t: float,
+    ordered: bool,
+    p: FloatArray,
+    rank: IntArray,
+    fp: FloatArray,
+    sp: FloatArray,
+) -> bool:
     if b - a < k:
         return False
     if not has_s or (l_kind == 0 and t < 0.0):
         return True
     g, size = _collect(rows, a, b, s, weights, acc, touched, vals, cnts)
-    if not _diversity_ok(cnts, g, size, l_kind, l, c):
+    if not _diversity_ok(cnts, g, size, l_kind, ell, c):
         return False
-    if t >= 0.0 and _emd(vals, cnts, g, size, ordered, p, rank, fp, sp) > t + T_TOL:
-        return False
-    return True
+    return t < 0.0 or _emd(vals, cnts, g, size, ordered, p, rank, fp, sp) <= t + T_TOL
 
 
 @njit()
-def _child_of(x, kids, node_lo):  # type: ignore[no-untyped-def]
+def _child_of(x: int, kids: IntArray, node_lo: IntArray) -> int:
     """Index (within ``kids``, sorted by leaf range) of the child holding leaf ``x``."""
     lo = 0
     hi = kids.size - 1
@@ -495,7 +638,9 @@ def _child_of(x, kids, node_lo):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def _median_cut(xj, perm, a, b, k, buf):  # type: ignore[no-untyped-def]
+def _median_cut(
+    xj: IntArray, perm: IntArray, a: int, b: int, k: int, buf: IntArray
+) -> tuple[int, int]:
     """Cut next to the median code with both halves >= k: (left size, cut) or (-1, 0).
 
     The left half is every row with code <= cut.
@@ -527,7 +672,19 @@ def _median_cut(xj, perm, a, b, k, buf):  # type: ignore[no-untyped-def]
 
 
 @njit()
-def _numeric_gain(xj, perm, a, b, cut, left, mn, mx, vals, off, span):  # type: ignore[no-untyped-def]
+def _numeric_gain(
+    xj: IntArray,
+    perm: IntArray,
+    a: int,
+    b: int,
+    cut: int,
+    left: int,
+    mn: int,
+    mx: int,
+    vals: FloatArray,
+    off: int,
+    span: float,
+) -> float:
     """Fall in summed NCP (records x NCP) when splitting a numeric range at ``cut``."""
     max_left = mn
     min_right = mx
@@ -541,32 +698,32 @@ def _numeric_gain(xj, perm, a, b, cut, left, mn, mx, vals, off, span):  # type: 
     after = left * (vals[off + max_left] - vals[off + mn]) + (b - a - left) * (
         vals[off + mx] - vals[off + min_right]
     )
-    return (before - after) / span
+    return float((before - after) / span)
 
 
 @njit()
-def mondrian(  # type: ignore[no-untyped-def]
-    x,
-    is_cat,
-    num_vals,
-    num_off,
-    num_range,
-    node_lo,
-    node_ncp,
-    child_ptr,
-    child_idx,
-    root,
-    s,
-    n_codes,
-    has_s,
-    k,
-    l_kind,
-    l,
-    c,
-    t,
-    ordered,
-    priority,
-):
+def mondrian(
+    x: IntArray,
+    is_cat: BoolArray,
+    num_vals: FloatArray,
+    num_off: IntArray,
+    num_range: FloatArray,
+    node_lo: IntArray,
+    node_ncp: FloatArray,
+    child_ptr: IntArray,
+    child_idx: IntArray,
+    root: IntArray,
+    s: IntArray,
+    n_codes: int,
+    has_s: bool,
+    k: int,
+    l_kind: int,
+    ell: float,
+    c: float,
+    t: float,
+    ordered: bool,
+    priority: IntArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
     """Strict multidimensional Mondrian partitioning (LeFevre, DeWitt & Ramakrishnan 2006).
 
     ``x[j, i]`` is row ``i``'s code for attribute ``j``: a rank for numeric attributes
@@ -580,7 +737,8 @@ def mondrian(  # type: ignore[no-untyped-def]
     relative 1e-9 are ties, broken by the lowest ``priority``), then the next.
 
     Returns ``perm`` (rows grouped by partition), each partition's slice
-    ``perm[start:end]`` and per partition and attribute ``part_lo``/``part_hi`` (numeric: lowest/highest code; hierarchical: node).
+    ``perm[start:end]`` and per partition and attribute ``part_lo``/``part_hi``
+    (numeric: lowest/highest code; hierarchical: node).
     """
     q, n = x.shape
     weights = np.ones(n)
@@ -756,7 +914,7 @@ def mondrian(  # type: ignore[no-untyped-def]
                             has_s,
                             k,
                             l_kind,
-                            l,
+                            ell,
                             c,
                             t,
                             ordered,
@@ -806,7 +964,7 @@ def mondrian(  # type: ignore[no-untyped-def]
                     has_s,
                     k,
                     l_kind,
-                    l,
+                    ell,
                     c,
                     t,
                     ordered,
@@ -829,7 +987,7 @@ def mondrian(  # type: ignore[no-untyped-def]
                     has_s,
                     k,
                     l_kind,
-                    l,
+                    ell,
                     c,
                     t,
                     ordered,

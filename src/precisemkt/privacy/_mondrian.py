@@ -82,6 +82,7 @@ def _build_tree(bounds: list[_Bound]) -> _Tree:
             n_children.append(np.bincount(parent, minlength=card).astype(np.int64))
             children.append(base[level - 1] + kids)
         offset = next_id
+
     def cat(parts: list[np.ndarray], dtype: type) -> np.ndarray:
         return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
 
@@ -161,7 +162,7 @@ def mondrian_partition(
     num_vals = np.concatenate(num_parts)
     has_s = s_codes is not None
     s = s_codes if s_codes is not None else np.zeros(n, dtype=np.int64)
-    k, l_kind, l, c, t = requirement.kernel_args()
+    k, l_kind, ell, c, t = requirement.kernel_args()
     perm, start, end, part_lo, part_hi = _kernels.mondrian(
         x,
         is_cat,
@@ -178,7 +179,7 @@ def mondrian_partition(
         has_s,
         k,
         l_kind,
-        l,
+        ell,
         c,
         t,
         ordered,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ def quasi_identifier_list(
         raise InvalidParameterError(
             format_message("quasi_identifiers", "not repeat a column", f"{dup!r} twice", "")
         )
-    require_columns(df, qis, name=name)
+    require_columns(df, cast("list[str]", qis), name=name)
     if len(df) == 0:
         raise ValidationError(
             format_message(
@@ -75,7 +76,7 @@ def sensitive_column(
     """Validate the sensitive column name (present, not a quasi-identifier)."""
     if sensitive is None:
         return None
-    require_columns(df, [sensitive], name=name)
+    require_columns(df, cast("list[str]", [sensitive]), name=name)
     if sensitive in qis:
         raise InvalidParameterError(
             format_message(
@@ -123,8 +124,8 @@ def _dense(keys: IntArray) -> tuple[IntArray, int]:
 def column_codes(series: pd.Series) -> tuple[IntArray, int]:
     """Codes of one quasi-identifier column; a missing value is a value of its own."""
     if isinstance(series.dtype, pd.CategoricalDtype):
-        codes = series.cat.codes.to_numpy(dtype=np.int64) + 1
-        return codes, len(series.cat.categories) + 1
+        cat_codes = np.asarray(series.cat.codes, dtype=np.int64) + 1
+        return cat_codes, len(series.cat.categories) + 1
     codes, uniques = pd.factorize(series, use_na_sentinel=False)
     return codes.astype(np.int64), max(len(uniques), 1)
 
@@ -146,7 +147,7 @@ class Requirement:
     """A validated privacy requirement (k, l of some kind, c, t)."""
 
     k: int
-    l: float | None
+    l: float | None  # noqa: E741
     l_kind: str
     c: float | None
     t: float | None
@@ -181,7 +182,7 @@ class Requirement:
 
 def make_requirement(
     k: object,
-    l: object = None,
+    l: object = None,  # noqa: E741
     t: object = None,
     *,
     l_kind: object = "distinct",
