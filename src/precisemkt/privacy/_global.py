@@ -228,6 +228,35 @@ def _make_pairs(
     )
 
 
+def _pruned(
+    pairs: _Pairs,
+    items: _Items,
+    levels: IntArray,
+    max_out: int,
+    lower: float,
+    best: float,
+    metric_code: int,
+) -> bool:
+    """Whether rows that two-attribute projections already mark as outliers make the node
+    infeasible or, for GCP, push its loss to at least the best found."""
+    count, extra = _kernels.certain_outliers(
+        pairs.masks,
+        pairs.a,
+        pairs.b,
+        pairs.offset,
+        pairs.shape,
+        levels,
+        pairs.acc,
+        items.ncp,
+        items.item_of_row,
+        max_out,
+    )
+    if count > max_out:
+        return True
+    n_rows, q = len(items.item_of_row), len(levels)
+    return metric_code == 0 and lower + extra / (n_rows * q) >= best - 1e-12 * max(1.0, best)
+
+
 def search_lattice(
     bounds: list[_Bound],
     s_codes: IntArray | None,
@@ -289,14 +318,10 @@ def search_lattice(
             if metric_code == 0:
                 break
             free = lower
-        elif (
-            pairs is not None
-            and _kernels.certain_outliers(
-                pairs.masks, pairs.a, pairs.b, pairs.offset, pairs.shape, nodes[idx], pairs.acc
-            )
-            > max_out
+        elif pairs is not None and _pruned(
+            pairs, items, nodes[idx], max_out, lower, best_loss, metric_code
         ):
-            n_pruned += 1  # infeasible: too many rows are outliers in some projection
+            n_pruned += 1  # infeasible or provably worse: see _pruned
             free = lower
         else:
             n_evaluated += 1

@@ -574,8 +574,16 @@ def certain_outliers(
     shape: IntArray,
     levels: IntArray,
     acc: UIntArray,
-) -> int:
-    """Number of rows every projection of ``levels`` marks as outliers (their union)."""
+    ncp: FloatArray,
+    item_of_row: IntArray,
+    max_out: int,
+) -> tuple[int, float]:
+    """Rows some two-attribute projection of ``levels`` marks as outliers (their union).
+
+    Returns their number and, unless it exceeds ``max_out``, the penalty they add for
+    sure: every one of them is suppressed, costing ``q`` instead of its generalised
+    penalty ``sum_j ncp[j, levels[j], item]``.
+    """
     acc[:] = 0
     for p in range(pair_a.size):
         row = pair_off[p] + levels[pair_a[p]] * shape[pair_b[p]] + levels[pair_b[p]]
@@ -584,7 +592,22 @@ def certain_outliers(
     count = 0
     for w in range(acc.size):
         count += int(_popcount(acc[w]))
-    return count
+    extra = 0.0
+    if count > max_out:
+        return count, extra
+    q = levels.size
+    one = np.uint64(1)
+    for w in range(acc.size):
+        word = acc[w]
+        while word:
+            low = word & (~word + one)
+            r = w * 64 + int(_popcount(low - one))
+            word ^= low
+            cost = 0.0
+            for j in range(q):
+                cost += ncp[j, levels[j], item_of_row[r]]
+            extra += q - cost
+    return count, extra
 
 
 # -- Mondrian -----------------------------------------------------------------------------
