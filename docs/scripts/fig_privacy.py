@@ -1,7 +1,13 @@
-"""Figures for docs/privacy.md: class sizes before/after, information loss against k."""
+"""Figures for docs/privacy.md: class sizes before/after, information loss against k.
+
+Also runs ``examples/privacy.py`` and stores its output for the page's worked example.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import runpy
 from pathlib import Path
 
 import matplotlib
@@ -14,11 +20,16 @@ from precisemkt.plotting import plot_class_sizes, plot_information_loss
 from precisemkt.privacy import anonymize, check_anonymity
 
 OUT = Path(__file__).resolve().parents[1] / "figures"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "privacy.py"
 QIS = ["age", "zip_code", "sex", "education", "marital_status", "occupation"]
 
 
 def main() -> None:
     OUT.mkdir(exist_ok=True)
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        runpy.run_path(str(EXAMPLE), run_name="__main__")
+    (OUT / "privacy_example.txt").write_text(buffer.getvalue())
     people, hier = make_people(5000, random_state=0, return_hierarchies=True)
     mondrian_hier = {q: h for q, h in hier.items() if q != "age"}
 

@@ -93,8 +93,9 @@ class AnonymizationResult(ResultMixin):
     Attributes
     ----------
     data : pandas.DataFrame
-        The released table: quasi-identifiers generalised (as text), suppressed rows
-        removed, every other column untouched, the original index kept.
+        The released table: generalised quasi-identifiers as text (a column the global
+        method keeps at level 0 keeps its values), suppressed rows removed, every other
+        column untouched, the original index kept.
     report : AnonymityReport
         :func:`check_anonymity` of ``data`` (it meets the requested k, l and t).
     suppressed : pandas.Index
