@@ -16,8 +16,10 @@ from precisemkt._version import __version__
 
 if TYPE_CHECKING:
     from precisemkt import (
+        attribution,
         datasets,
         errors,
+        experiments,
         plotting,
         privacy,
         profiling,
@@ -25,8 +27,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "__version__",
+    "attribution",
     "datasets",
     "errors",
+    "experiments",
     "plotting",
     "privacy",
     "profiling",

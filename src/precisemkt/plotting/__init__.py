@@ -1,11 +1,53 @@
 """Plots for every module (matplotlib only; install the ``plot`` extra).
 
 Every function takes an optional matplotlib ``ax`` and returns the ``Axes`` it drew on,
-so plots compose into the user's own figures.
+so plots compose into the user's own figures. Functions are loaded on first use, so
+importing this package does not import every domain (or numba).
 """
 
 from __future__ import annotations
 
-from precisemkt.plotting._privacy import plot_class_sizes, plot_information_loss
+import importlib
+from typing import TYPE_CHECKING, Any
 
-__all__: list[str] = ["plot_class_sizes", "plot_information_loss"]
+if TYPE_CHECKING:
+    from precisemkt.plotting._attribution import plot_attribution, plot_transition_matrix
+    from precisemkt.plotting._experiments import (
+        plot_lift_forest,
+        plot_posteriors,
+        plot_sequential,
+    )
+    from precisemkt.plotting._privacy import plot_class_sizes, plot_information_loss
+
+#: Public plotting function -> the private module that defines it.
+_HOME = {
+    "plot_attribution": "_attribution",
+    "plot_transition_matrix": "_attribution",
+    "plot_lift_forest": "_experiments",
+    "plot_posteriors": "_experiments",
+    "plot_sequential": "_experiments",
+    "plot_class_sizes": "_privacy",
+    "plot_information_loss": "_privacy",
+}
+
+__all__ = [
+    "plot_attribution",
+    "plot_class_sizes",
+    "plot_information_loss",
+    "plot_lift_forest",
+    "plot_posteriors",
+    "plot_sequential",
+    "plot_transition_matrix",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        value = getattr(importlib.import_module(f"precisemkt.plotting.{_HOME[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'precisemkt.plotting' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
