@@ -251,11 +251,8 @@ class AnonymityReport(ResultMixin):
         Examples
         --------
         >>> import pandas as pd
-        >>> check_anonymity(pd.DataFrame({"z": [1, 1, 2]}), ["z"]).to_frame()
-               size
-        class
-        0         2
-        1         1
+        >>> check_anonymity(pd.DataFrame({"z": [1, 1, 2]}), ["z"]).to_frame()["size"].tolist()
+        [2, 1]
         """
         frame = pd.DataFrame(
             {"size": self.class_sizes}, index=pd.RangeIndex(self.n_classes, name="class")

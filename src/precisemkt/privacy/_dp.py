@@ -372,7 +372,7 @@ def gaussian_sigma(epsilon: float, delta: float, sensitivity: float) -> float:
     Examples
     --------
     >>> from precisemkt.privacy._dp import gaussian_sigma
-    >>> round(gaussian_sigma(1.0, 1e-5, 1.0), 3)
+    >>> round(gaussian_sigma(1.0, 1e-5, 1.0), 2)
     3.73
     """
     epsilon = _check_epsilon(epsilon)
