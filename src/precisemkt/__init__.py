@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         errors,
         experiments,
         plotting,
+        privacy,
         profiling,
     )
 
@@ -31,6 +32,7 @@ __all__ = [
     "errors",
     "experiments",
     "plotting",
+    "privacy",
     "profiling",
 ]
 

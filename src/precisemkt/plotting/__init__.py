@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         plot_posteriors,
         plot_sequential,
     )
+    from precisemkt.plotting._privacy import plot_class_sizes, plot_information_loss
 
 #: Public plotting function -> the private module that defines it.
 _HOME = {
@@ -25,10 +26,14 @@ _HOME = {
     "plot_lift_forest": "_experiments",
     "plot_posteriors": "_experiments",
     "plot_sequential": "_experiments",
+    "plot_class_sizes": "_privacy",
+    "plot_information_loss": "_privacy",
 }
 
 __all__ = [
     "plot_attribution",
+    "plot_class_sizes",
+    "plot_information_loss",
     "plot_lift_forest",
     "plot_posteriors",
     "plot_sequential",
