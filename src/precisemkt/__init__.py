@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         errors,
         experiments,
         plotting,
+        privacy,
         profiling,
         segmentation,
     )
@@ -32,6 +33,7 @@ __all__ = [
     "errors",
     "experiments",
     "plotting",
+    "privacy",
     "profiling",
     "segmentation",
 ]

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
         plot_posteriors,
         plot_sequential,
     )
+    from precisemkt.plotting._privacy import plot_class_sizes, plot_information_loss
     from precisemkt.plotting._segmentation import (
         plot_rf_heatmap,
         plot_rfm_segments,
@@ -30,6 +31,8 @@ _HOME = {
     "plot_lift_forest": "_experiments",
     "plot_posteriors": "_experiments",
     "plot_sequential": "_experiments",
+    "plot_class_sizes": "_privacy",
+    "plot_information_loss": "_privacy",
     "plot_rf_heatmap": "_segmentation",
     "plot_rfm_segments": "_segmentation",
     "plot_segment_profiles": "_segmentation",
@@ -37,6 +40,8 @@ _HOME = {
 
 __all__ = [
     "plot_attribution",
+    "plot_class_sizes",
+    "plot_information_loss",
     "plot_lift_forest",
     "plot_posteriors",
     "plot_rf_heatmap",
