@@ -154,13 +154,6 @@ def group_order(keys: IntArray, low: int, span: int) -> tuple[IntArray, IntArray
     return values, starts, order
 
 
-def group_pair(
-    keys: IntArray, low: int, span: int, times: IntArray, amounts: FloatArray
-) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
-    """``group_order`` fused with the gather of two columns: (keys, starts, times, amounts)."""
-    return _group(keys, low, span, times, amounts)
-
-
 @njit()
 def kahan_add(total: float, comp: float, value: float) -> tuple[float, float]:
     """One step of Kahan's compensated summation; returns the new (total, compensation)."""
@@ -275,8 +268,10 @@ def _rfm_customer(
     hold_t_end: int,
     out_i: IntArray,
     out_f: FloatArray,
+    row: int,
 ) -> None:
-    """Reduce customer ``c`` into row ``c`` of ``out_i`` (5 int columns) and ``out_f`` (2)."""
+    """Reduce customer ``c`` (rows ``starts[c]:starts[c + 1]``) into row ``row`` of
+    ``out_i`` (5 int columns) and ``out_f`` (2 float columns)."""
     lo = starts[c]
     hi = starts[c + 1]
     sort_slice(times, amounts, lo, hi, np.empty(0, dtype=np.int64))
@@ -316,69 +311,94 @@ def _rfm_customer(
         first = cur
     elif n > 1:
         rs, rc = kahan_add(rs, rc, ps)
-    out_i[c, 0] = n
-    out_i[c, 1] = first
-    out_i[c, 2] = cur
-    out_i[c, 3] = nhp
-    out_i[c, 4] = nh
-    out_f[c, 0] = rs
-    out_f[c, 1] = hs
+    out_i[row, 0] = n
+    out_i[row, 1] = first
+    out_i[row, 2] = cur
+    out_i[row, 3] = nhp
+    out_i[row, 4] = nh
+    out_f[row, 0] = rs
+    out_f[row, 1] = hs
 
 
 @njit(parallel=True)
-def rfm_reduce(
-    starts: IntArray,
-    times: IntArray,
-    amounts: FloatArray,
+def rfm_buckets(
+    bstart: IntArray,
+    shift: int,
+    span: int,
+    k1: IntArray,
+    t1: IntArray,
+    a1: FloatArray,
     unit: int,
     offset: int,
     cal_t_end: int,
     cal_p_end: int,
     hold_t_end: int,
 ) -> tuple[IntArray, FloatArray]:
-    """Per-customer period counts, first/last period and compensated sums.
+    """The RFM reduction fused with pass 2 of the grouping (see ``_to_buckets``).
 
-    ``times`` and ``amounts`` are grouped by customer (customer ``c`` owns
-    ``starts[c]:starts[c + 1]``) and are sorted in place by (time, amount) within each
-    customer, so the sums do not depend on the caller's row order. The period of time ``t``
-    is ``(t + offset) // unit``. A row is a calibration row when ``t <= cal_t_end`` and its
-    period is ``<= cal_p_end``, and a holdout row when ``cal_t_end < t <= hold_t_end``.
+    Each bucket's rows are counting-sorted by key into scratch arrays that stay in cache
+    and every customer of the bucket is reduced at once, in parallel over buckets. The
+    period of time ``t`` is ``(t + offset) // unit``; a row is a calibration row when
+    ``t <= cal_t_end`` and its period is ``<= cal_p_end``, and a holdout row when
+    ``cal_t_end < t <= hold_t_end``. Within a customer rows are ordered by (time, amount),
+    so the sums do not depend on the caller's row order.
 
-    Returns ``(ints, floats)``: per customer the number of distinct calibration periods, the
-    first and last calibration period, the number of distinct holdout periods and of holdout
-    rows; and the sum of the repeat (non-first) calibration period totals and of the holdout
-    amounts.
+    Returns ``(ints, floats)`` indexed by key (minus ``low``): the number of distinct
+    calibration periods (0 for keys without a calibration row; the other columns of such
+    keys are undefined), the first and last calibration period, the number of distinct
+    holdout periods and of holdout rows; the sum of the repeat (non-first) calibration
+    period totals and of the holdout amounts.
     """
-    n_cust = starts.shape[0] - 1
-    out_i = np.zeros((n_cust, 5), dtype=np.int64)
-    out_f = np.zeros((n_cust, 2), dtype=np.float64)
-    for c in prange(n_cust):
-        _rfm_customer(
-            c, starts, times, amounts, unit, offset, cal_t_end, cal_p_end, hold_t_end, out_i, out_f
-        )
+    out_i = np.empty((span, 5), dtype=np.int64)
+    out_f = np.empty((span, 2), dtype=np.float64)
+    for b in prange(bstart.shape[0] - 1):
+        lo = bstart[b]
+        hi = bstart[b + 1]
+        v_lo = b << shift
+        width = min(span, (b + 1) << shift) - v_lo
+        starts = np.zeros(width + 1, dtype=np.int64)
+        for j in range(lo, hi):
+            starts[k1[j] - v_lo + 1] += 1
+        for v in range(width):
+            starts[v + 1] += starts[v]
+        fill = starts[:width].copy()
+        t_loc = np.empty(hi - lo, dtype=np.int64)
+        a_loc = np.empty(hi - lo, dtype=np.float64)
+        for j in range(lo, hi):
+            v = k1[j] - v_lo
+            q = fill[v]
+            t_loc[q] = t1[j]
+            a_loc[q] = a1[j]
+            fill[v] = q + 1
+        for v in range(width):
+            out_i[v_lo + v, 0] = 0
+            if starts[v + 1] > starts[v]:
+                _rfm_customer(
+                    v,
+                    starts,
+                    t_loc,
+                    a_loc,
+                    unit,
+                    offset,
+                    cal_t_end,
+                    cal_p_end,
+                    hold_t_end,
+                    out_i,
+                    out_f,
+                    v_lo + v,
+                )
     return out_i, out_f
 
 
-@njit()
-def rfm_reduce_serial(
-    starts: IntArray,
-    times: IntArray,
-    amounts: FloatArray,
-    unit: int,
-    offset: int,
-    cal_t_end: int,
-    cal_p_end: int,
-    hold_t_end: int,
-) -> tuple[IntArray, FloatArray]:
-    """``rfm_reduce`` on one thread (small inputs, where starting threads costs more)."""
-    n_cust = starts.shape[0] - 1
-    out_i = np.zeros((n_cust, 5), dtype=np.int64)
-    out_f = np.zeros((n_cust, 2), dtype=np.float64)
-    for c in range(n_cust):
-        _rfm_customer(
-            c, starts, times, amounts, unit, offset, cal_t_end, cal_p_end, hold_t_end, out_i, out_f
-        )
-    return out_i, out_f
+def bucket_split(
+    keys: IntArray, low: int, span: int, times: IntArray, amounts: FloatArray
+) -> tuple[int, IntArray, IntArray, IntArray, FloatArray]:
+    """Pass 1 of the grouping for ``rfm_buckets``: (shift, bucket starts, keys, times,
+    amounts in bucket order)."""
+    shift = max(0, (max(span, 1) - 1).bit_length() - BUCKET_BITS)
+    n_buckets = ((span - 1) >> shift) + 1 if span > 0 else 0
+    bstart, k1, t1, a1 = _to_buckets(keys, low, shift, n_buckets, times, amounts)
+    return shift, bstart, k1, t1, a1
 
 
 @njit()
