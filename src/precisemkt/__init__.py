@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         plotting,
         privacy,
         profiling,
+        segmentation,
     )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "plotting",
     "privacy",
     "profiling",
+    "segmentation",
 ]
 
 _SUBPACKAGES = frozenset(__all__) - {"__version__"}

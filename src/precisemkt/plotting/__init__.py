@@ -18,6 +18,11 @@ if TYPE_CHECKING:
         plot_sequential,
     )
     from precisemkt.plotting._privacy import plot_class_sizes, plot_information_loss
+    from precisemkt.plotting._segmentation import (
+        plot_rf_heatmap,
+        plot_rfm_segments,
+        plot_segment_profiles,
+    )
 
 #: Public plotting function -> the private module that defines it.
 _HOME = {
@@ -28,6 +33,9 @@ _HOME = {
     "plot_sequential": "_experiments",
     "plot_class_sizes": "_privacy",
     "plot_information_loss": "_privacy",
+    "plot_rf_heatmap": "_segmentation",
+    "plot_rfm_segments": "_segmentation",
+    "plot_segment_profiles": "_segmentation",
 }
 
 __all__ = [
@@ -36,6 +44,9 @@ __all__ = [
     "plot_information_loss",
     "plot_lift_forest",
     "plot_posteriors",
+    "plot_rf_heatmap",
+    "plot_rfm_segments",
+    "plot_segment_profiles",
     "plot_sequential",
     "plot_transition_matrix",
 ]
