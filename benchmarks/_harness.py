@@ -9,7 +9,9 @@ A suite is a module ``benchmarks/<suite>.py`` with ``SUITE = "<suite>"`` and
 3. does the same for ``rival`` (its first call is a warm-up too, not counted),
 
 and writes ``benchmarks/results/<suite>.json`` and a markdown table
-``benchmarks/results/<suite>.md`` that the docs include.
+``benchmarks/results/<suite>.md`` that the docs include. A ``--quick`` run writes to
+``benchmarks/results/quick/`` instead (not committed), so it never overwrites the
+committed full-size results.
 """
 
 from __future__ import annotations
@@ -118,10 +120,11 @@ def machine() -> dict[str, Any]:
 
 
 def write_results(suite: str, rows: list[dict[str, Any]], *, mode: str) -> None:
-    """Write ``results/<suite>.json`` and ``results/<suite>.md``."""
-    RESULTS.mkdir(exist_ok=True)
+    """Write ``results/<suite>.json`` and ``results/<suite>.md`` (quick: ``results/quick/``)."""
+    folder = RESULTS if mode == "full" else RESULTS / "quick"
+    folder.mkdir(parents=True, exist_ok=True)
     meta = machine() | {"mode": mode}
-    (RESULTS / f"{suite}.json").write_text(
+    (folder / f"{suite}.json").write_text(
         json.dumps({"suite": suite, "machine": meta, "rows": rows}, indent=2) + "\n"
     )
     lines = [
@@ -142,4 +145,4 @@ def write_results(suite: str, rows: list[dict[str, Any]], *, mode: str) -> None:
         "Times are medians of repeated calls after a warm-up call; 'first call' includes "
         "numba compilation or cache loading.*"
     )
-    (RESULTS / f"{suite}.md").write_text("\n".join(lines) + "\n")
+    (folder / f"{suite}.md").write_text("\n".join(lines) + "\n")

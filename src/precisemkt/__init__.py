@@ -16,22 +16,28 @@ from precisemkt._version import __version__
 
 if TYPE_CHECKING:
     from precisemkt import (
+        attribution,
         clv,
         datasets,
         errors,
         experiments,
         plotting,
+        privacy,
         profiling,
+        segmentation,
     )
 
 __all__ = [
     "__version__",
+    "attribution",
     "clv",
     "datasets",
     "errors",
     "experiments",
     "plotting",
+    "privacy",
     "profiling",
+    "segmentation",
 ]
 
 _SUBPACKAGES = frozenset(__all__) - {"__version__"}

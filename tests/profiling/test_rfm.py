@@ -192,7 +192,12 @@ def test_row_order_does_not_matter(tx: pd.DataFrame, rnd: object) -> None:
     pd.testing.assert_frame_equal(rfm_summary(tx), rfm_summary(shuffled), check_exact=True)
 
 
-@given(st.lists(st.integers(-3, 30), min_size=0, max_size=60))
+@given(
+    st.one_of(
+        st.lists(st.integers(-3, 30), max_size=60),  # one key per bucket
+        st.lists(st.integers(-5, 200_000), max_size=300),  # buckets of many keys (shift > 0)
+    )
+)
 def test_group_order_matches_stable_sort(keys: list[int]) -> None:
     arr = np.array(keys, dtype=np.int64)
     low = min(keys, default=0)
@@ -201,6 +206,24 @@ def test_group_order_matches_stable_sort(keys: list[int]) -> None:
     assert order.tolist() == ref.group_order(keys)
     assert values.tolist() == sorted(set(keys))
     assert np.diff(starts).tolist() == [keys.count(v) for v in sorted(set(keys))]
+
+
+def test_many_customers_per_bucket_match_reference() -> None:
+    # 5,000 rows over ids 0..19,999: the ids are used as keys directly and each of the
+    # 2**12 buckets of the grouping holds 8 consecutive ids (the path CDNOW's full log
+    # takes too); compared with the naive reference, with a holdout split
+    rng = np.random.default_rng(5)
+    n = 5_000
+    tx = pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, 20_000, n),
+            "timestamp": pd.to_datetime(BASE + rng.integers(0, 60 * 24, n) * 3_600 * 10**9),
+            "amount": np.round(rng.gamma(2.0, 20.0, n), 2),
+        }
+    )
+    cal = BASE + 30 * 24 * 3_600 * 10**9
+    compare_with_reference(tx, "D", 1, cal, None)
+    compare_with_reference(tx, "W", 7, None, None)
 
 
 # ---- edge cases --------------------------------------------------------------------------

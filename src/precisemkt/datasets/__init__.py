@@ -2,12 +2,24 @@
 
 Real data: :func:`load_cdnow` (CDNOW transactions) and :func:`load_donations` (BG/BB
 donation patterns). Simulators: :func:`make_transactions` (BG/NBD, MBG/NBD or Pareto/NBD
-purchase logs with per-customer truth).
+purchase logs with per-customer truth), :func:`make_journeys` (customer journeys from
+a known Markov chain, for attribution) and :func:`make_people` (a customer table with
+quasi-identifiers and sensitive attributes, for anonymisation).
 """
 
 from __future__ import annotations
 
+from precisemkt.datasets._journeys import SimulatedJourneys, make_journeys
 from precisemkt.datasets._loaders import load_cdnow, load_donations
+from precisemkt.datasets._people import make_people
 from precisemkt.datasets._simulate import SimulatedTransactions, make_transactions
 
-__all__ = ["SimulatedTransactions", "load_cdnow", "load_donations", "make_transactions"]
+__all__ = [
+    "SimulatedJourneys",
+    "SimulatedTransactions",
+    "load_cdnow",
+    "load_donations",
+    "make_journeys",
+    "make_people",
+    "make_transactions",
+]

@@ -17,6 +17,7 @@ from precisemkt._validation import check_options, format_message
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
+    "DAY_NS",
     "FREQ_NS",
     "CustomerKeys",
     "amounts",
@@ -27,15 +28,15 @@ __all__ = [
     "to_timestamp_ns",
 ]
 
-_DAY_NS = 86_400 * 10**9
+DAY_NS = 86_400 * 10**9
 _INT64_MIN = int(np.iinfo(np.int64).min)
 _INT64_MAX = int(np.iinfo(np.int64).max)
 
 #: Length of one period of each supported ``freq`` in nanoseconds. ``"W"`` weeks start on
 #: Monday (pandas' ``"W"`` = ``"W-SUN"``: weeks that end on Sunday).
 FREQ_NS: dict[str, int] = {
-    "W": 7 * _DAY_NS,
-    "D": _DAY_NS,
+    "W": 7 * DAY_NS,
+    "D": DAY_NS,
     "h": 3_600 * 10**9,
     "min": 60 * 10**9,
     "s": 10**9,
@@ -150,7 +151,8 @@ def times_ns(column: pd.Series[Any], name: str) -> IntArray:
             )
         )
     values = parsed.to_numpy(dtype="datetime64[ns]")
-    return values.view(np.int64).copy()
+    # a view when the column already holds datetime64[ns]: the kernels never write to it
+    return values.view(np.int64)
 
 
 def to_timestamp_ns(value: Any, name: str) -> int:
@@ -179,7 +181,7 @@ def amounts(column: pd.Series[Any], name: str) -> FloatArray:
     """The amount column as a new finite float64 array; raises on missing or text values."""
     try:
         if column.dtype == np.float64:
-            values = column.to_numpy(dtype=np.float64, copy=True)
+            values = column.to_numpy(dtype=np.float64)  # read only by the kernels
         else:
             values = pd.to_numeric(column, errors="raise").to_numpy(
                 dtype=np.float64, na_value=np.nan
@@ -211,7 +213,7 @@ def check_freq(freq: Any) -> tuple[int, int]:
     """Validate ``freq``; return ``(unit, offset)`` in ns with period ``(t + offset) // unit``."""
     check_options(freq, "freq", tuple(FREQ_NS))
     # 1970-01-01 is a Thursday; shifting by 3 days makes weeks start on Monday.
-    return FREQ_NS[freq], (3 * _DAY_NS if freq == "W" else 0)
+    return FREQ_NS[freq], (3 * DAY_NS if freq == "W" else 0)
 
 
 def period_index(t_ns: int, freq: str) -> int:

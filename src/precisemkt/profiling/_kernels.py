@@ -1,78 +1,157 @@
 """Compiled loops of the profiling subpackage (ndarray in, ndarray out, no validation).
 
 The public wrappers in ``_rfm.py`` and ``_profile.py`` validate the data and call these.
-Rows are grouped by customer with a stable counting sort (``group_order``); each customer's
-rows are then ordered by (time, amount) (``sort_slice``) and reduced on their own, in
+Rows are grouped by customer with a stable two-pass bucket sort (``group_order``); each customer's
+rows are then ordered by (time, amount) (``sort_index``) and reduced on their own, in
 parallel over customers. Sums are compensated (Kahan) and taken in (time, amount) order, so
 a result does not depend on the order of the caller's rows.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import numpy.typing as npt
 
 from precisemkt._numba import njit, prange
 from precisemkt._typing import FloatArray, IntArray
 
+AnyArray = npt.NDArray[Any]
+
+
+#: Grouping splits the key range into at most 2**BUCKET_BITS buckets of consecutive keys.
+BUCKET_BITS = 12
+
+
+#: Pass 1 of the grouping splits the rows into this many consecutive parts, scattered in
+#: parallel (a fixed number, so the result does not depend on the number of threads).
+PARTS = 4
+
+
+@njit(parallel=True)
+def _to_buckets(
+    keys: IntArray, low: int, shift: int, n_buckets: int, pay_a: AnyArray, pay_b: AnyArray
+) -> tuple[IntArray, IntArray, AnyArray, AnyArray]:
+    """Pass 1: stable scatter of the rows into buckets of ``2**shift`` consecutive keys.
+
+    With a few thousand buckets every write goes to one of a few thousand sequential
+    streams, which the caches absorb (a direct counting sort over millions of keys writes
+    at random). ``pay_b`` may be empty (one payload only). Returns the bucket starts and
+    the keys (minus ``low``) and payloads in bucket order.
+    """
+    n = keys.shape[0]
+    with_b = pay_b.shape[0] > 0
+    counts = np.empty((PARTS, n_buckets), dtype=np.int64)
+    for part in prange(PARTS):
+        for b in range(n_buckets):
+            counts[part, b] = 0
+        for i in range(part * n // PARTS, (part + 1) * n // PARTS):
+            counts[part, (keys[i] - low) >> shift] += 1
+    bstart = np.empty(n_buckets + 1, dtype=np.int64)
+    pos = np.empty((PARTS, n_buckets), dtype=np.int64)
+    total = 0
+    for b in range(n_buckets):
+        bstart[b] = total
+        for part in range(PARTS):
+            pos[part, b] = total
+            total += counts[part, b]
+    bstart[n_buckets] = total
+    k1 = np.empty(n, dtype=np.int64)
+    a1 = np.empty_like(pay_a)
+    b1 = np.empty_like(pay_b)
+    for part in prange(PARTS):
+        for i in range(part * n // PARTS, (part + 1) * n // PARTS):
+            v = keys[i] - low
+            b = v >> shift
+            j = pos[part, b]
+            k1[j] = v
+            a1[j] = pay_a[i]
+            if with_b:
+                b1[j] = pay_b[i]
+            pos[part, b] = j + 1
+    return bstart, k1, a1, b1
+
+
+@njit(parallel=True)
+def _within_buckets(
+    bstart: IntArray, shift: int, span: int, k1: IntArray, a1: AnyArray, b1: AnyArray
+) -> tuple[IntArray, AnyArray, AnyArray]:
+    """Pass 2: a counting sort inside every bucket (its keys fit in cache), in parallel.
+
+    Returns ``ends`` (``ends[v]`` = end position of key ``v``'s rows) and the payloads in
+    key order, stable within a key.
+    """
+    with_b = b1.shape[0] > 0
+    ends = np.empty(span, dtype=np.int64)
+    a_out = np.empty_like(a1)
+    b_out = np.empty_like(b1)
+    for b in prange(bstart.shape[0] - 1):
+        v_lo = b << shift
+        v_hi = min(span, (b + 1) << shift)
+        for v in range(v_lo, v_hi):
+            ends[v] = 0
+        for j in range(bstart[b], bstart[b + 1]):
+            ends[k1[j]] += 1
+        p = bstart[b]
+        for v in range(v_lo, v_hi):
+            count = ends[v]
+            ends[v] = p
+            p += count
+        for j in range(bstart[b], bstart[b + 1]):
+            v = k1[j]
+            q = ends[v]
+            a_out[q] = a1[j]
+            if with_b:
+                b_out[q] = b1[j]
+            ends[v] = q + 1
+    return ends, a_out, b_out
+
 
 @njit()
-def key_offsets(keys: IntArray, low: int, span: int) -> tuple[IntArray, IntArray, IntArray]:
-    """Counting-sort bookkeeping for integer keys in ``[low, low + span)``.
-
-    Returns the k distinct keys in increasing order, ``starts`` (group ``g`` will own
-    positions ``starts[g]:starts[g + 1]``) and ``fill``, indexed by ``key - low``, holding
-    the next free position of each key's group.
-    """
-    fill = np.zeros(span, dtype=np.int64)
-    for i in range(keys.shape[0]):
-        fill[keys[i] - low] += 1
+def _present(ends: IntArray, low: int) -> tuple[IntArray, IntArray]:
+    """Distinct keys (those with rows) and their ``starts`` from the end positions."""
     k = 0
-    for v in range(span):
-        if fill[v] > 0:
+    prev = 0
+    for v in range(ends.shape[0]):
+        if ends[v] > prev:
             k += 1
+        prev = ends[v]
     values = np.empty(k, dtype=np.int64)
     starts = np.empty(k + 1, dtype=np.int64)
-    pos = 0
+    starts[0] = 0
     g = 0
-    for v in range(span):
-        count = fill[v]
-        if count > 0:
+    prev = 0
+    for v in range(ends.shape[0]):
+        if ends[v] > prev:
             values[g] = v + low
-            starts[g] = pos
-            fill[v] = pos
-            pos += count
+            starts[g + 1] = ends[v]
             g += 1
-    starts[k] = pos
-    return values, starts, fill
+        prev = ends[v]
+    return values, starts
 
 
-@njit()
+def _group(
+    keys: IntArray, low: int, span: int, pay_a: AnyArray, pay_b: AnyArray
+) -> tuple[IntArray, IntArray, AnyArray, AnyArray]:
+    """Stable two-pass bucket sort of the rows by key, carrying one or two payloads."""
+    shift = max(0, (max(span, 1) - 1).bit_length() - BUCKET_BITS)
+    n_buckets = ((span - 1) >> shift) + 1 if span > 0 else 0
+    bstart, k1, a1, b1 = _to_buckets(keys, low, shift, n_buckets, pay_a, pay_b)
+    ends, a_out, b_out = _within_buckets(bstart, shift, span, k1, a1, b1)
+    values, starts = _present(ends, low)
+    return values, starts, a_out, b_out
+
+
 def group_order(keys: IntArray, low: int, span: int) -> tuple[IntArray, IntArray, IntArray]:
-    """Stable counting sort of rows by key: (distinct keys, starts, row order)."""
-    values, starts, fill = key_offsets(keys, low, span)
-    order = np.empty(keys.shape[0], dtype=np.int64)
-    for i in range(keys.shape[0]):
-        v = keys[i] - low
-        order[fill[v]] = i
-        fill[v] += 1
+    """Stable sort of rows by integer key in ``[low, low + span)``.
+
+    Returns the k distinct keys in increasing order, ``starts`` (group ``g`` owns positions
+    ``starts[g]:starts[g + 1]``) and the row order.
+    """
+    rows = np.arange(keys.shape[0], dtype=np.int64)
+    values, starts, order, _ = _group(keys, low, span, rows, np.empty(0, dtype=np.int64))
     return values, starts, order
-
-
-@njit()
-def group_pair(
-    keys: IntArray, low: int, span: int, times: IntArray, amounts: FloatArray
-) -> tuple[IntArray, IntArray, IntArray, FloatArray]:
-    """``group_order`` fused with the gather of two columns: (keys, starts, times, amounts)."""
-    values, starts, fill = key_offsets(keys, low, span)
-    t_out = np.empty_like(times)
-    a_out = np.empty_like(amounts)
-    for i in range(keys.shape[0]):
-        v = keys[i] - low
-        j = fill[v]
-        t_out[j] = times[i]
-        a_out[j] = amounts[i]
-        fill[v] = j + 1
-    return values, starts, t_out, a_out
 
 
 @njit()
@@ -87,41 +166,93 @@ def kahan_add(total: float, comp: float, value: float) -> tuple[float, float]:
 
 
 @njit()
-def _before(times: IntArray, amounts: FloatArray, i: int, j: int) -> bool:
-    """Element ``i`` sorts strictly before element ``j`` by (time, amount)."""
-    before: bool = times[i] < times[j] or (times[i] == times[j] and amounts[i] < amounts[j])
+def _before(primary: AnyArray, secondary: AnyArray, i: int, j: int) -> bool:
+    """Row ``i`` sorts strictly before row ``j`` by (primary, secondary)."""
+    before: bool = primary[i] < primary[j] or (
+        primary[i] == primary[j] and secondary[i] < secondary[j]
+    )
     return before
 
 
 @njit()
-def sort_slice(times: IntArray, amounts: FloatArray) -> None:
-    """Sort the pair of arrays in place by (time, amount)."""
-    n = times.shape[0]
+def _merge_sort_index(idx: IntArray, primary: AnyArray, secondary: AnyArray) -> None:
+    """Bottom-up stable merge sort of the row numbers ``idx`` (no numpy sort: fast to compile)."""
+    n = idx.shape[0]
+    src = idx.copy()
+    dst = np.empty_like(idx)
+    width = 1
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i = lo
+            j = mid
+            for k in range(lo, hi):
+                if j < hi and (i >= mid or _before(primary, secondary, src[j], src[i])):
+                    dst[k] = src[j]
+                    j += 1
+                else:
+                    dst[k] = src[i]
+                    i += 1
+        src, dst = dst, src
+        width *= 2
+    idx[:] = src
+
+
+@njit()
+def sort_index(idx: IntArray, primary: AnyArray, secondary: AnyArray) -> bool:
+    """Stable-sort the row numbers ``idx`` in place by (primary, secondary) of those rows.
+
+    Returns ``False`` (and touches nothing) when they are already in order, the common case
+    of a log written in time order.
+    """
+    n = idx.shape[0]
     in_order = True
     for k in range(1, n):
-        if _before(times, amounts, k, k - 1):
+        if _before(primary, secondary, idx[k], idx[k - 1]):
             in_order = False
             break
     if in_order:
-        return
-    if n <= 32:
+        return False
+    if n <= 32:  # insertion sort
         for k in range(1, n):
-            tk = times[k]
-            ak = amounts[k]
+            row = idx[k]
             m = k - 1
-            while m >= 0 and (times[m] > tk or (times[m] == tk and amounts[m] > ak)):
-                times[m + 1] = times[m]
-                amounts[m + 1] = amounts[m]
+            while m >= 0 and _before(primary, secondary, row, idx[m]):
+                idx[m + 1] = idx[m]
                 m -= 1
-            times[m + 1] = tk
-            amounts[m + 1] = ak
+            idx[m + 1] = row
+    else:
+        _merge_sort_index(idx, primary, secondary)
+    return True
+
+
+@njit()
+def sort_slice(times: IntArray, amounts: FloatArray, lo: int, hi: int, rows: IntArray) -> None:
+    """Sort ``times[lo:hi]`` and ``amounts[lo:hi]`` together in place by (time, amount),
+    and ``rows[lo:hi]`` along with them unless ``rows`` is empty."""
+    for k in range(lo + 1, hi):
+        if _before(times, amounts, k, k - 1):
+            break
+    else:  # already in order (a log written in time order): no allocation
         return
-    by_amount = np.argsort(amounts, kind="mergesort")
-    t1 = times[by_amount]
-    a1 = amounts[by_amount]
-    by_time = np.argsort(t1, kind="mergesort")
-    times[:] = t1[by_time]
-    amounts[:] = a1[by_time]
+    idx = np.arange(lo, hi)
+    sort_index(idx, times, amounts)
+    t_sorted = times[idx]
+    a_sorted = amounts[idx]
+    times[lo:hi] = t_sorted
+    amounts[lo:hi] = a_sorted
+    if rows.shape[0] > 0:
+        r_sorted = rows[idx]
+        rows[lo:hi] = r_sorted
+
+
+@njit(parallel=True)
+def sort_groups(starts: IntArray, times: IntArray, amounts: FloatArray, rows: IntArray) -> None:
+    """Sort every group ``starts[g]:starts[g + 1]`` of the grouped columns by (time, amount)
+    in place, carrying the row numbers ``rows`` along."""
+    for g in prange(starts.shape[0] - 1):
+        sort_slice(times, amounts, starts[g], starts[g + 1], rows)
 
 
 @njit()
@@ -137,11 +268,13 @@ def _rfm_customer(
     hold_t_end: int,
     out_i: IntArray,
     out_f: FloatArray,
+    row: int,
 ) -> None:
-    """Reduce customer ``c`` into row ``c`` of ``out_i`` (5 int columns) and ``out_f`` (2)."""
+    """Reduce customer ``c`` (rows ``starts[c]:starts[c + 1]``) into row ``row`` of
+    ``out_i`` (5 int columns) and ``out_f`` (2 float columns)."""
     lo = starts[c]
     hi = starts[c + 1]
-    sort_slice(times[lo:hi], amounts[lo:hi])
+    sort_slice(times, amounts, lo, hi, np.empty(0, dtype=np.int64))
     n = 0
     first = 0
     cur = 0
@@ -178,66 +311,266 @@ def _rfm_customer(
         first = cur
     elif n > 1:
         rs, rc = kahan_add(rs, rc, ps)
-    out_i[c, 0] = n
-    out_i[c, 1] = first
-    out_i[c, 2] = cur
-    out_i[c, 3] = nhp
-    out_i[c, 4] = nh
-    out_f[c, 0] = rs
-    out_f[c, 1] = hs
+    out_i[row, 0] = n
+    out_i[row, 1] = first
+    out_i[row, 2] = cur
+    out_i[row, 3] = nhp
+    out_i[row, 4] = nh
+    out_f[row, 0] = rs
+    out_f[row, 1] = hs
 
 
 @njit(parallel=True)
-def rfm_reduce(
-    starts: IntArray,
-    times: IntArray,
-    amounts: FloatArray,
+def rfm_buckets(
+    bstart: IntArray,
+    shift: int,
+    span: int,
+    k1: IntArray,
+    t1: IntArray,
+    a1: FloatArray,
     unit: int,
     offset: int,
     cal_t_end: int,
     cal_p_end: int,
     hold_t_end: int,
 ) -> tuple[IntArray, FloatArray]:
-    """Per-customer period counts, first/last period and compensated sums.
+    """The RFM reduction fused with pass 2 of the grouping (see ``_to_buckets``).
 
-    ``times`` and ``amounts`` are grouped by customer (customer ``c`` owns
-    ``starts[c]:starts[c + 1]``) and are sorted in place by (time, amount) within each
-    customer, so the sums do not depend on the caller's row order. The period of time ``t``
-    is ``(t + offset) // unit``. A row is a calibration row when ``t <= cal_t_end`` and its
-    period is ``<= cal_p_end``, and a holdout row when ``cal_t_end < t <= hold_t_end``.
+    Each bucket's rows are counting-sorted by key into scratch arrays that stay in cache
+    and every customer of the bucket is reduced at once, in parallel over buckets. The
+    period of time ``t`` is ``(t + offset) // unit``; a row is a calibration row when
+    ``t <= cal_t_end`` and its period is ``<= cal_p_end``, and a holdout row when
+    ``cal_t_end < t <= hold_t_end``. Within a customer rows are ordered by (time, amount),
+    so the sums do not depend on the caller's row order.
 
-    Returns ``(ints, floats)``: per customer the number of distinct calibration periods, the
-    first and last calibration period, the number of distinct holdout periods and of holdout
-    rows; and the sum of the repeat (non-first) calibration period totals and of the holdout
-    amounts.
+    Returns ``(ints, floats)`` indexed by key (minus ``low``): the number of distinct
+    calibration periods (0 for keys without a calibration row; the other columns of such
+    keys are undefined), the first and last calibration period, the number of distinct
+    holdout periods and of holdout rows; the sum of the repeat (non-first) calibration
+    period totals and of the holdout amounts.
     """
-    n_cust = starts.shape[0] - 1
-    out_i = np.zeros((n_cust, 5), dtype=np.int64)
-    out_f = np.zeros((n_cust, 2), dtype=np.float64)
-    for c in prange(n_cust):
-        _rfm_customer(
-            c, starts, times, amounts, unit, offset, cal_t_end, cal_p_end, hold_t_end, out_i, out_f
-        )
+    out_i = np.empty((span, 5), dtype=np.int64)
+    out_f = np.empty((span, 2), dtype=np.float64)
+    for b in prange(bstart.shape[0] - 1):
+        lo = bstart[b]
+        hi = bstart[b + 1]
+        v_lo = b << shift
+        width = min(span, (b + 1) << shift) - v_lo
+        starts = np.zeros(width + 1, dtype=np.int64)
+        for j in range(lo, hi):
+            starts[k1[j] - v_lo + 1] += 1
+        for v in range(width):
+            starts[v + 1] += starts[v]
+        fill = starts[:width].copy()
+        t_loc = np.empty(hi - lo, dtype=np.int64)
+        a_loc = np.empty(hi - lo, dtype=np.float64)
+        for j in range(lo, hi):
+            v = k1[j] - v_lo
+            q = fill[v]
+            t_loc[q] = t1[j]
+            a_loc[q] = a1[j]
+            fill[v] = q + 1
+        for v in range(width):
+            out_i[v_lo + v, 0] = 0
+            if starts[v + 1] > starts[v]:
+                _rfm_customer(
+                    v,
+                    starts,
+                    t_loc,
+                    a_loc,
+                    unit,
+                    offset,
+                    cal_t_end,
+                    cal_p_end,
+                    hold_t_end,
+                    out_i,
+                    out_f,
+                    v_lo + v,
+                )
     return out_i, out_f
+
+
+def bucket_split(
+    keys: IntArray, low: int, span: int, times: IntArray, amounts: FloatArray
+) -> tuple[int, IntArray, IntArray, IntArray, FloatArray]:
+    """Pass 1 of the grouping for ``rfm_buckets``: (shift, bucket starts, keys, times,
+    amounts in bucket order)."""
+    shift = max(0, (max(span, 1) - 1).bit_length() - BUCKET_BITS)
+    n_buckets = ((span - 1) >> shift) + 1 if span > 0 else 0
+    bstart, k1, t1, a1 = _to_buckets(keys, low, shift, n_buckets, times, amounts)
+    return shift, bstart, k1, t1, a1
 
 
 @njit()
-def rfm_reduce_serial(
+def collapse_orders(
     starts: IntArray,
+    order: IntArray,
+    customer: IntArray,
     times: IntArray,
     amounts: FloatArray,
-    unit: int,
-    offset: int,
-    cal_t_end: int,
-    cal_p_end: int,
-    hold_t_end: int,
-) -> tuple[IntArray, FloatArray]:
-    """``rfm_reduce`` on one thread (small inputs, where starting threads costs more)."""
+    flags: IntArray,
+    channel: IntArray,
+) -> tuple[IntArray, IntArray, FloatArray, IntArray, IntArray]:
+    """Merge order lines (grouped by order id in ``order``) into orders.
+
+    An order takes the customer and channel of its first line (in row order), the earliest
+    time of its lines, the compensated sum of their amounts and ``flags`` = 1 when any line
+    has a flag (a discount).
+    """
+    n = starts.shape[0] - 1
+    o_customer = np.empty(n, dtype=np.int64)
+    o_time = np.empty(n, dtype=np.int64)
+    o_amount = np.empty(n, dtype=np.float64)
+    o_flag = np.zeros(n, dtype=np.int64)
+    o_channel = np.empty(n, dtype=np.int64)
+    for g in range(n):
+        first = order[starts[g]]
+        o_customer[g] = customer[first]
+        o_channel[g] = channel[first]
+        t_min = times[first]
+        total = 0.0
+        comp = 0.0
+        for k in range(starts[g], starts[g + 1]):
+            i = order[k]
+            t_min = min(t_min, times[i])
+            total, comp = kahan_add(total, comp, amounts[i])
+            if flags[i] != 0:
+                o_flag[g] = 1
+        o_time[g] = t_min
+        o_amount[g] = total
+    return o_customer, o_time, o_amount, o_flag, o_channel
+
+
+@njit(parallel=True)
+def order_stats(starts: IntArray, times: IntArray, amounts: FloatArray) -> FloatArray:
+    """Per customer, from orders sorted by time within each group ``starts[c]:starts[c+1]``.
+
+    Columns: 0 total amount (compensated), 1 mean gap, 2 gap standard deviation (divisor
+    = number of gaps), 3 90th percentile of the gaps (linear interpolation), 4 least-squares
+    slope of amount on order number 0, 1, ... . Gaps are in days. Columns 1-4 are NaN for a
+    customer with one order.
+    """
     n_cust = starts.shape[0] - 1
-    out_i = np.zeros((n_cust, 5), dtype=np.int64)
-    out_f = np.zeros((n_cust, 2), dtype=np.float64)
-    for c in range(n_cust):
-        _rfm_customer(
-            c, starts, times, amounts, unit, offset, cal_t_end, cal_p_end, hold_t_end, out_i, out_f
-        )
-    return out_i, out_f
+    out = np.full((n_cust, 5), np.nan)
+    day = 86_400e9
+    for c in prange(n_cust):
+        lo = starts[c]
+        hi = starts[c + 1]
+        m = hi - lo
+        total = 0.0
+        comp = 0.0
+        for i in range(lo, hi):
+            total, comp = kahan_add(total, comp, amounts[i])
+        out[c, 0] = total
+        if m < 2:
+            continue
+        gaps = np.empty(m - 1)
+        for k in range(m - 1):
+            gaps[k] = (times[lo + k + 1] - times[lo + k]) / day
+        mean = gaps.mean()
+        var = 0.0
+        for k in range(m - 1):
+            var += (gaps[k] - mean) ** 2
+        out[c, 1] = mean
+        out[c, 2] = np.sqrt(var / (m - 1))
+        rank = np.arange(m - 1)
+        sort_index(rank, gaps, gaps)
+        pos = 0.9 * (m - 2)
+        below = int(np.floor(pos))
+        frac = pos - below
+        low_gap = gaps[rank[below]]
+        if below + 1 < m - 1:
+            out[c, 3] = low_gap + (gaps[rank[below + 1]] - low_gap) * frac
+        else:
+            out[c, 3] = low_gap
+        x_mean = (m - 1) / 2.0
+        y_mean = total / m
+        sxy = 0.0
+        sxx = 0.0
+        for k in range(m):
+            dx = k - x_mean
+            sxy += dx * (amounts[lo + k] - y_mean)
+            sxx += dx * dx
+        out[c, 4] = sxy / sxx
+    return out
+
+
+#: Groups per parallel work item of ``group_modes``; codes below ``COUNT_CODES`` are counted
+#: in a per-item table, larger code spaces are sorted instead.
+MODE_CHUNK = 1024
+COUNT_CODES = 1 << 16
+
+
+@njit(parallel=True)
+def group_modes(starts: IntArray, codes: IntArray, n_codes: int) -> IntArray:
+    """Per group of integer codes in ``[-1, n_codes)`` (``-1`` = missing, ignored): columns
+    0 the number of distinct codes, 1 the most frequent code (the smallest on ties; -1 when
+    none), 2 its count, 3 the number of non-missing codes."""
+    n = starts.shape[0] - 1
+    out = np.empty((n, 4), dtype=np.int64)
+    n_chunks = (n + MODE_CHUNK - 1) // MODE_CHUNK
+    for ch in prange(n_chunks):
+        table = np.zeros(n_codes if n_codes <= COUNT_CODES else 0, dtype=np.int64)
+        for g in range(ch * MODE_CHUNK, min(n, (ch + 1) * MODE_CHUNK)):
+            lo = starts[g]
+            hi = starts[g + 1]
+            best = -1
+            best_count = 0
+            distinct = 0
+            valid = 0
+            if n_codes <= COUNT_CODES:
+                for i in range(lo, hi):
+                    v = codes[i]
+                    if v < 0:
+                        continue
+                    valid += 1
+                    if table[v] == 0:
+                        distinct += 1
+                    table[v] += 1
+                    if table[v] > best_count or (table[v] == best_count and v < best):
+                        best = v
+                        best_count = table[v]
+                for i in range(lo, hi):
+                    if codes[i] >= 0:
+                        table[codes[i]] = 0
+            else:
+                rows = np.arange(lo, hi)
+                sort_index(rows, codes, codes)
+                k = 0
+                while k < rows.shape[0]:
+                    v = codes[rows[k]]
+                    run = 1
+                    while k + run < rows.shape[0] and codes[rows[k + run]] == v:
+                        run += 1
+                    if v >= 0:
+                        distinct += 1
+                        valid += run
+                        if run > best_count:
+                            best = v
+                            best_count = run
+                    k += run
+            out[g, 0] = distinct
+            out[g, 1] = best
+            out[g, 2] = best_count
+            out[g, 3] = valid
+    return out
+
+
+@njit(parallel=True)
+def calendar_codes(times: IntArray) -> tuple[IntArray, IntArray, bool]:
+    """Weekday (Monday = 0) and hour of every time (ns since 1970-01-01, a Thursday), and
+    whether any time is not at midnight."""
+    day_ns = 86_400 * 10**9
+    hour_ns = 3_600 * 10**9
+    n = times.shape[0]
+    weekday = np.empty(n, dtype=np.int64)
+    hour = np.empty(n, dtype=np.int64)
+    timed = 0
+    for i in prange(n):
+        day = times[i] // day_ns
+        within = times[i] - day * day_ns
+        weekday[i] = (day + 3) % 7
+        hour[i] = within // hour_ns
+        if within != 0:
+            timed += 1
+    return weekday, hour, timed > 0

@@ -23,8 +23,6 @@ __all__ = ["rfm_summary"]
 
 _INT64_MAX = int(np.iinfo(np.int64).max)
 _INT64_MIN = int(np.iinfo(np.int64).min)
-#: Inputs with at least this many rows are reduced on all cores.
-PARALLEL_ROWS = 50_000
 
 
 def _columns(amount: bool, holdout: bool) -> list[str]:
@@ -191,12 +189,9 @@ def rfm_summary(
             )
         )
 
-    present, starts, t_grouped, value_grouped = _kernels.group_pair(
-        ck.keys, ck.low, ck.span, t, value
-    )
-    reduce = _kernels.rfm_reduce if len(t) >= PARALLEL_ROWS else _kernels.rfm_reduce_serial
-    ints, floats = reduce(starts, t_grouped, value_grouped, unit, offset, *cuts)
-    keep = ints[:, 0] > 0
+    shift, bstart, k1, t1, a1 = _kernels.bucket_split(ck.keys, ck.low, ck.span, t, value)
+    ints, floats = _kernels.rfm_buckets(bstart, shift, ck.span, k1, t1, a1, unit, offset, *cuts)
+    keep = np.flatnonzero(ints[:, 0] > 0)
     ints = ints[keep]
     first = ints[:, 1]
     frequency = ints[:, 0] - 1
@@ -214,5 +209,5 @@ def rfm_summary(
             rows = ints[:, 4]
             with np.errstate(invalid="ignore", divide="ignore"):
                 out["monetary_value_holdout"] = np.where(rows > 0, floats[keep, 1] / rows, 0.0)
-        out["duration_holdout"] = np.full(int(keep.sum()), (obs_p - end_p) / mult)
-    return pd.DataFrame(out, index=ck.ids_of(present[keep], customer_col))
+        out["duration_holdout"] = np.full(keep.size, (obs_p - end_p) / mult)
+    return pd.DataFrame(out, index=ck.ids_of(keep + ck.low, customer_col), copy=False)

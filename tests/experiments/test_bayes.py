@@ -1,4 +1,4 @@
-"""Bayesian analysis (mpmath, Monte Carlo) and the bootstrap kernel (naive reference)."""
+"""Bayesian analysis (mpmath, Monte Carlo, quadrature) and the Thompson sampler."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from precisemkt.errors import InvalidParameterError, ValidationError
-from precisemkt.experiments import ThompsonSampler, bayes_means, bayes_proportions, bootstrap_test
-from precisemkt.experiments._kernels import beta_prob_greater, bootstrap_kernel
-from tests.reference.experiments import bootstrap_reference, prob_greater_reference
+from precisemkt.experiments import ThompsonSampler, bayes_means, bayes_proportions
+from precisemkt.experiments._kernels import beta_prob_greater
+from tests.reference.experiments import prob_greater_reference
 
 
 def _mp_prob_b_beats_a(a1: int, b1: int, a2: int, b2: int) -> float:
@@ -120,58 +120,3 @@ def test_thompson_sampler_is_reproducible_and_honours_min_share():
     assert (again.select(40_000) == picks).all()
     with pytest.raises(InvalidParameterError, match="min_share"):
         ThompsonSampler(3, min_share=0.5).allocation_probabilities()
-
-
-@settings(max_examples=25)
-@given(
-    st.lists(st.floats(-100, 100), min_size=1, max_size=40),
-    st.lists(st.floats(-100, 100), min_size=1, max_size=40),
-    st.integers(0, 2**62),
-    st.booleans(),
-)
-def test_bootstrap_kernel_matches_reference(a, b, seed, median):
-    xa, xb = np.array(a), np.array(b)
-    if median:
-        xa, xb = np.sort(xa), np.sort(xb)
-    got = bootstrap_kernel(xa[None], xb[None], 5, np.array([seed], dtype=np.uint64), median)[0]
-    ref = bootstrap_reference(np.array(a), np.array(b), 5, seed, median)
-    np.testing.assert_array_equal(got, ref)
-
-
-def test_bootstrap_kernel_multiblock_matches_reference():
-    rng = np.random.default_rng(0)
-    a, b = rng.normal(size=20_000), rng.normal(size=9_000)
-    got = bootstrap_kernel(a[None], b[None], 2, np.array([123], dtype=np.uint64), False)[0]
-    # same draws; the kernel adds block sums, so only the rounding order differs
-    np.testing.assert_allclose(got, bootstrap_reference(a, b, 2, 123, False), rtol=1e-12)
-
-
-def test_bootstrap_statistics_and_determinism():
-    rng = np.random.default_rng(0)
-    a, b = rng.exponential(1.0, 3000), rng.exponential(1.1, 3000)
-    res = bootstrap_test(a, b, n_resamples=2000, random_state=3)
-    assert res.statistic == pytest.approx(b.mean() - a.mean())
-    se = np.sqrt(a.var() / 3000 + b.var() / 3000)
-    assert np.std(res.replicates[:, 1] - res.replicates[:, 0]) == pytest.approx(se, rel=0.06)
-    again = bootstrap_test(a, b, n_resamples=2000, random_state=3)
-    assert again.pvalue == res.pvalue
-    assert (again.replicates == res.replicates).all()
-    sci = stats.bootstrap(
-        (b, a),
-        lambda x, y, axis=-1: x.mean(axis) - y.mean(axis),
-        n_resamples=2000,
-        method="percentile",
-        random_state=1,
-    ).confidence_interval
-    lo, hi = res.confidence_interval()
-    assert lo == pytest.approx(sci.low, abs=0.25 * se)
-    assert hi == pytest.approx(sci.high, abs=0.25 * se)
-    med = bootstrap_test(a, b, statistic="median", n_resamples=300, random_state=1)
-    assert med.statistic == pytest.approx(np.median(b) - np.median(a))
-    batch = bootstrap_test(np.stack([a, a]), np.stack([b, a]), n_resamples=200, random_state=0)
-    assert batch.pvalue.shape == (2,)
-    assert batch.statistic[1] == 0.0
-    one = bootstrap_test([1.0], [2.0], n_resamples=50, random_state=0)
-    assert one.pvalue == pytest.approx(2 / 51)
-    with pytest.raises(InvalidParameterError, match="statistic must be one of"):
-        bootstrap_test(a, b, statistic="mode")

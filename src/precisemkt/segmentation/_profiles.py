@@ -1,0 +1,93 @@
+"""Describe segments so that a marketer can name them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from precisemkt._validation import check_int, check_same_length, format_message, require_frame
+from precisemkt.errors import ValidationError
+
+__all__ = ["segment_profiles"]
+
+
+def segment_profiles(features: pd.DataFrame, labels: Any, *, n_top: int = 3) -> pd.DataFrame:
+    """Size, share and mean features of every segment, and what sets each one apart.
+
+    For each segment and numeric feature the *standardised difference* is
+    ``(segment mean - overall mean) / overall standard deviation`` (population standard
+    deviation; 0 for a constant feature). The ``n_top`` features with the largest absolute
+    standardised difference are listed, signed, in ``distinguishing``: e.g.
+    ``"n_orders +2.1, recency_days -1.3"`` reads "buy far more often and more recently than
+    the average customer". Missing feature values are left out of the means.
+
+    Parameters
+    ----------
+    features : pandas.DataFrame
+        One row per customer; numeric columns (others are ignored). Not modified.
+    labels : array-like or pandas.Series
+        Segment of each row (same length; a Series must share ``features``' index).
+    n_top : int, default 3
+        How many distinguishing features to list.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per segment (sorted by label): ``size``, ``share``, the mean of each feature,
+        ``<feature>_z`` for each standardised difference, and ``distinguishing``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> features = pd.DataFrame({"n_orders": [1, 2, 10, 12], "spend": [10.0, 20.0, 90.0, 110.0]})
+    >>> profiles = segment_profiles(features, ["low", "low", "high", "high"], n_top=1)
+    >>> profiles[["size", "share", "n_orders"]]
+          size  share  n_orders
+    high     2    0.5      11.0
+    low      2    0.5       1.5
+    >>> profiles.loc["high", "distinguishing"]
+    'n_orders +0.99'
+    """
+    frame = require_frame(features, "features")
+    n_top = check_int(n_top, "n_top", low=0)
+    if isinstance(labels, pd.Series):
+        if not labels.index.equals(frame.index):
+            raise ValidationError(
+                format_message(
+                    "labels",
+                    "share the index of features",
+                    "a Series with another index",
+                    "Align it first, e.g. labels.reindex(features.index).",
+                )
+            )
+        label_values = labels.to_numpy()
+    else:
+        label_values = np.asarray(labels)
+    check_same_length(features=frame, labels=label_values)
+    if pd.isna(label_values).any():
+        raise ValidationError(
+            format_message(
+                "labels", "not contain missing values", f"{int(pd.isna(label_values).sum())}", ""
+            )
+        )
+    numeric = frame.select_dtypes(include=["number", "bool"]).astype(float)
+    grouped = numeric.groupby(label_values, sort=True)
+    means = grouped.mean()
+    sizes = pd.Series(label_values).value_counts().reindex(means.index)
+    overall = numeric.mean()
+    spread = numeric.std(ddof=0).replace(0.0, np.nan)
+    z = ((means - overall) / spread).fillna(0.0)
+    out = pd.DataFrame(
+        {"size": sizes.to_numpy(), "share": sizes.to_numpy() / len(frame)}, index=means.index
+    )
+    out = pd.concat([out, means, z.add_suffix("_z")], axis=1)
+    out["distinguishing"] = [
+        ", ".join(
+            f"{col} {row[col]:+.2f}"
+            for col in row.abs().sort_values(ascending=False, kind="stable").index[:n_top]
+        )
+        for _, row in z.iterrows()
+    ]
+    return out

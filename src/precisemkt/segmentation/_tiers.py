@@ -1,0 +1,87 @@
+"""Pareto / ABC value tiers by cumulative share of value."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from precisemkt._validation import as_float_array, check_non_negative, format_message
+from precisemkt.errors import InvalidParameterError
+
+__all__ = ["value_tiers"]
+
+
+def value_tiers(
+    values: Any,
+    *,
+    cutoffs: Sequence[float] = (0.8, 0.95),
+    labels: Sequence[str] | None = None,
+) -> pd.Series:
+    """Pareto (ABC) tiers: the customers who bring the first 80% of value are "A", …
+
+    Customers are ranked by value, highest first. A customer's *share before* is the share
+    of total value held by customers with a strictly higher value; the tier is the number
+    of cutoffs at or below that share (so with the default cutoffs: share before < 0.8 is
+    "A", < 0.95 is "B", else "C"). The top customer is always in the first tier, equal
+    values always share a tier, and a customer with value 0 can only be in the first tier
+    when every value is 0 (then all are in the last tier).
+
+    Parameters
+    ----------
+    values : pandas.Series or array-like
+        Non-negative value per customer (e.g. total spend or predicted CLV). Not modified.
+    cutoffs : sequence of float, default (0.8, 0.95)
+        Strictly increasing cumulative shares in (0, 1).
+    labels : sequence of str, optional
+        ``len(cutoffs) + 1`` tier names (default "A", "B", "C", …).
+
+    Returns
+    -------
+    pandas.Series
+        Ordered categorical tiers, indexed like ``values`` (a RangeIndex for arrays), named
+        ``tier``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spend = pd.Series([500.0, 300.0, 100.0, 50.0, 30.0, 20.0], index=list("abcdef"))
+    >>> value_tiers(spend).tolist()
+    ['A', 'A', 'B', 'B', 'C', 'C']
+    """
+    index = values.index if isinstance(values, pd.Series) else None
+    v = as_float_array(values, "values")
+    check_non_negative(v, "values")
+    cuts = as_float_array(list(cutoffs), "cutoffs")
+    if cuts.size == 0 or np.any(cuts <= 0) or np.any(cuts >= 1) or np.any(np.diff(cuts) <= 0):
+        raise InvalidParameterError(
+            format_message(
+                "cutoffs",
+                "be strictly increasing shares in (0, 1)",
+                repr(tuple(cutoffs)),
+                "Use e.g. (0.8, 0.95).",
+            )
+        )
+    names = list(string.ascii_uppercase[: cuts.size + 1]) if labels is None else list(labels)
+    if len(names) != cuts.size + 1 or len(set(names)) != len(names):
+        raise InvalidParameterError(
+            format_message(
+                "labels",
+                f"be {cuts.size + 1} distinct names (one more than cutoffs)",
+                repr(labels),
+                "",
+            )
+        )
+    total = float(v.sum())
+    if total > 0:
+        ordered = np.sort(v)
+        at_most = np.concatenate(([0.0], np.cumsum(ordered)))
+        higher = total - at_most[np.searchsorted(ordered, v, side="right")]
+        tier = np.searchsorted(cuts, np.maximum(higher, 0.0) / total, side="right")
+    else:
+        tier = np.full(v.size, cuts.size)
+    categorical = pd.Categorical.from_codes(tier, categories=pd.Index(names), ordered=True)
+    return pd.Series(categorical, index=index, name="tier")
