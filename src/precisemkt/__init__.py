@@ -17,6 +17,7 @@ from precisemkt._version import __version__
 if TYPE_CHECKING:
     from precisemkt import (
         attribution,
+        clv,
         datasets,
         errors,
         experiments,
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__",
     "attribution",
+    "clv",
     "datasets",
     "errors",
     "experiments",

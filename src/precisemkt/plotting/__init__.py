@@ -12,6 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from precisemkt.plotting._attribution import plot_attribution, plot_transition_matrix
+    from precisemkt.plotting._clv import (
+        plot_calibration_vs_holdout,
+        plot_cumulative_transactions,
+        plot_period_transactions,
+        plot_probability_alive_matrix,
+    )
     from precisemkt.plotting._experiments import (
         plot_lift_forest,
         plot_posteriors,
@@ -28,6 +34,10 @@ if TYPE_CHECKING:
 _HOME = {
     "plot_attribution": "_attribution",
     "plot_transition_matrix": "_attribution",
+    "plot_calibration_vs_holdout": "_clv",
+    "plot_cumulative_transactions": "_clv",
+    "plot_period_transactions": "_clv",
+    "plot_probability_alive_matrix": "_clv",
     "plot_lift_forest": "_experiments",
     "plot_posteriors": "_experiments",
     "plot_sequential": "_experiments",
@@ -40,10 +50,14 @@ _HOME = {
 
 __all__ = [
     "plot_attribution",
+    "plot_calibration_vs_holdout",
     "plot_class_sizes",
+    "plot_cumulative_transactions",
     "plot_information_loss",
     "plot_lift_forest",
+    "plot_period_transactions",
     "plot_posteriors",
+    "plot_probability_alive_matrix",
     "plot_rf_heatmap",
     "plot_rfm_segments",
     "plot_segment_profiles",

@@ -1,0 +1,1308 @@
+"""Compiled kernels of the CLV models (ndarray in, ndarray out; the callers validated).
+
+Log-likelihood kernels return one vector ``[ll, g_0..g_{k-1}, h_00, h_01, ..., h_{k-1,k-1}]``
+(the weighted log-likelihood summed over rows, its gradient and the upper triangle of its
+Hessian, row by row) with respect to the *raw* model parameters. ``order`` selects how much
+is computed: 0 value, 1 value and gradient, 2 everything.
+
+Every likelihood is a sum of positive terms ``exp(h_j)``. Its derivatives are assembled with
+one stable rule: with weights ``w_j = exp(h_j) / sum(exp(h))`` and a fixed reference
+gradient ``g_ref`` (the gradient of one of the terms),
+
+    d log L        = g_ref + sum_j w_j v_j,                 v_j = grad h_j - g_ref
+    d^2 log L      = sum_j w_j (hess h_j + v_j v_j^T) - vbar vbar^T,
+
+which is exact and keeps the large common part of the gradients out of the subtraction.
+
+Special functions: differences of log-gamma, digamma and trigamma values at integer offsets
+are tabulated as sums of ``log(v + j)``, ``1 / (v + j)`` and ``-1 / (v + j)**2``; the
+hypergeometric quantities of the BG/NBD and Pareto/NBD models are evaluated as all-positive
+series with an overflow-triggered log scale, so nothing cancels and nothing overflows.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from precisemkt._numba import njit, prange
+from precisemkt._typing import FloatArray, IntArray
+
+#: Rows per parallel chunk upper bound: the likelihood sum is split into at most this many
+#: chunks whose partial sums are added at the end (deterministic for a given input size).
+_N_CHUNKS = 64
+#: Series stop once the bound on the remaining tail is below this fraction of the sum.
+_SERIES_EPS = 1e-17
+#: A series that needs more terms than this is reported as failed (NaN).
+_SERIES_MAX_TERMS = 200_000_000
+#: Rescale a running series when its scaled value exceeds this.
+_BIG = 1e250
+#: Survival tables of the BG/NBD expectation cover frequencies up to this and this many
+#: terms (beyond, the sums are carried forward term by term).
+_TABLE_MAX_X = 2000
+_TABLE_TERMS = 96
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+@njit()
+def n_out(k: int) -> int:
+    """Length of a likelihood output vector for ``k`` parameters."""
+    return 1 + k + k * (k + 1) // 2
+
+
+@njit()
+def tri(i: int, j: int, k: int) -> int:
+    """Index of Hessian entry (i, j), i <= j, in a likelihood output vector."""
+    return 1 + k + i * k - i * (i - 1) // 2 + (j - i)
+
+
+@njit()
+def cumlog(v: float, size: int) -> FloatArray:
+    """Tables ``L[n] = sum_{j<n} log(v+j)`` and its first two derivatives in ``v``.
+
+    ``L[n] = lgamma(v+n) - lgamma(v)``, ``D[n] = digamma(v+n) - digamma(v)`` and
+    ``Q[n] = trigamma(v+n) - trigamma(v)`` for ``n = 0 .. size - 1``.
+    """
+    out = np.zeros((3, size))
+    for n in range(1, size):
+        u = v + (n - 1)
+        out[0, n] = out[0, n - 1] + math.log(u)
+        out[1, n] = out[1, n - 1] + 1.0 / u
+        out[2, n] = out[2, n - 1] - 1.0 / (u * u)
+    return out
+
+
+@njit()
+def digamma(x: float) -> float:
+    """Digamma function for ``x > 0`` (recurrence to ``x >= 10``, then asymptotic series)."""
+    acc = 0.0
+    while x < 10.0:
+        acc -= 1.0 / x
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = f * (
+        1.0 / 12
+        - f
+        * (
+            1.0 / 120
+            - f * (1.0 / 252 - f * (1.0 / 240 - f * (1.0 / 132 - f * (691.0 / 32760 - f / 12))))
+        )
+    )
+    return acc + math.log(x) - 0.5 / x - series
+
+
+@njit()
+def trigamma(x: float) -> float:
+    """Trigamma function for ``x > 0`` (recurrence to ``x >= 10``, then asymptotic series)."""
+    acc = 0.0
+    while x < 10.0:
+        acc += 1.0 / (x * x)
+        x += 1.0
+    f = 1.0 / (x * x)
+    series = (
+        1.0
+        + 0.5 / x
+        + f
+        * (
+            1.0 / 6
+            - f
+            * (
+                1.0 / 30
+                - f
+                * (1.0 / 42 - f * (1.0 / 30 - f * (5.0 / 66 - f * (691.0 / 2730 - f * 7.0 / 6))))
+            )
+        )
+    )
+    return acc + series / x
+
+
+@njit()
+def chunk_bounds(n: int) -> int:
+    """Number of parallel chunks for ``n`` rows."""
+    return max(1, min(n, _N_CHUNKS))
+
+
+# --------------------------------------------------------------------------- BG/NBD, MBG/NBD
+
+
+@njit()
+def bg_row(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    m: int,
+    x: int,
+    tx: float,
+    T: float,
+    tr: FloatArray,
+    tb: FloatArray,
+    tab: FloatArray,
+    order: int,
+    out: FloatArray,
+) -> None:
+    """BG/NBD (``m=0``) or MBG/NBD (``m=1``) log-likelihood of one customer into ``out``.
+
+    ``tr, tb, tab`` are :func:`cumlog` tables of r, b and a+b. Per row (Fader, Hardie &
+    Lee 2005, eq. 6; Batislam et al. 2007)::
+
+        log L = lgamma(r+x) - lgamma(r) + r log(alpha) + log B(a, b+x+m) - log B(a, b)
+                + log[(alpha+T)^-(r+x) + [x>0 or m] a/(b+x+m-1) (alpha+tx)^-(r+x)]
+
+    ``out`` receives ``[ll, grad(4), hess upper triangle(10)]`` (as far as ``order``).
+    """
+    xs = x + m
+    rx = r + x
+    la = math.log(alpha)
+    a_t = alpha + T
+    l1 = math.log(a_t)
+    g1 = -rx * l1
+    A = tr[0, x] + r * la + tb[0, xs] - tab[0, xs]
+    two = x > 0 or m == 1
+    # second term (dropout after the last purchase); unused values when absent
+    bx = b + xs - 1.0 if two else 1.0
+    ax = alpha + tx
+    w1 = 1.0
+    w2 = 0.0
+    l2 = l1
+    if two:
+        l2 = math.log(ax)
+        g2 = math.log(a / bx) - rx * l2
+        # log(e^g1 + e^g2) with one exp and one log1p; w1, w2 the two shares
+        e = math.exp(-abs(g1 - g2))
+        if g2 > g1:
+            w1 = e / (1.0 + e)
+            w2 = 1.0 / (1.0 + e)
+            out[0] = A + g2 + math.log1p(e)
+        else:
+            w1 = 1.0 / (1.0 + e)
+            w2 = e / (1.0 + e)
+            out[0] = A + g1 + math.log1p(e)
+    else:
+        out[0] = A + g1
+    if order == 0:
+        return
+    out[1] = tr[1, x] + la - w1 * l1 - w2 * l2
+    out[2] = r / alpha - w1 * rx / a_t - w2 * rx / ax
+    out[3] = -tab[1, xs] + w2 / a
+    out[4] = tb[1, xs] - tab[1, xs] - w2 / bx
+    if order == 1:
+        return
+    # Hessian of A, plus w1 H1 + w2 H2 + w1 w2 (g1' - g2')(g1' - g2')^T with the gradient
+    # differences written without cancellation
+    ww = w1 * w2
+    v0 = l2 - l1
+    v1 = rx * (T - tx) / (a_t * ax)
+    v2 = -1.0 / a
+    v3 = 1.0 / bx
+    out[5] = tr[2, x] + ww * v0 * v0
+    out[6] = 1.0 / alpha - w1 / a_t - w2 / ax + ww * v0 * v1
+    out[7] = ww * v0 * v2
+    out[8] = ww * v0 * v3
+    out[9] = -r / (alpha * alpha) + w1 * rx / (a_t * a_t) + w2 * rx / (ax * ax) + ww * v1 * v1
+    out[10] = ww * v1 * v2
+    out[11] = ww * v1 * v3
+    out[12] = -tab[2, xs] - w2 / (a * a) + ww * v2 * v2
+    out[13] = -tab[2, xs] + ww * v2 * v3
+    out[14] = tb[2, xs] - tab[2, xs] + w2 / (bx * bx) + ww * v3 * v3
+
+
+@njit(parallel=True)
+def bg_loglik(
+    params: FloatArray,
+    x: IntArray,
+    tx: FloatArray,
+    T: FloatArray,
+    w: FloatArray,
+    modified: int,
+    order: int,
+) -> FloatArray:
+    """Weighted BG/NBD (``modified=0``) or MBG/NBD (``modified=1``) log-likelihood.
+
+    ``params = (r, alpha, a, b)``; ``x`` int64 repeat purchases, ``tx`` recency, ``T`` age,
+    ``w`` row weights; see :func:`bg_row`.
+    """
+    r, alpha, a, b = params[0], params[1], params[2], params[3]
+    m = 1 if modified else 0
+    n = x.size
+    size = (int(np.max(x)) if n else 0) + 2
+    tr = cumlog(r, size)
+    tb = cumlog(b, size)
+    tab = cumlog(a + b, size)
+    lim = 1 if order == 0 else (5 if order == 1 else 15)
+    nch = chunk_bounds(n)
+    partial = np.zeros((nch, 15))
+    for c in prange(nch):
+        accumulate_bg(r, alpha, a, b, m, x, tx, T, w, tr, tb, tab, order, lim, c, nch, partial)
+    total: FloatArray = partial.sum(axis=0)
+    return total
+
+
+@njit()
+def accumulate_bg(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    m: int,
+    x: IntArray,
+    tx: FloatArray,
+    T: FloatArray,
+    w: FloatArray,
+    tr: FloatArray,
+    tb: FloatArray,
+    tab: FloatArray,
+    order: int,
+    lim: int,
+    c: int,
+    nch: int,
+    partial: FloatArray,
+) -> None:
+    """Add chunk ``c`` of ``nch`` rows' weighted :func:`bg_row` outputs to ``partial[c]``."""
+    n = x.size
+    row = np.zeros(15)
+    for i in range(c * n // nch, (c + 1) * n // nch):
+        bg_row(r, alpha, a, b, m, x[i], tx[i], T[i], tr, tb, tab, order, row)
+        for j in range(lim):
+            partial[c, j] += w[i] * row[j]
+
+
+@njit()
+def bg_palive_one(
+    r: float, alpha: float, a: float, b: float, m: int, x: float, tx: float, T: float
+) -> float:
+    """P(alive) of one customer: ``1 / (1 + a/(b+x+m-1) ((alpha+T)/(alpha+tx))^(r+x))``.
+
+    The power is ``exp((r+x) log1p((T-tx)/(alpha+tx)))``; when it overflows the result is
+    the correct limit 0.
+    """
+    if x == 0 and m == 0:
+        return 1.0
+    odds = a / (b + x + m - 1.0) * math.exp((r + x) * math.log1p((T - tx) / (alpha + tx)))
+    return 1.0 / (1.0 + odds)
+
+
+@njit()
+def two_product(a: float, b: float) -> tuple[float, float]:
+    """``a * b`` as ``(p, e)`` with ``p + e`` exact (Dekker's splitting, no FMA needed)."""
+    p = a * b
+    split = 134217729.0  # 2^27 + 1
+    ah = split * a
+    ah = ah - (ah - a)
+    al = a - ah
+    bh = split * b
+    bh = bh - (bh - b)
+    bl = b - bh
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+@njit()
+def bg_survival_tables(
+    a: float, b: float, m: int, xmax: int, size: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Tables for :func:`bg_survival_sum`, for frequencies ``0 .. xmax`` and ``size`` terms.
+
+    ``surv[x, j] = (b+x+m)_j / (a+b+x+m)_j`` (survival through ``j`` more purchases),
+    ``cum[x, j] = sum_{n<j} surv[x, n]`` and ``inv[j] = 1 / (j+1)``; they depend on the
+    model and the frequency only, so customers share them.
+    """
+    surv = np.empty((xmax + 1, size + 1))
+    cum = np.empty((xmax + 1, size + 1))
+    for x in range(xmax + 1):
+        bb = b + x + m
+        ab = a + bb
+        s_ = 1.0
+        c_ = 0.0
+        for j in range(size + 1):
+            surv[x, j] = s_
+            cum[x, j] = c_
+            c_ += s_
+            s_ *= (bb + j) / (ab + j)
+    inv = 1.0 / np.arange(1.0, size + 2.0)
+    return surv, cum, inv
+
+
+@njit()
+def bg_survival_sum(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    m: int,
+    x: float,
+    T: float,
+    t: float,
+    surv_tab: FloatArray,
+    cum_tab: FloatArray,
+    inv_tab: FloatArray,
+) -> float:
+    """Expected purchases in ``(T, T+t]`` of a customer alive at ``T`` (BG/NBD family).
+
+    ``sum_{j>=1} P(Y = j) W_j`` with ``Y ~ NB(r+x, z)``, ``z = t/(alpha+T+t)`` the purchases
+    an immortal customer would make, and ``W_j = sum_{n<j} (b+x+m)_n / (a+b+x+m)_n`` the
+    expected number of those made before dropout under the Beta posterior of ``p``. All
+    terms are positive; this equals ``(c/(a-1)) [1 - (1-z)^(r+x) 2F1(r+x, b'; c; z)]`` with
+    ``b' = b+x+m``, ``c = a+b'-1`` (FHL 2005 eq. 10), also when ``a = 1`` or ``a + b < 1``.
+
+    The survival sums come from :func:`bg_survival_tables` while ``x`` and ``j`` are inside
+    them, and are carried forward past their end. Near ``z = 1`` the series runs over
+    ~``1/(1-z)`` terms and the rounding of ``z`` itself would compound along the recursion,
+    so it is corrected to first order: the exact residual ``delta`` of ``z`` is computed
+    once and the sum gets ``delta sum (j-1) P(Y = j) W_j``. Returns NaN if the series does
+    not settle within the term budget.
+    """
+    if t <= 0.0:
+        return 0.0
+    k = r + x
+    bb = b + x + m
+    ab = a + bb
+    big = alpha + T
+    s_hi = big + t
+    s_b = s_hi - big
+    s_lo = (big - (s_hi - s_b)) + (t - s_b)
+    z = t / s_hi
+    if z >= 1.0:  # t / (alpha + T) beyond 1e16: no double-precision answer
+        return np.nan
+    p_hi, p_lo = two_product(z, s_hi)
+    delta = ((t - p_hi) - p_lo - z * s_lo) / (z * s_hi)
+    # log P(Y = 1) = log k + log z + k log(1-z), with both logs accurate near z = 1
+    log_scale = math.log(k) - math.log1p(big / t) - k * math.log1p(t / big)
+    xi = int(x)
+    tabled = xi == x and xi < surv_tab.shape[0]
+    size = surv_tab.shape[1] - 1 if tabled else 1
+    pmf = 1.0
+    total = 0.0
+    moment = 0.0  # sum (j-1) P(Y=j) W_j, for the first-order correction in delta
+    j = 1
+    while j < size:  # tabled terms: no divisions, a stopping test every 8 terms
+        term = pmf * cum_tab[xi, j]
+        total += term
+        moment += (j - 1.0) * term
+        ratio = (1.0 + (k - 1.0) * inv_tab[j]) * z  # (k + j) / (j + 1) * z
+        pmf *= ratio
+        j += 1
+        if pmf > _BIG:
+            pmf /= _BIG
+            total /= _BIG
+            moment /= _BIG
+            log_scale += math.log(_BIG)
+        if (j & 7) == 0 and ratio < 1.0:
+            bound = max(ratio, z)
+            if pmf * (cum_tab[xi, j] + 1.0 / (1.0 - bound)) <= _SERIES_EPS * total * (1.0 - bound):
+                return math.exp(math.log(total + delta * moment) + log_scale)
+    # survival quantities at term j: tabled, or W_1 = 1 and (bb)_1/(ab)_1
+    cum = cum_tab[xi, j] if tabled else 1.0
+    surv = surv_tab[xi, j] if tabled else bb / ab
+    while True:
+        term = pmf * cum
+        total += term
+        moment += (j - 1.0) * term
+        cum += surv
+        surv *= (bb + j) / (ab + j)
+        ratio = (k + j) / (j + 1.0) * z
+        pmf *= ratio
+        j += 1
+        if pmf > _BIG or total > _BIG:
+            pmf /= _BIG
+            total /= _BIG
+            moment /= _BIG
+            log_scale += math.log(_BIG)
+        if ratio < 1.0:
+            # future pmf ratios are <= max(ratio, z); W grows at most by 1 per term
+            bound = max(ratio, z)
+            if pmf * (cum + 1.0 / (1.0 - bound)) / (1.0 - bound) <= _SERIES_EPS * total:
+                break
+        if j > _SERIES_MAX_TERMS:
+            return np.nan
+    return math.exp(math.log(total + delta * moment) + log_scale)
+
+
+@njit(parallel=True)
+def bg_predict(
+    params: FloatArray,
+    m: int,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    t: FloatArray,
+    what: int,
+) -> FloatArray:
+    """BG/NBD-family predictions for the customers ``x, tx, T`` (one length ``n``).
+
+    ``what``: 0 P(alive), 1 conditional expected purchases in ``(T, T+t]`` (``t`` of length
+    1 or ``n``). The expectation is P(alive) times :func:`bg_survival_sum`, which depends on
+    ``(x, T, t)`` only: it is evaluated once per distinct triple (see :func:`group_keys`).
+    """
+    r, alpha, a, b = params[0], params[1], params[2], params[3]
+    n = x.size
+    out = np.empty(n)
+    for i in prange(n):
+        out[i] = bg_palive_one(r, alpha, a, b, m, x[i], tx[i], T[i])
+    if what == 0:
+        return out
+    slot, first = group_keys(x, T, t, max(n // 4, 64))
+    surv, cum, inv = bg_survival_tables(a, b, m, table_rows(x), _TABLE_TERMS)
+    series = np.empty(first.size)
+    for g in prange(first.size):
+        i = first[g]
+        series[g] = bg_survival_sum(r, alpha, a, b, m, x[i], T[i], at(t, i), surv, cum, inv)
+    for i in prange(n):
+        out[i] *= series[slot[i]]
+    return out
+
+
+@njit()
+def probe(
+    keys: FloatArray, owner: IntArray, bits: tuple[int, int, int], key: tuple[float, float, float]
+) -> int:
+    """Hash-table position of ``key``: its entry, or the free one to use.
+
+    ``bits`` are the keys' float bit patterns, fully mixed (whole-number floats have all-zero
+    low mantissa bits, and a weak mix of them clusters: tens of probes per lookup).
+    """
+    mask = np.uint64(owner.size - 1)
+    h = (
+        np.uint64(bits[0]) * np.uint64(0x9E3779B97F4A7C15)
+        ^ np.uint64(bits[1]) * np.uint64(0xC2B2AE3D27D4EB4F)
+        ^ np.uint64(bits[2]) * np.uint64(0x165667B19E3779F9)
+    )
+    # MurmurHash3's fmix64 finaliser: every input bit reaches the low bits used below
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    pos: int = np.int64(h & mask)  # type: ignore[assignment]  # numba: int(uint64) is float
+    while owner[pos] >= 0 and not (
+        keys[pos, 0] == key[0] and keys[pos, 1] == key[1] and keys[pos, 2] == key[2]
+    ):
+        pos = (pos + 1) & (owner.size - 1)
+    return pos
+
+
+@njit()
+def group_keys(
+    x: FloatArray, T: FloatArray, t: FloatArray, limit: int
+) -> tuple[IntArray, IntArray]:
+    """Group rows by the exact triple ``(x[i], T[i], t[i])`` with an open-addressing hash.
+
+    ``x`` and ``T`` are contiguous of one length; ``t`` has length 1 or the same. Returns
+    ``slot`` (group of each row) and ``first`` (a representative row per group). The table
+    doubles when half full. Once ``limit`` groups exist, grouping is deemed not to pay and
+    every remaining row becomes its own group.
+    """
+    n = x.size
+    xb = x.view(np.int64)
+    tb_ = T.view(np.int64)
+    hb = t.view(np.int64)
+    wide = t.size > 1
+    keys = np.empty((1024, 3))
+    owner = np.full(1024, -1, dtype=np.int64)
+    slot = np.empty(n, dtype=np.int64)
+    first = np.empty(n, dtype=np.int64)
+    groups = 0
+    for i in range(n):
+        j = i if wide else 0
+        if groups >= limit:
+            slot[i] = groups
+            first[groups] = i
+            groups += 1
+            continue
+        pos = probe(keys, owner, (xb[i], tb_[i], hb[j]), (x[i], T[i], t[j]))
+        if owner[pos] >= 0:
+            slot[i] = owner[pos]
+            continue
+        owner[pos] = groups
+        keys[pos, 0] = x[i]
+        keys[pos, 1] = T[i]
+        keys[pos, 2] = t[j]
+        slot[i] = groups
+        first[groups] = i
+        groups += 1
+        if 2 * groups > owner.size:  # grow and re-insert every group
+            keys = np.empty((2 * owner.size, 3))
+            owner = np.full(2 * owner.size, -1, dtype=np.int64)
+            for g in range(groups):
+                r_ = first[g]
+                q = r_ if wide else 0
+                pos = probe(keys, owner, (xb[r_], tb_[r_], hb[q]), (x[r_], T[r_], t[q]))
+                owner[pos] = g
+                keys[pos, 0] = x[r_]
+                keys[pos, 1] = T[r_]
+                keys[pos, 2] = t[q]
+    return slot, first[:groups].copy()
+
+
+@njit()
+def table_rows(x: FloatArray) -> int:
+    """Largest whole frequency <= ``_TABLE_MAX_X`` in ``x`` (rows of the survival tables)."""
+    top = 0
+    for v in x:
+        if v <= _TABLE_MAX_X and v > top:
+            top = int(v)
+    return top
+
+
+# --------------------------------------------------------------------------- Pareto/NBD
+
+
+@njit()
+def pnbd_row(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    x: float,
+    tx: float,
+    T: float,
+    lr: float,
+    dr: float,
+    qr: float,
+    order: int,
+    out: FloatArray,
+    wk: FloatArray,
+) -> float:
+    """Pareto/NBD log-likelihood of one customer, and its derivatives into ``out``.
+
+    ``lr, dr, qr`` are ``lgamma(r+x)-lgamma(r)`` and its first two derivatives in ``r``.
+    ``out`` receives ``[ll, grad(4), hess upper triangle(10)]`` (unweighted); ``wk`` is a
+    scratch buffer of 96 floats. The likelihood (Fader & Hardie note 009, eq. 18-22) is
+
+        L = Gamma(r+x) alpha^r beta^s / Gamma(r) [(alpha+T)^-(r+x) (beta+T)^-s + s I],
+        I = int_tx^T (alpha+u)^-(r+x) (beta+u)^-(s+1) du,
+
+    and ``I`` is evaluated as the all-positive series (m = max(alpha, beta), d = |alpha -
+    beta|, k = r+s+x, c = s+1 if alpha >= beta else r+x, A = m+tx, B = m+T)
+
+        I = sum_n (c)_n / n! d^n / (k+n) [A^-(k+n) - B^-(k+n)],
+
+    each bracket being ``A^-(k+n) E_n`` with ``E_n = 1 - (A/B)^(k+n)`` accumulated by positive
+    increments, so the difference of the two hypergeometric functions never cancels.
+    Derivatives are taken in the primitive coordinates (c, d, k, m) and mapped to
+    (r, alpha, s, beta) by the constant Jacobian of the branch. Returns the
+    log-likelihood (NaN if the series fails).
+    """
+    rx = r + x
+    lat = math.log(alpha + T)
+    lbt = math.log(beta + T)
+    g0 = -rx * lat - s * lbt
+    A0 = lr + r * math.log(alpha) + s * math.log(beta)
+    if order == 0:
+        value = A0 + g0 + softplus(pnbd_log_odds(r, alpha, s, beta, x, tx, T))
+        out[0] = value
+        return value
+    dt = T - tx
+    mm = max(alpha, beta)
+    has_series = dt > 1e-12 * (mm + T)
+    e0 = 1.0
+    e1 = 0.0
+    tot = 1.0
+    ll = A0 + g0
+    for j in range(36):
+        wk[j] = 0.0
+    V = wk[0:4]
+    P = wk[4:20]  # 4 x 4, row-major, upper triangle used
+    J = wk[20:36]  # primitive (c, d, k, m) x theta (r, alpha, s, beta)
+    big_a = alpha >= beta
+    d = max(abs(alpha - beta), 1e-14 * mm)
+    k = r + s + x
+    Aa = mm + tx
+    lam = 0.0
+    lam_m = 0.0
+    u0 = 0.0
+    ssum = 1.0
+    if has_series:
+        cc = s + 1.0 if big_a else rx
+        Bb = mm + T
+        lam = math.log1p(dt / Aa)  # log(B/A)
+        lam_m = -dt / (Aa * Bb)  # d lam / d m
+        lam_mm = dt * (Aa + Bb) / (Aa * Aa * Bb * Bb)
+        zz = d / Aa
+        rho = Aa / Bb
+        one_minus_rho = dt / Bb
+        q = math.exp(-k * lam)  # rho^(k+n)
+        e = -math.expm1(-k * lam)  # E_n
+        t = 1.0 / k  # (c)_n / n! zz^n / (k+n), scaled by exp(log_scale)
+        log_scale = 0.0
+        ssum = 0.0
+        s1 = 0.0
+        s2 = 0.0
+        u0 = q / e
+        nn = 0
+        while True:
+            tau = t * e
+            ssum += tau
+            p = k + nn
+            u = q / e
+            uu = u * (1.0 + u)
+            vc = s1
+            vd = nn / d
+            vk = 1.0 / k - 1.0 / p + lam * (u - u0)
+            vm = -nn / Aa + lam_m * (p * u - k * u0)
+            V[0] += tau * vc
+            V[1] += tau * vd
+            V[2] += tau * vk
+            V[3] += tau * vm
+            if order > 1:
+                hkk = 1.0 / (p * p) - lam * lam * uu
+                hmm = p / (Aa * Aa) - p * p * uu * lam_m * lam_m + p * u * lam_mm
+                hkm = -1.0 / Aa + (u - p * lam * uu) * lam_m
+                P[0] += tau * (vc * vc - s2)
+                P[1] += tau * vc * vd
+                P[2] += tau * vc * vk
+                P[3] += tau * vc * vm
+                P[5] += tau * (nn * (nn - 1.0) / (d * d))
+                P[6] += tau * vd * vk
+                P[7] += tau * vd * vm
+                P[10] += tau * (hkk + vk * vk)
+                P[11] += tau * (hkm + vk * vm)
+                P[15] += tau * (hmm + vm * vm)
+            inv = 1.0 / (cc + nn)
+            s1 += inv
+            s2 += inv * inv
+            # next term
+            t *= zz * ((cc + nn) * (k + nn)) / ((nn + 1.0) * (k + nn + 1.0))
+            e += q * one_minus_rho
+            q *= rho
+            nn += 1
+            if t > _BIG:
+                t /= _BIG
+                ssum /= _BIG
+                for j in range(20):
+                    wk[j] /= _BIG
+                log_scale += math.log(_BIG)
+            bound = zz * max(1.0, (cc + nn) / (nn + 1.0)) * (k + nn + 1.0) / (k + nn)
+            if bound < 1.0:
+                poly = (1.0 + nn / d) ** 2  # the derivative sums carry factors up to n^2
+                if t * e * poly / (1.0 - bound) <= _SERIES_EPS * ssum:
+                    break
+            if nn > _SERIES_MAX_TERMS:
+                out[0] = np.nan
+                return np.nan
+        l_ser = math.log(s) - k * math.log(Aa) + math.log(ssum) + log_scale
+        top = max(g0, l_ser)
+        e0 = math.exp(g0 - top)
+        e1 = math.exp(l_ser - top)
+        tot = e0 + e1
+        ll = A0 + top + math.log(tot)
+    out[0] = ll
+    gA = wk[36:40]
+    gA[0] = dr + math.log(alpha)
+    gA[1] = r / alpha
+    gA[2] = math.log(beta)
+    gA[3] = s / beta
+    gg0 = wk[40:44]
+    gg0[0] = -lat
+    gg0[1] = -rx / (alpha + T)
+    gg0[2] = -lbt
+    gg0[3] = -s / (beta + T)
+    # Hessians of the leading factor (hA) and of the no-death term (h0), row-major 4 x 4
+    hA = wk[60:76]
+    h0 = wk[76:92]
+    for j in range(16):
+        hA[j] = 0.0
+        h0[j] = 0.0
+    hA[0] = qr
+    hA[1] = 1.0 / alpha
+    hA[5] = -r / (alpha * alpha)
+    hA[11] = 1.0 / beta
+    hA[15] = -s / (beta * beta)
+    h0[1] = -1.0 / (alpha + T)
+    h0[5] = rx / ((alpha + T) * (alpha + T))
+    h0[11] = -1.0 / (beta + T)
+    h0[15] = s / ((beta + T) * (beta + T))
+    if not has_series:
+        for j in range(4):
+            out[1 + j] = gA[j] + gg0[j]
+        if order > 1:
+            for i in range(4):
+                for j in range(i, 4):
+                    out[tri(i, j, 4)] = hA[4 * i + j] + h0[4 * i + j]
+        return ll
+    pi0 = e0 / tot
+    pi1 = e1 / tot
+    J[2 * 4 + 0] = 1.0
+    J[2 * 4 + 2] = 1.0
+    if big_a:
+        J[0 * 4 + 2] = 1.0
+        J[1 * 4 + 1] = 1.0
+        J[1 * 4 + 3] = -1.0
+        J[3 * 4 + 1] = 1.0
+    else:
+        J[0 * 4 + 0] = 1.0
+        J[1 * 4 + 1] = -1.0
+        J[1 * 4 + 3] = 1.0
+        J[3 * 4 + 3] = 1.0
+    # reference gradient: the n = 0 series term, mapped to theta coordinates
+    gu0 = wk[56:60]
+    gu0[0] = 0.0
+    gu0[1] = 0.0
+    gu0[2] = -1.0 / k - math.log(Aa) + lam * u0
+    gu0[3] = -k / Aa + lam_m * k * u0
+    ref = wk[44:48]
+    vbar = wk[48:52]
+    v0 = wk[52:56]
+    for j in range(4):
+        rj = 0.0
+        vj = 0.0
+        for u_ in range(4):
+            rj += J[4 * u_ + j] * gu0[u_]
+            vj += J[4 * u_ + j] * V[u_] / ssum
+        ref[j] = rj
+        vbar[j] = vj
+    ref[2] += 1.0 / s
+    for j in range(4):
+        v0[j] = gg0[j] - ref[j]
+        vbar[j] = pi0 * v0[j] + pi1 * vbar[j]
+        out[1 + j] = gA[j] + ref[j] + vbar[j]
+    if order == 1:
+        return ll
+    for i in range(4):
+        for j in range(i, 4):
+            pij = 0.0
+            for u_ in range(4):
+                for v_ in range(4):
+                    puv = P[4 * u_ + v_] if u_ <= v_ else P[4 * v_ + u_]
+                    pij += J[4 * u_ + i] * puv * J[4 * v_ + j]
+            ser = pij / ssum
+            if i == 2 and j == 2:
+                ser -= 1.0 / (s * s)
+            h0ij = h0[4 * i + j] + v0[i] * v0[j]
+            out[tri(i, j, 4)] = hA[4 * i + j] + pi0 * h0ij + pi1 * ser - vbar[i] * vbar[j]
+    return ll
+
+
+@njit(parallel=True)
+def pnbd_loglik(
+    params: FloatArray, x: IntArray, tx: FloatArray, T: FloatArray, w: FloatArray, order: int
+) -> FloatArray:
+    """Weighted Pareto/NBD log-likelihood (see :func:`pnbd_row`)."""
+    n = x.size
+    tr = cumlog(params[0], (int(np.max(x)) if n else 0) + 1)
+    nch = chunk_bounds(n)
+    lim = 1 if order == 0 else (5 if order == 1 else 15)
+    partial = np.zeros((nch, 15))
+    for c in prange(nch):
+        accumulate_pnbd(params, x, tx, T, w, tr, order, lim, c, nch, partial)
+    total: FloatArray = partial.sum(axis=0)
+    return total
+
+
+@njit()
+def accumulate_pnbd(
+    params: FloatArray,
+    x: IntArray,
+    tx: FloatArray,
+    T: FloatArray,
+    w: FloatArray,
+    tr: FloatArray,
+    order: int,
+    lim: int,
+    c: int,
+    nch: int,
+    partial: FloatArray,
+) -> None:
+    """Add chunk ``c`` of ``nch`` rows' weighted :func:`pnbd_row` outputs to ``partial[c]``."""
+    r, alpha, s, beta = params[0], params[1], params[2], params[3]
+    n = x.size
+    row = np.zeros(15)
+    wk = np.zeros(96)
+    for i in range(c * n // nch, (c + 1) * n // nch):
+        xi = x[i]
+        pnbd_row(
+            r, alpha, s, beta, xi, tx[i], T[i], tr[0, xi], tr[1, xi], tr[2, xi], order, row, wk
+        )
+        for j in range(lim):
+            partial[c, j] += w[i] * row[j]
+
+
+@njit(parallel=True)
+def pnbd_predict(
+    params: FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    t: FloatArray,
+    what: int,
+) -> FloatArray:
+    """Pareto/NBD predictions for the customers ``x, tx, T`` (contiguous, one length).
+
+    ``what``: 0 P(alive) = exp(g0) / (exp(g0) + s I) (note 009 eq. 34), evaluated once per
+    distinct ``(x, tx, T)`` (see :func:`group_keys`); 1 the conditional expectation, P(alive)
+    times (r+x)(beta+T)/(alpha+T) [1 - ((beta+T)/(beta+T+t))^(s-1)] / (s-1) (eq. 41), written
+    with expm1/log1p so that s = 1 is its limit (``t`` of length 1 or ``n``).
+    """
+    n = x.size
+    slot, first = group_keys(x, tx, T, max(n // 4, 64))
+    alive = np.empty(first.size)
+    nch = chunk_bounds(first.size)
+    for c in prange(nch):
+        pnbd_alive_chunk(params, x, tx, T, first, c, nch, alive)
+    out = np.empty(n)
+    for i in prange(n):
+        out[i] = alive[slot[i]] * (1.0 if what == 0 else pnbd_rate(params, x[i], T[i], at(t, i)))
+    return out
+
+
+@njit()
+def pnbd_alive_chunk(
+    params: FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    rows: IntArray,
+    c: int,
+    nch: int,
+    alive: FloatArray,
+) -> None:
+    """P(alive) of the customers ``rows[g]`` for the groups ``g`` of chunk ``c`` of ``nch``."""
+    r, alpha, s, beta = params[0], params[1], params[2], params[3]
+    g_n = rows.size
+    for g in range((c * g_n) // nch, ((c + 1) * g_n) // nch):
+        i = rows[g]
+        alive[g] = math.exp(-softplus(pnbd_log_odds(r, alpha, s, beta, x[i], tx[i], T[i])))
+
+
+@njit()
+def pnbd_log_odds(
+    r: float, alpha: float, s: float, beta: float, x: float, tx: float, T: float
+) -> float:
+    """Log odds of death, ``log(s I (alpha+T)^(r+x) (beta+T)^s)``, for one customer.
+
+    ``P(alive) = 1 / (1 + exp(log_odds))`` (note 009 eq. 34) and the log-likelihood is
+    ``lgamma(r+x) - lgamma(r) + r log(alpha) + s log(beta) + g0 + log1p(exp(log_odds))``.
+    This is the value-only form of :func:`pnbd_row`'s series for ``I``, with the odds
+    assembled from ``lam = log(B/A)`` and ``log((min+T)/A) = log1p((T - tx - d)/A)``
+    (``A = m+tx``, ``B = m+T``): five transcendental calls. ``-inf`` when ``tx = T``.
+    """
+    dt = T - tx
+    mm = max(alpha, beta)
+    if not dt > 1e-12 * (mm + T):
+        return -np.inf  # just bought: certainly alive
+    d = abs(alpha - beta)
+    k = r + s + x
+    cc = s + 1.0 if alpha >= beta else r + x
+    Aa = mm + tx
+    Bb = mm + T
+    lam = math.log1p(dt / Aa)
+    q = math.exp(-k * lam)  # (A/B)^(k+n)
+    e = 1.0 - q if q < 0.5 else -math.expm1(-k * lam)  # E_n
+    zz = d / Aa
+    rho = Aa / Bb
+    one_minus_rho = dt / Bb
+    t = 1.0 / k
+    ssum = 0.0
+    log_scale = 0.0
+    nn = 0
+    while True:
+        ssum += t * e
+        t *= zz * ((cc + nn) * (k + nn)) / ((nn + 1.0) * (k + nn + 1.0))
+        e += q * one_minus_rho
+        q *= rho
+        nn += 1
+        if t > _BIG:
+            t /= _BIG
+            ssum /= _BIG
+            log_scale += math.log(_BIG)
+        if (nn & 3) == 0:  # the tail bound costs two divisions: test every 4 terms
+            bound = zz * max(1.0, (cc + nn) / (nn + 1.0)) * (k + nn + 1.0) / (k + nn)
+            if bound < 1.0 and t * e <= _SERIES_EPS * ssum * (1.0 - bound):
+                break
+            if nn > _SERIES_MAX_TERMS:
+                return np.nan
+    other = math.log1p((dt - d) / Aa)  # log((min(alpha, beta) + T) / A)
+    power = (r + x) * lam + s * other if alpha >= beta else (r + x) * other + s * lam
+    return math.log(s) + math.log(ssum) + log_scale + power
+
+
+@njit()
+def softplus(v: float) -> float:
+    """``log(1 + exp(v))`` without overflow."""
+    return v + math.log1p(math.exp(-v)) if v > 0.0 else math.log1p(math.exp(v))
+
+
+@njit()
+def pnbd_rate(params: FloatArray, x: float, T: float, t: float) -> float:
+    """Expected purchases in ``(T, T+t]`` of a Pareto/NBD customer known to be alive at T."""
+    r, alpha, s, beta = params[0], params[1], params[2], params[3]
+    bt = beta + T
+    lg = math.log1p(t / bt)
+    frac = lg if s == 1.0 else -math.expm1(-(s - 1.0) * lg) / (s - 1.0)
+    rate: float = (r + x) * bt / (alpha + T) * frac
+    return rate
+
+
+@njit()
+def log_add(a: float, b: float) -> float:
+    """``log(exp(a) + exp(b))`` without overflow (either may be -inf)."""
+    if a < b:
+        a, b = b, a
+    if b == -np.inf:
+        return a
+    return a + math.log1p(math.exp(b - a))
+
+
+@njit(parallel=True)
+def pnbd_pmf(
+    r: FloatArray,
+    alpha: FloatArray,
+    s: FloatArray,
+    beta: FloatArray,
+    x: FloatArray,
+    t: FloatArray,
+    log_i0: FloatArray,
+) -> FloatArray:
+    """Pareto/NBD ``P(X(t) = x)`` element-wise (parameters may be arrays, length-1 broadcast).
+
+    Conditional on (lambda, mu), the customer either lives through ``t`` with ``x``
+    purchases or dies at ``u < t`` after ``x`` purchases. Mixing over the gammas,
+
+        P = NB(x; r, alpha, t) (beta/(beta+t))^s
+            + C s beta^s int_0^t u^x (alpha+u)^-(r+x) (beta+u)^-(s+1) du,
+
+    ``C = Gamma(r+x) alpha^r / (Gamma(r) x!)``, and with ``m = max(alpha, beta)``,
+    ``d = |alpha - beta|``, ``c = s+1`` if ``alpha >= beta`` else ``r+x``, the integral is
+    the all-positive series
+
+        sum_n (c)_n / n! (d/m)^n m^-(r+s) B(x+1, r+s+n) I_w(x+1, r+s+n),   w = t/(m+t).
+
+    ``B I`` (an incomplete beta integral) decreases in ``n``; ``I_w`` is carried from
+    ``log_i0 = log I_w(x+1, r+s)`` (scipy's betainc) by positive increments.
+    """
+    n = x.size
+    out = np.empty(n)
+    for i in prange(n):
+        out[i] = pnbd_pmf_one(at(r, i), at(alpha, i), at(s, i), at(beta, i), x[i], t[i], log_i0[i])
+    return out
+
+
+@njit()
+def pnbd_pmf_one(
+    ri: float, ai: float, si: float, bi: float, xi: float, ti: float, li: float
+) -> float:
+    """One ``P(X(t) = x)`` of :func:`pnbd_pmf`; ``li = log I_w(x+1, r+s)``."""
+    if ti == 0.0:
+        return 1.0 if xi == 0 else 0.0
+    lc = math.lgamma(ri + xi) - math.lgamma(ri) - math.lgamma(xi + 1.0)
+    lnb = lc + ri * math.log(ai / (ai + ti)) + xi * math.log(ti / (ai + ti))
+    first = math.exp(lnb + si * math.log(bi / (bi + ti)))
+    mm = max(ai, bi)
+    zz = abs(ai - bi) / mm
+    cc = si + 1.0 if ai >= bi else ri + xi
+    rs = ri + si
+    lw = math.log(ti / (mm + ti))
+    l1w = math.log(mm / (mm + ti))
+    lbeta = math.lgamma(xi + 1.0) + math.lgamma(rs) - math.lgamma(xi + 1.0 + rs)
+    lt = 0.0  # log((c)_n / n! zz^n)
+    total = -np.inf  # log of the running sum
+    nn = 0
+    while True:
+        total = log_add(total, lt + lbeta + li)
+        if zz == 0.0:
+            break
+        b_ = rs + nn
+        li = log_add(li, (xi + 1.0) * lw + b_ * l1w - math.log(b_) - lbeta)
+        lbeta += math.log(b_) - math.log(xi + 1.0 + b_)
+        lt += math.log((cc + nn) / (nn + 1.0) * zz)
+        nn += 1
+        ratio = zz * max(1.0, (cc + nn) / (nn + 1.0))
+        if ratio < 1.0 and lt + lbeta + li - math.log(1.0 - ratio) <= total + math.log(_SERIES_EPS):
+            break
+        if nn > _SERIES_MAX_TERMS:
+            return np.nan
+    log_second = lc + ri * math.log(ai) + math.log(si) + si * math.log(bi) - rs * math.log(mm)
+    value: float = first + math.exp(log_second + total)
+    return value
+
+
+# --------------------------------------------------------------------------- BG/BB
+
+
+@njit()
+def bgbb_row(
+    x: int,
+    tx: int,
+    n: int,
+    ta: FloatArray,
+    tb: FloatArray,
+    tab: FloatArray,
+    td: FloatArray,
+    tgd: FloatArray,
+    lg: float,
+    order: int,
+    out: FloatArray,
+    wk: FloatArray,
+) -> float:
+    """BG/BB log-likelihood of one customer (Fader, Hardie & Shang 2010, eq. 5).
+
+    ``ta, tb, tab, td, tgd`` are :func:`cumlog` tables of alpha, beta, alpha+beta, delta
+    and gamma+delta; ``lg = log(gamma)``. Terms (all positive): alive through ``n``,
+
+        B(alpha+x, beta+n-x)/B(alpha, beta) B(gamma, delta+n)/B(gamma, delta),
+
+    and dead after opportunity ``tx+i`` (i = 0 .. n-tx-1),
+
+        B(alpha+x, beta+tx-x+i)/B(alpha, beta) B(gamma+1, delta+tx+i)/B(gamma, delta),
+
+    every Beta ratio being a sum of logs at integer offsets. ``wk`` holds 24 floats.
+    Parameter order: alpha, beta, gamma, delta.
+    """
+    for j in range(24):
+        wk[j] = 0.0
+    V = wk[0:4]
+    P = wk[4:20]
+    g = wk[20:24]
+    # alive term (also the reference gradient)
+    h_ref = ta[0, x] + tb[0, n - x] - tab[0, n] + td[0, n] - tgd[0, n]
+    ref0 = ta[1, x] - tab[1, n]
+    ref1 = tb[1, n - x] - tab[1, n]
+    ref2 = -tgd[1, n]
+    ref3 = td[1, n] - tgd[1, n]
+    top = h_ref
+    ssum = 1.0
+    if order > 1:
+        P[0] = ta[2, x] - tab[2, n]
+        P[1] = -tab[2, n]
+        P[5] = tb[2, n - x] - tab[2, n]
+        P[10] = -tgd[2, n]
+        P[11] = -tgd[2, n]
+        P[15] = td[2, n] - tgd[2, n]
+    gam = math.exp(lg)
+    for i in range(n - tx):
+        y = tx - x + i
+        mm = tx + i
+        h = ta[0, x] + tb[0, y] - tab[0, mm] + lg + td[0, mm] - tgd[0, mm + 1]
+        if h > top:
+            scale = math.exp(top - h)
+            ssum *= scale
+            for j in range(20):
+                wk[j] *= scale
+            top = h
+        e = math.exp(h - top)
+        ssum += e
+        if order == 0:
+            continue
+        g[0] = ta[1, x] - tab[1, mm] - ref0
+        g[1] = tb[1, y] - tab[1, mm] - ref1
+        g[2] = 1.0 / gam - tgd[1, mm + 1] - ref2
+        g[3] = td[1, mm] - tgd[1, mm + 1] - ref3
+        for j in range(4):
+            V[j] += e * g[j]
+        if order > 1:
+            P[0] += e * (ta[2, x] - tab[2, mm])
+            P[1] += e * (-tab[2, mm])
+            P[5] += e * (tb[2, y] - tab[2, mm])
+            P[10] += e * (-1.0 / (gam * gam) - tgd[2, mm + 1])
+            P[11] += e * (-tgd[2, mm + 1])
+            P[15] += e * (td[2, mm] - tgd[2, mm + 1])
+            for a_ in range(4):
+                for b_ in range(a_, 4):
+                    P[4 * a_ + b_] += e * g[a_] * g[b_]
+    ll: float = top + math.log(ssum)
+    out[0] = ll
+    if order == 0:
+        return ll
+    out[1] = ref0 + V[0] / ssum
+    out[2] = ref1 + V[1] / ssum
+    out[3] = ref2 + V[2] / ssum
+    out[4] = ref3 + V[3] / ssum
+    if order > 1:
+        # the alive term's Hessian entered P with weight exp(h_ref - top) at the start
+        for a_ in range(4):
+            for b_ in range(a_, 4):
+                va = out[1 + a_] - (ref0, ref1, ref2, ref3)[a_]
+                vb = out[1 + b_] - (ref0, ref1, ref2, ref3)[b_]
+                out[tri(a_, b_, 4)] = P[4 * a_ + b_] / ssum - va * vb
+    return ll
+
+
+@njit()
+def bgbb_tables(
+    params: FloatArray, size: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The five :func:`cumlog` tables BG/BB needs, for offsets ``0 .. size-1``."""
+    al, be, ga, de = params[0], params[1], params[2], params[3]
+    return (
+        cumlog(al, size),
+        cumlog(be, size),
+        cumlog(al + be, size),
+        cumlog(de, size),
+        cumlog(ga + de, size),
+    )
+
+
+@njit()
+def bgbb_loglik(
+    params: FloatArray, x: IntArray, tx: IntArray, n: IntArray, w: FloatArray, order: int
+) -> FloatArray:
+    """Weighted BG/BB log-likelihood over rows (x, tx, n) (see :func:`bgbb_row`)."""
+    size = (int(np.max(n)) if n.size else 0) + 2
+    ta, tb, tab, td, tgd = bgbb_tables(params, size)
+    lg = math.log(params[2])
+    acc = np.zeros(15)
+    row = np.zeros(15)
+    wk = np.zeros(24)
+    lim = 1 if order == 0 else (5 if order == 1 else 15)
+    for i in range(x.size):
+        bgbb_row(x[i], tx[i], n[i], ta, tb, tab, td, tgd, lg, order, row, wk)
+        for j in range(lim):
+            acc[j] += w[i] * row[j]
+    return acc
+
+
+@njit()
+def bgbb_predict(
+    params: FloatArray, x: IntArray, tx: IntArray, n: IntArray, t: IntArray, what: int
+) -> FloatArray:
+    """BG/BB predictions per customer (int arrays, ``t`` periods ahead).
+
+    ``what`` 0: P(alive at opportunity n+t) = B(alpha+x, beta+n-x)/B(alpha, beta)
+    B(gamma, delta+n+t)/B(gamma, delta) / L (FHS 2010 eq. A10; t = 1 is Table 6).
+    ``what`` 1: expected transactions in the next ``t`` opportunities,
+    B(alpha+x+1, beta+n-x)/B(alpha, beta) / L sum_{i=1..t} B(gamma, delta+n+i)/B(gamma, delta)
+    (the finite-sum form of FHS eq. 13, defined for every gamma > 0).
+    """
+    size = (int(np.max(n)) if n.size else 0) + (int(np.max(t)) if t.size else 0) + 3
+    ta, tb, tab, td, tgd = bgbb_tables(params, size)
+    lg = math.log(params[2])
+    row = np.zeros(1)
+    wk = np.zeros(24)
+    out = np.empty(x.size)
+    for i in range(x.size):
+        xi, ni, ti = x[i], n[i], t[i]
+        ll = bgbb_row(xi, tx[i], ni, ta, tb, tab, td, tgd, lg, 0, row, wk)
+        if what == 0:
+            lp = ta[0, xi] + tb[0, ni - xi] - tab[0, ni] + td[0, ni + ti] - tgd[0, ni + ti]
+            out[i] = math.exp(lp - ll)
+        else:
+            lp = ta[0, xi + 1] + tb[0, ni - xi] - tab[0, ni + 1] - ll
+            total = 0.0
+            for j in range(1, ti + 1):
+                total += math.exp(td[0, ni + j] - tgd[0, ni + j])
+            out[i] = math.exp(lp) * total
+    return out
+
+
+# --------------------------------------------------------------------------- Gamma-Gamma
+
+
+@njit()
+def gg_loglik(
+    params: FloatArray, x: FloatArray, mv: FloatArray, w: FloatArray, order: int
+) -> FloatArray:
+    """Weighted Gamma-Gamma log-likelihood of average spends ``mv`` over ``x`` purchases.
+
+    Per row (Fader, Hardie & Lee 2005 "RFM and CLV"; Fader & Hardie note 025)::
+
+        lgamma(px+q) - lgamma(px) - lgamma(q) + q log(gamma) + (px-1) log(m)
+        + px log(x) - (px+q) log(x m + gamma)
+
+    Parameter order: p, q, gamma.
+    """
+    p, q, g = params[0], params[1], params[2]
+    acc = np.zeros(10)
+    lgq = math.lgamma(q)
+    dq = digamma(q)
+    tq = trigamma(q)
+    lgg = math.log(g)
+    for i in range(x.size):
+        xi = x[i]
+        mi = mv[i]
+        wi = w[i]
+        px = p * xi
+        lx = math.log(xi)
+        lm = math.log(mi)
+        den = xi * mi + g
+        lden = math.log(den)
+        acc[0] += wi * (
+            math.lgamma(px + q)
+            - math.lgamma(px)
+            - lgq
+            + q * lgg
+            + (px - 1.0) * lm
+            + px * lx
+            - (px + q) * lden
+        )
+        if order == 0:
+            continue
+        dpq = digamma(px + q)
+        acc[1] += wi * xi * (dpq - digamma(px) + lm + lx - lden)
+        acc[2] += wi * (dpq - dq + lgg - lden)
+        acc[3] += wi * (q / g - (px + q) / den)
+        if order == 1:
+            continue
+        tpq = trigamma(px + q)
+        acc[4] += wi * xi * xi * (tpq - trigamma(px))
+        acc[5] += wi * xi * tpq
+        acc[6] += wi * (-xi / den)
+        acc[7] += wi * (tpq - tq)
+        acc[8] += wi * (1.0 / g - 1.0 / den)
+        acc[9] += wi * (-q / (g * g) + (px + q) / (den * den))
+    return acc
+
+
+# --------------------------------------------------------------------------- input checks
+
+
+@njit()
+def at(arr: FloatArray, i: int) -> float:
+    """``arr[i]``, or ``arr[0]`` for a length-1 array (scalar broadcast)."""
+    value: float = arr[i] if arr.size > 1 else arr[0]
+    return value
+
+
+@njit()
+def rfm_violations(
+    x: FloatArray, tx: FloatArray, T: FloatArray, n: int, discrete: bool
+) -> IntArray:
+    """First row breaking each RFM rule, or -1, over ``n`` rows (length-1 inputs broadcast).
+
+    Rules: 0 finite values; 1 frequency whole and >= 0; 2 recency >= 0 (and whole if
+    discrete); 3 T >= 0 (and whole if discrete); 4 recency <= T; 5 recency = 0 when
+    frequency = 0; 6 (discrete only) frequency <= recency. A branch-free pass first checks
+    whether any rule is broken at all (the usual answer is no).
+    """
+    first = np.full(7, -1, dtype=np.int64)
+    if x.size == n and tx.size == n and T.size == n and not discrete:
+        clean = True
+        for i in range(n):
+            xi = x[i]
+            ri = tx[i]
+            ti = T[i]
+            # x - x is 0 for finite x and NaN otherwise
+            clean &= (
+                (xi - xi == 0.0)
+                & (ri - ri == 0.0)
+                & (ti - ti == 0.0)
+                & (xi >= 0.0)
+                & (np.floor(xi) == xi)
+                & (ri >= 0.0)
+                & (ri <= ti)
+                & ((xi != 0.0) | (ri == 0.0))
+            )
+        if clean:
+            return first
+    for i in range(n):
+        xi = at(x, i)
+        ri = at(tx, i)
+        ti = at(T, i)
+        if not (math.isfinite(xi) and math.isfinite(ri) and math.isfinite(ti)):
+            if first[0] < 0:
+                first[0] = i
+            continue
+        if (xi < 0 or xi != math.floor(xi)) and first[1] < 0:
+            first[1] = i
+        if (ri < 0 or (discrete and ri != math.floor(ri))) and first[2] < 0:
+            first[2] = i
+        if (ti < 0 or (discrete and ti != math.floor(ti))) and first[3] < 0:
+            first[3] = i
+        if ri > ti and first[4] < 0:
+            first[4] = i
+        if xi == 0 and ri != 0 and first[5] < 0:
+            first[5] = i
+        if discrete and xi > ri and first[6] < 0:
+            first[6] = i
+    return first

@@ -1,0 +1,407 @@
+"""Shared front end of the continuous-time models (BG/NBD, MBG/NBD, Pareto/NBD)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self
+
+import numpy as np
+import pandas as pd
+
+from precisemkt._typing import FloatArray
+from precisemkt._validation import format_message
+from precisemkt.clv._base import FittedModel
+from precisemkt.clv._inputs import (
+    Patterns,
+    as_vector,
+    check_horizon,
+    check_rfm,
+    check_weights,
+    compress,
+    find_index,
+    prediction_arrays,
+    require_repeat_buyers,
+    wrap,
+)
+from precisemkt.errors import InvalidParameterError, ValidationError
+
+__all__ = ["TransactionModel"]
+
+
+class TransactionModel(FittedModel):
+    """Front end shared by BG/NBD, MBG/NBD and Pareto/NBD: fit and predictions.
+
+    Subclasses implement ``_loglik(params, patterns, order)``, ``_predict(params, x, tx,
+    T, t, n, what)`` (what: 0 P(alive), 1 conditional expectation), ``_expected(params,
+    t)`` and ``_pmf(params, n, t)``.
+    """
+
+    _patterns: Patterns
+
+    # ------------------------------------------------------------------ abstract
+    def _loglik(self, params: FloatArray, data: Patterns, order: int) -> FloatArray:
+        raise NotImplementedError  # pragma: no cover
+
+    def _predict(
+        self,
+        params: FloatArray,
+        x: FloatArray,
+        tx: FloatArray,
+        T: FloatArray,
+        t: FloatArray,
+        n: int,
+        what: int,
+    ) -> FloatArray:
+        raise NotImplementedError  # pragma: no cover
+
+    def _expected(self, params: FloatArray, t: FloatArray) -> FloatArray:
+        raise NotImplementedError  # pragma: no cover
+
+    def _pmf(
+        self, params: tuple[FloatArray, ...], n: FloatArray, t: FloatArray, conditional: bool
+    ) -> FloatArray:
+        """P(X(t) = n), each parameter an array broadcast against ``n`` and ``t``.
+
+        ``conditional``: the parameters are the posterior ones of customers alive at T.
+        """
+        raise NotImplementedError  # pragma: no cover
+
+    def _future_params(
+        self, params: FloatArray, x: FloatArray, T: FloatArray
+    ) -> tuple[FloatArray, ...]:
+        raise NotImplementedError  # pragma: no cover
+
+    # ------------------------------------------------------------------ fitting
+    def _start(self) -> FloatArray:
+        x, _, T = self._patterns.columns
+        w = self._patterns.weights
+        rate = float(np.sum(w * x) / max(float(np.sum(w * T)), 1e-300))
+        scale = 1.0 / rate if rate > 0 else float(np.average(T, weights=w)) + 1.0
+        return np.array([1.0, scale, 1.0, 1.0 if self._names[2] == "a" else scale])
+
+    def fit(
+        self,
+        frequency: Any,
+        recency: Any,
+        T: Any,
+        *,
+        weights: Any = None,
+        initial_params: Mapping[str, float] | None = None,
+    ) -> Self:
+        """Fit the model by maximum likelihood on RFM summary columns.
+
+        Identical (frequency, recency, T) rows are collapsed into patterns with counts
+        before fitting, so the cost grows with the number of distinct patterns.
+
+        Parameters
+        ----------
+        frequency : array-like
+            Repeat purchases per customer (whole numbers >= 0), ``x`` in the papers.
+        recency : array-like
+            Time from the first to the last purchase (0 without repeat purchases), ``t_x``.
+        T : array-like
+            Time from the first purchase to the end of observation (``recency <= T``).
+        weights : array-like, optional
+            Number of customers sharing each row (whole numbers >= 0); default one each.
+        initial_params : mapping, optional
+            Starting values by parameter name; default data-driven.
+
+        Returns
+        -------
+        self
+            The fitted estimator (``params_``, ``standard_errors_``, ``covariance_``,
+            ``log_likelihood_``, ``aic_``, ``bic_``, ``n_customers_``).
+
+        Raises
+        ------
+        ValidationError
+            If the columns break an RFM rule (e.g. recency > T).
+        ConvergenceError
+            If the optimiser fails; the message lists what to try.
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGNBD
+        >>> from precisemkt.datasets import load_cdnow
+        >>> from precisemkt.profiling import rfm_summary
+        >>> s = rfm_summary(load_cdnow(), freq="D", freq_multiplier=7, observation_end="1997-09-30")
+        >>> model = BGNBD().fit(s["frequency"], s["recency"], s["T"])
+        >>> round(model.log_likelihood_, 1)
+        -9582.4
+        >>> sorted(model.params_.index)
+        ['a', 'alpha', 'b', 'r']
+        """
+        index = find_index(frequency, recency, T)
+        x = as_vector(frequency, "frequency")
+        tx = as_vector(recency, "recency")
+        tt = as_vector(T, "T")
+        if len({x.size, tx.size, tt.size}) > 1:
+            raise ValidationError(
+                format_message(
+                    "frequency, recency and T",
+                    "have the same length",
+                    f"lengths {x.size}, {tx.size} and {tt.size}",
+                    "Pass columns of one table, aligned row by row.",
+                )
+            )
+        n = check_rfm(x, tx, tt, index=index)
+        w = check_weights(weights, n)
+        require_repeat_buyers(x, w, self._label)
+        self._patterns = compress((x, tx, tt), w)
+        data = self._patterns
+        self._fit_loglik(
+            lambda p, order: self._loglik(p, data, order), float(data.weights.sum()), initial_params
+        )
+        return self
+
+    # ------------------------------------------------------------------ predictions
+    def _customers(
+        self, values: dict[str, Any]
+    ) -> tuple[FloatArray, dict[str, FloatArray], int, pd.Index | None, bool]:
+        params = self._check_fitted()
+        arrays, n, index, scalar = prediction_arrays(values)
+        check_rfm(arrays["frequency"], arrays["recency"], arrays["T"], index=index)
+        return params, arrays, n, index, scalar
+
+    def _finite(self, out: FloatArray, what: str) -> FloatArray:
+        if not np.all(np.isfinite(out)):
+            i = int(np.flatnonzero(~np.isfinite(out))[0])
+            raise InvalidParameterError(
+                format_message(
+                    "t",
+                    f"be short enough for {what} to be computed",
+                    f"a series that did not settle at position {i}",
+                    "The horizon is extremely long relative to alpha + T; use a shorter "
+                    "horizon or a coarser time unit.",
+                )
+            )
+        return out
+
+    def probability_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
+        """Probability that each customer is still active at the end of observation.
+
+        Parameters
+        ----------
+        frequency, recency, T : array-like or scalar
+            The customers' RFM summary (same rules as in :meth:`fit`).
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            One probability per customer; a Series keeps the customer index of a Series
+            input, a float is returned when every input is a scalar.
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGNBD
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> 0 < m.probability_alive(2, 30.4, 38.9) < 1
+        True
+        """
+        params, a, n, index, scalar = self._customers(
+            {"frequency": frequency, "recency": recency, "T": T}
+        )
+        out = self._predict(params, a["frequency"], a["recency"], a["T"], np.zeros(1), n, 0)
+        return wrap(out, index, scalar, "probability_alive")
+
+    def probability_alive_matrix(
+        self,
+        max_frequency: int | None = None,
+        max_recency: float | None = None,
+        T: float | None = None,
+    ) -> pd.DataFrame:
+        """P(alive) on a grid of frequency (columns) and recency (rows) at age ``T``.
+
+        Parameters
+        ----------
+        max_frequency : int, optional
+            Largest frequency shown; default the largest in the fitted data.
+        max_recency : float, optional
+            Largest recency (whole time units 0 .. max_recency); default ``T``.
+        T : float, optional
+            Age of every customer in the grid; default the largest fitted ``T``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by recency, columns frequency. The frequency-0 column is P(alive) of a
+            customer without repeat purchases (recency does not apply to them).
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGNBD
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> m.probability_alive_matrix(max_frequency=3, T=10).shape
+        (11, 4)
+        """
+        self._check_fitted()
+        fitted = getattr(self, "_patterns", None)
+        if T is None:
+            if fitted is None:
+                raise InvalidParameterError(
+                    format_message(
+                        "T",
+                        "be given for a model built from parameters",
+                        "None",
+                        "Pass T=..., the customers' age.",
+                    )
+                )
+            T = float(np.max(fitted.columns[2]))
+        if max_frequency is None:
+            max_frequency = int(np.max(fitted.columns[0])) if fitted is not None else 10
+        age = float(T)
+        top = age if max_recency is None else min(float(max_recency), age)
+        recency = np.arange(0.0, np.floor(top) + 1.0)
+        freq = np.arange(0.0, float(max_frequency) + 1.0)
+        ff, rr = np.meshgrid(freq, recency)
+        rr = np.where(ff == 0, 0.0, rr)
+        values = self.probability_alive(ff.ravel(), rr.ravel(), np.full(ff.size, age))
+        return pd.DataFrame(
+            np.asarray(values).reshape(ff.shape),
+            index=pd.Index(recency, name="recency"),
+            columns=pd.Index(freq.astype(int), name="frequency"),
+        )
+
+    def predict_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Any:
+        """Expected number of purchases in the next ``t`` time units, per customer.
+
+        This is the conditional expectation ``E[X(T, T+t) | x, t_x, T]``.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Horizon(s) in the data's time unit (>= 0), one for all or one per customer.
+        frequency, recency, T : array-like or scalar
+            The customers' RFM summary.
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            Expected purchases per customer (Series with the customer index when an input
+            is a Series).
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGNBD
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> m.predict_purchases(39, 2, 30.4, 38.9) > 0
+        True
+        """
+        params, a, n, index, scalar = self._customers(
+            {"t": t, "frequency": frequency, "recency": recency, "T": T}
+        )
+        check_horizon(a["t"])
+        out = self._predict(params, a["frequency"], a["recency"], a["T"], a["t"], n, 1)
+        return wrap(self._finite(out, "the expectation"), index, scalar, "predicted_purchases")
+
+    def expected_purchases(self, t: Any) -> Any:
+        """Expected repeat purchases in ``(0, t]`` of a newly acquired customer, ``E[X(t)]``.
+
+        Parameters
+        ----------
+        t : float or array-like
+            Time(s) since the first purchase, in the data's unit (>= 0).
+
+        Returns
+        -------
+        float or numpy.ndarray (Series if ``t`` is a Series)
+            The unconditional expectation at each ``t``.
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGNBD
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> float(m.expected_purchases(0.0))
+        0.0
+        """
+        params = self._check_fitted()
+        arrays, _, index, scalar = prediction_arrays({"t": t})
+        check_horizon(arrays["t"])
+        out = self._finite(self._expected(params, arrays["t"]), "the expectation")
+        return wrap(out, index, scalar, "expected_purchases")
+
+    def probability_of_purchases(self, n: Any, t: Any) -> Any:
+        """Probability of exactly ``n`` repeat purchases in ``(0, t]``, ``P(X(t) = n)``.
+
+        Parameters
+        ----------
+        n : int or array-like of int
+            Numbers of repeat purchases (>= 0).
+        t : float or array-like
+            Time(s) since the first purchase (>= 0); broadcast against ``n``.
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            The probabilities.
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGNBD
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> total = sum(m.probability_of_purchases(k, 10.0) for k in range(200))
+        >>> round(total, 10)
+        1.0
+        """
+        params = self._check_fitted()
+        arrays, _, index, scalar = prediction_arrays({"n": n, "t": t})
+        _check_counts(arrays["n"], "n")
+        check_horizon(arrays["t"])
+        nn, tt = np.broadcast_arrays(arrays["n"], arrays["t"])
+        columns = tuple(np.array([p]) for p in params)
+        out = self._pmf(columns, np.ascontiguousarray(nn), np.ascontiguousarray(tt), False)
+        return wrap(self._finite(out, "the probability"), index, scalar, "probability")
+
+    def conditional_probability_of_purchases(
+        self, n: Any, t: Any, frequency: Any, recency: Any, T: Any
+    ) -> Any:
+        """Probability of exactly ``n`` purchases in ``(T, T+t]`` given each history.
+
+        ``P(X(T, T+t) = n | x, t_x, T) = [n = 0] (1 - P(alive)) + P(alive) P'(X(t) = n)``,
+        where ``P'`` is the model's own distribution with the posterior parameters of a
+        customer alive at ``T`` (e.g. ``r+x, alpha+T`` for the purchase rate).
+
+        Parameters
+        ----------
+        n : int or array-like of int
+            Numbers of future purchases (>= 0).
+        t : float or array-like
+            Horizon(s) in the data's time unit (>= 0).
+        frequency, recency, T : array-like or scalar
+            The customers' RFM summary.
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            The probabilities.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from precisemkt.clv import BGNBD
+        >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> pmf = m.conditional_probability_of_purchases(np.arange(300), 39, 2, 30.4, 38.9)
+        >>> round(float(pmf.sum()), 8)
+        1.0
+        """
+        params, a, size, index, scalar = self._customers(
+            {"n": n, "t": t, "frequency": frequency, "recency": recency, "T": T}
+        )
+        _check_counts(a["n"], "n")
+        check_horizon(a["t"])
+        full = {k: np.ascontiguousarray(np.broadcast_to(v, (size,))) for k, v in a.items()}
+        alive = self._predict(params, a["frequency"], a["recency"], a["T"], np.zeros(1), size, 0)
+        future = self._future_params(params, full["frequency"], full["T"])
+        pmf = self._pmf(future, full["n"], full["t"], True)
+        out = np.where(full["n"] == 0, 1.0 - alive, 0.0) + alive * pmf
+        return wrap(self._finite(out, "the probability"), index, scalar, "probability")
+
+
+def _check_counts(n: FloatArray, name: str) -> None:
+    bad = ~np.isfinite(n) | (n < 0) | (n != np.floor(n))
+    if bad.any():
+        raise InvalidParameterError(
+            format_message(
+                name, "contain whole numbers >= 0", repr(float(n[bad][0])), "Pass counts."
+            )
+        )
