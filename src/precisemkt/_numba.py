@@ -7,7 +7,14 @@ its test proves it safe (functions defined outside a file, e.g. in a notebook, c
 cached and are compiled without it). ``import precisemkt`` does not import this module; the domain
 subpackages that hold kernels do, when they are first used.
 
-Kernels use ``prange`` from here for parallel loops (it is ``numba.prange``).
+Kernels use ``prange`` from here for parallel loops (it is ``numba.prange``). Two rules
+learnt the hard way with numba 0.68 (see the profiling and clv kernels):
+
+* keep a ``prange`` body to one call of a serial helper kernel: a branchy body compiled with
+  ``parallel=True`` once returned wrong Hessian entries that the serial compile got right;
+* never allocate arrays (``np.zeros``, array expressions) inside a serial loop of a
+  ``parallel=True`` kernel: each one starts its own parallel region, and on a busy machine
+  that turned a 50 ms Lloyd step into 1 s.
 """
 
 from __future__ import annotations
