@@ -216,15 +216,14 @@ def make_transactions(
         budget = rng.geometric(p) - (1 if model == "mbgnbd" else 0)
         frequency = np.minimum(counts, budget)
         owner, times = _ordered_event_times(rng, counts, T, frequency)
-        death = np.full(n, np.inf)
-        dead = budget <= counts
-        last_idx = np.cumsum(frequency) - 1
-        death[dead & (frequency > 0)] = times[last_idx[dead & (frequency > 0)]]
-        death[dead & (frequency == 0)] = 0.0
+        dropped = budget <= counts
         truth["p"] = p
     recency = np.zeros(n)
     has_repeat = frequency > 0
     recency[has_repeat] = times[(np.cumsum(frequency) - 1)[has_repeat]]
+    if model != "paretonbd":
+        # A BG customer drops out right at the last purchase (time 0 if there was none).
+        death = np.where(dropped, recency, np.inf)
     truth.update(
         frequency=frequency.astype(np.int64), recency=recency, death=death, alive=death > T
     )
