@@ -24,8 +24,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 import numba
+from llvmlite import ir
+from numba.core import types
+from numba.extending import intrinsic
 
-__all__ = ["CACHE", "njit", "prange"]
+__all__ = ["CACHE", "float_bits", "float_from_bits", "njit", "prange"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -39,7 +42,9 @@ CACHE: bool = os.environ.get("PRECISEMKT_NUMBA_CACHE", "1").strip().lower() not 
 }
 
 
-def njit(*, parallel: bool = False, fastmath: bool = False) -> Callable[[F], F]:
+def njit(
+    *, parallel: bool = False, fastmath: bool = False, vectorize: bool = False, inline: bool = False
+) -> Callable[[F], F]:
     """Return a decorator that compiles a kernel lazily with precisemkt's flags.
 
     Parameters
@@ -48,6 +53,17 @@ def njit(*, parallel: bool = False, fastmath: bool = False) -> Callable[[F], F]:
         Let ``prange`` loops run on all cores.
     fastmath : bool, default False
         Allow unsafe floating-point re-ordering; only for kernels whose tests prove it safe.
+    vectorize : bool, default False
+        Compile for SIMD loops: numba's ``error_model="numpy"`` (float division by zero
+        gives inf or NaN instead of raising, which removes the per-division check that stops
+        LLVM from vectorising a loop) and fused multiply-add (the ``contract`` fast-math
+        flag only: one rounding instead of two, no re-ordering). Only for kernels whose
+        callers have validated the inputs and that use no exact-arithmetic tricks (such as
+        Dekker's product); every helper such a kernel calls needs it too.
+    inline : bool, default False
+        Inline the function into its numba callers (``inline="always"``). For small math
+        helpers called in loops meant to vectorise: LLVM's own inliner declines a helper that
+        is called several times in one loop body, and a loop with a call does not vectorise.
 
     Returns
     -------
@@ -66,7 +82,14 @@ def njit(*, parallel: bool = False, fastmath: bool = False) -> Callable[[F], F]:
 
     def decorate(func: F) -> F:
         def compile_with(cache: bool) -> F:
-            jit = numba.njit(cache=cache, parallel=parallel, fastmath=fastmath, nogil=True)
+            jit = numba.njit(
+                cache=cache,
+                parallel=parallel,
+                fastmath=True if fastmath else ({"contract"} if vectorize else False),
+                error_model="numpy" if vectorize else "python",
+                inline="always" if inline else "never",
+                nogil=True,
+            )
             return cast(F, jit(func))
 
         try:
@@ -77,3 +100,26 @@ def njit(*, parallel: bool = False, fastmath: bool = False) -> Callable[[F], F]:
             return compile_with(False)
 
     return decorate
+
+
+# Bit casts between float64 and int64 for kernels (vectorisable math builds 2**k from its
+# bits). ``np.float64(v).view(np.int64)`` compiles to a call that stops vectorisation;
+# these compile to one LLVM ``bitcast``.
+def _float_bits(typingctx: Any, value: Any) -> Any:
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+def _float_from_bits(typingctx: Any, value: Any) -> Any:
+    def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+#: The IEEE-754 bit pattern of a float64 as an int64 (callable inside kernels only).
+float_bits = cast(Callable[[float], int], intrinsic(_float_bits))
+#: The float64 with the IEEE-754 bit pattern of an int64 (callable inside kernels only).
+float_from_bits = cast(Callable[[int], float], intrinsic(_float_from_bits))
