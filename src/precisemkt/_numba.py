@@ -104,7 +104,10 @@ def njit(
 
 # Bit casts between float64 and int64 for kernels (vectorisable math builds 2**k from its
 # bits). ``np.float64(v).view(np.int64)`` compiles to a call that stops vectorisation;
-# these compile to one LLVM ``bitcast``.
+# these compile to one LLVM ``bitcast``. They live here, not in a domain's _kernels.py,
+# because they are compiler plumbing rather than a kernel; the price is the one exception
+# to "a kernel's call chain stays in one file": numba's disk cache does not notice an edit
+# to them, so delete the __pycache__ folders after changing them.
 def _float_bits(typingctx: Any, value: Any) -> Any:
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         return builder.bitcast(args[0], ir.IntType(64))
