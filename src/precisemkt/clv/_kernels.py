@@ -966,7 +966,7 @@ def pnbd_predict(
     """
     n = x.size
     out = np.empty(n)
-    horizon = t if t.size == n else np.full(n, t[0])
+    horizon = t if t.size == n or what == 0 else np.full(n, t[0])  # unused for P(alive)
     nch = chunk_bounds(n)
     for c in prange(nch):
         pnbd_predict_rows(params, x, tx, T, horizon, what, c, nch, out)
@@ -997,7 +997,8 @@ def pnbd_predict_rows(
     nch: int,
     out: FloatArray,
 ) -> None:
-    """:func:`pnbd_predict` for the rows of chunk ``c`` of ``nch`` (``t`` of length ``n``)."""
+    """:func:`pnbd_predict` for the rows of chunk ``c`` of ``nch`` (``t`` of length ``n``
+    when ``what`` is 1)."""
     r, alpha, s, beta = params[0], params[1], params[2], params[3]
     n = x.size
     lo, hi = (c * n) // nch, ((c + 1) * n) // nch
@@ -1008,15 +1009,10 @@ def pnbd_predict_rows(
         e = min(b + _BLOCK, hi - lo)
         pnbd_log_odds_block(r, alpha, s, beta, xs[b:e], txs[b:e], ts[b:e], work, res[b:e])
     for i in range(hi - lo):
-        v = res[i]
-        ev = vexp(-abs(v))
-        alive = ev / (1.0 + ev) if v > 0.0 else 1.0 / (1.0 + ev)  # 1 / (1 + exp(v))
-        bt = beta + ts[i]
-        lg = vlog1p(hs[i] / bt)
-        z = (1.0 - s) * lg
-        frac = lg if z == 0.0 else lg * vexpm1(z) / z
-        rate = (r + xs[i]) * bt / (alpha + ts[i]) * frac
-        res[i] = alive if what == 0 else alive * rate
+        res[i] = alive_from_log_odds(res[i])
+    if what == 1:
+        for i in range(hi - lo):
+            res[i] *= pnbd_rate(params, xs[i], ts[i], hs[i])
 
 
 @njit(vectorize=True)
@@ -1162,15 +1158,28 @@ def softplus(v: float) -> float:
     return v + math.log1p(math.exp(-v)) if v > 0.0 else math.log1p(math.exp(v))
 
 
-@njit()
+@njit(vectorize=True, inline=True)
 def pnbd_rate(params: FloatArray, x: float, T: float, t: float) -> float:
-    """Expected purchases in ``(T, T+t]`` of a Pareto/NBD customer known to be alive at T."""
+    """Expected purchases in ``(T, T+t]`` of a Pareto/NBD customer known to be alive at T.
+
+    ``(r+x)(beta+T)/(alpha+T) [1 - ((beta+T)/(beta+T+t))^(s-1)] / (s-1)`` (note 009 eq.
+    41), with the bracket over ``s-1`` written ``lg expm1(z)/z``, ``lg = log1p(t/(beta+T))``,
+    ``z = (1-s) lg``, whose limit at ``s = 1`` is ``lg``.
+    """
     r, alpha, s, beta = params[0], params[1], params[2], params[3]
     bt = beta + T
-    lg = math.log1p(t / bt)
-    frac = lg if s == 1.0 else -math.expm1(-(s - 1.0) * lg) / (s - 1.0)
+    lg = vlog1p(t / bt)
+    z = (1.0 - s) * lg
+    frac = lg if z == 0.0 else lg * vexpm1(z) / z
     rate: float = (r + x) * bt / (alpha + T) * frac
     return rate
+
+
+@njit(vectorize=True, inline=True)
+def alive_from_log_odds(v: float) -> float:
+    """``1 / (1 + exp(v))`` without overflow, for ``v`` the log odds of death."""
+    ev = vexp(-abs(v))
+    return ev / (1.0 + ev) if v > 0.0 else 1.0 / (1.0 + ev)
 
 
 @njit()
