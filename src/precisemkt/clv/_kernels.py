@@ -274,7 +274,7 @@ def bg_row(
     A = tr[0, x] + r * la + tb[0, xs] - tab[0, xs]
     two = x > 0 or m == 1
     # second term (dropout after the last purchase); unused values when absent
-    bx = b + xs - 1.0 if two else 1.0
+    bx = b + (xs - 1.0) if two else 1.0  # exact integer first: b may be below 1e-16
     ax = alpha + tx
     w1 = 1.0
     w2 = 0.0
@@ -407,7 +407,7 @@ def bg_palive_rows(
     xs, txs, ts, res = x[lo:hi], tx[lo:hi], T[lo:hi], out[lo:hi]
     for i in range(hi - lo):
         xi = xs[i]
-        den = b + xi + m - 1.0
+        den = b + (xi + m - 1.0)
         power = vexp((r + xi) * vlog((alpha + ts[i]) / (alpha + txs[i])))
         p = den / (den + a * power) if power < np.inf else 0.0
         res[i] = 1.0 if xi == 0.0 and m == 0 else p
