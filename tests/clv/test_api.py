@@ -159,6 +159,57 @@ def test_fit_validation(frequency: list, recency: list, T: list, match: str) -> 
         BGNBD().fit(frequency, recency, T)
 
 
+RULE_BREAKERS = [
+    ([1.5], [1.0], [5.0], "frequency must contain whole numbers >= 0"),
+    ([-1], [1.0], [5.0], "frequency must contain whole numbers >= 0"),
+    ([1], [-1.0], [5.0], "recency must be >= 0"),
+    ([1], [6.0], [5.0], "recency must be <= T for every customer"),
+    ([0], [2.0], [5.0], "recency must be 0 for customers without repeat purchases"),
+    ([1], [np.nan], [5.0], "must be finite numbers"),
+    ([np.inf], [1.0], [5.0], "must be finite numbers"),
+    ([], [], [], "at least one customer"),
+]
+
+
+@pytest.mark.parametrize("cls", CONTINUOUS)
+@pytest.mark.parametrize(("frequency", "recency", "T", "match"), RULE_BREAKERS)
+def test_prediction_validation(
+    cls: type, frequency: list, recency: list, T: list, match: str
+) -> None:
+    """The prediction kernels check the rules in their own pass; every method reports a
+    broken rule like fit does, with a 1,000-row table whose bad row sits in a late chunk."""
+    model = cls.from_params(PUBLISHED[cls])
+    n = 1000 if frequency else 0
+    x, tx, tt = np.full(n, 2.0), np.full(n, 10.0), np.full(n, 20.0)
+    x[n - 3 :], tx[n - 3 :], tt[n - 3 :] = frequency * 3, recency * 3, T * 3
+    before = (x.copy(), tx.copy(), tt.copy())
+    calls = [
+        lambda: model.probability_alive(x, tx, tt),
+        lambda: model.predict_purchases(39.0, x, tx, tt),
+        lambda: model.conditional_probability_of_purchases(1, 39.0, x, tx, tt),
+    ]
+    if cls is ParetoNBD:
+        calls.append(lambda: model.expected_residual_transactions(x, tx, tt, discount_rate=0.01))
+    for call in calls:
+        with pytest.raises(ValidationError, match=match):
+            call()
+    for got, was in zip((x, tx, tt), before, strict=True):
+        np.testing.assert_array_equal(got, was)
+
+
+def test_prediction_validation_names_the_customer() -> None:
+    ids = pd.Index(["C1", "C17"], name="customer_id")
+    model = BGNBD.from_params(PUBLISHED[BGNBD])
+    with pytest.raises(
+        ValidationError, match=r"customer 'C17', frequency=2\.0, recency=41\.0, T=39\.0"
+    ):
+        model.probability_alive(
+            pd.Series([1, 2], index=ids),
+            pd.Series([3.0, 41.0], index=ids),
+            pd.Series([39.0, 39.0], index=ids),
+        )
+
+
 def test_validation_names_the_customer() -> None:
     ids = pd.Index(["C1", "C17"], name="customer_id")
     with pytest.raises(

@@ -355,6 +355,28 @@ def test_rfm_violations_matches_numpy(x: int, tx: float, T: float, discrete: boo
     assert first.tolist() == expected
 
 
+@given(
+    x=st.sampled_from([0.0, 1.0, 3.0, 2.5, -1.0, np.nan, np.inf, -np.inf, 1e300]),
+    tx=st.sampled_from([0.0, 0.5, 5.0, 7.0, -0.5, np.nan, np.inf]),
+    T=st.sampled_from([0.0, 5.0, 6.5, -1.0, np.nan, np.inf, 1e300]),
+)
+def test_rfm_row_ok_matches_rfm_violations(x: float, tx: float, T: float) -> None:
+    """The branch-free row check of the prediction kernels accepts exactly the rows in
+    which the detailed search finds no broken rule."""
+    xs, rs, ts = np.array([x]), np.array([tx]), np.array([T])
+    clean = bool((_kernels.rfm_violations(xs, rs, ts, 1, False) < 0).all())
+    assert _kernels.rfm_row_ok(x, tx, T) is clean
+    assert _kernels.rfm_clean(xs, rs, ts) is clean
+
+
+@given(n=st.integers(1, 3000), bad=st.integers(0, 2999), kind=st.integers(0, 2))
+def test_rfm_clean_finds_one_bad_row_anywhere(n: int, bad: int, kind: int) -> None:
+    x, tx, T = np.full(n, 2.0), np.full(n, 1.0), np.full(n, 4.0)
+    assert _kernels.rfm_clean(x, tx, T)
+    [x, tx, T][kind][bad % n] = np.nan
+    assert not _kernels.rfm_clean(x, tx, T)
+
+
 @pytest.mark.parametrize("kind", ["bg", "mbg", "pnbd"])
 def test_parallel_chunks_equal_row_sums(kind: str) -> None:
     """3,000 rows split over the parallel chunks give the sum of the one-row results, and

@@ -30,7 +30,7 @@ class _BetaGeometric(TransactionModel):
             )
         return out
 
-    def _predict(
+    def _predict_rows(
         self,
         params: FloatArray,
         x: FloatArray,
@@ -39,15 +39,16 @@ class _BetaGeometric(TransactionModel):
         t: FloatArray,
         n: int,
         what: int,
-    ) -> FloatArray:
+    ) -> tuple[FloatArray, bool]:
         xf, txf, tf = (np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in (x, tx, T))
         with threads_for(n):
-            out: FloatArray = _kernels.bg_predict(params, self._m, xf, txf, tf, t, what)
-        return out
+            out: FloatArray
+            out, clean = _kernels.bg_predict(params, self._m, xf, txf, tf, t, what)
+        return out, clean
 
     def _expected(self, params: FloatArray, t: FloatArray) -> FloatArray:
         zero = np.zeros(1)
-        return self._predict(params, zero, zero, zero, t, t.size, 1)
+        return self._predict_rows(params, zero, zero, zero, t, t.size, 1)[0]
 
     def _future_params(
         self, params: FloatArray, x: FloatArray, T: FloatArray

@@ -175,6 +175,24 @@ def vexp(v: float) -> float:
     return ey * s1 * s2
 
 
+#: fdlibm's coefficients of ``log(1+f) = 2s + s R(s^2)``, ``s = f / (2 + f)``.
+_LG = (
+    6.666666666666735130e-01,
+    3.999999999940941908e-01,
+    2.857142874366239149e-01,
+    2.222219843214978396e-01,
+    1.818357216161805012e-01,
+    1.531383769920937332e-01,
+    1.479819860511658591e-01,
+)
+#: Bit pattern of sqrt(2)/2: subtracting it from a double's bits and shifting gives the
+#: exponent ``k`` that puts the mantissa in [sqrt(2)/2, sqrt(2)) (musl's log reduction).
+_SQRT_HALF_BITS = 0x3FE6A09E667F3BCD
+_EXPONENT_MASK = -(1 << 52)  # 0xFFF0000000000000: sign and exponent bits
+_MANTISSA_MASK = 0x000FFFFFFFFFFFFF
+_ONE_BITS = 0x3FF0000000000000
+
+
 @njit(vectorize=True, inline=True)
 def vlog(v: float) -> float:
     """``log(v)`` with arithmetic only (fdlibm's e_log.c); log(0) = -inf, log(v < 0) = NaN."""
@@ -182,7 +200,7 @@ def vlog(v: float) -> float:
     w = v * 18014398509481984.0 if tiny else v
     bits = float_bits(w)
     e = (bits >> 52) - (1023 + 54 if tiny else 1023)
-    m = float_from_bits((bits & 0x000FFFFFFFFFFFFF) | 0x3FF0000000000000)
+    m = float_from_bits((bits & _MANTISSA_MASK) | _ONE_BITS)
     big = m > 1.4142135623730951  # m in [sqrt(2)/2, sqrt(2)) keeps f small
     m = 0.5 * m if big else m
     e = e + 1 if big else e
@@ -190,17 +208,8 @@ def vlog(v: float) -> float:
     s = f / (2.0 + f)
     z = s * s
     z2 = z * z
-    t1 = z2 * (
-        3.999999999940941908e-01 + z2 * (2.222219843214978396e-01 + z2 * 1.531383769920937332e-01)
-    )
-    t2 = z * (
-        6.666666666666735130e-01
-        + z2
-        * (
-            2.857142874366239149e-01
-            + z2 * (1.818357216161805012e-01 + z2 * 1.479819860511658591e-01)
-        )
-    )
+    t1 = z2 * (_LG[1] + z2 * (_LG[3] + z2 * _LG[5]))
+    t2 = z * (_LG[0] + z2 * (_LG[2] + z2 * (_LG[4] + z2 * _LG[6])))
     hfsq = 0.5 * f * f
     dk = float_from_bits(e + _ROUNDER_BITS) - _ROUNDER  # float(e)
     out = dk * _LN2_HI - ((hfsq - (s * (hfsq + t1 + t2) + dk * _LN2_LO)) - f)
@@ -211,6 +220,39 @@ def vlog(v: float) -> float:
     if v < 0.0:
         out = np.nan
     return out
+
+
+@njit(vectorize=True, inline=True)
+def vlog_ratio(u: float, v: float) -> float:
+    """``log(u / v)`` for positive finite ``u, v`` with one division (``vlog(u / v)`` takes
+    two), within 2 ulp.
+
+    ``u = zu 2^ku`` with ``zu`` in [sqrt(2)/2, sqrt(2)) and ``v = mv 2^kv`` with ``mv`` in
+    [1, 2); doubling ``zu`` when ``zu / mv < sqrt(2)/2`` puts the mantissa ratio ``q`` in
+    [sqrt(2)/2, sqrt(2)), and ``log q = 2s + s R(s^2)`` with ``s = (zu - mv) / (zu + mv)``
+    (the subtraction is exact: the two are within a factor of 2).
+
+    When either input is subnormal both are scaled by 2^54, which leaves the ratio
+    unchanged; this needs the other input below 2^969, i.e. ``u / v`` within 2^+-1990
+    (scaling each input separately would lift that limit but costs 15% of a P(alive) pass).
+    """
+    tiny = min(u, v) < 2.2250738585072014e-308
+    bu = float_bits(u * 18014398509481984.0 if tiny else u)
+    bv = float_bits(v * 18014398509481984.0 if tiny else v)
+    shifted = bu - _SQRT_HALF_BITS
+    zu = float_from_bits(bu - (shifted & _EXPONENT_MASK))
+    mv = float_from_bits((bv & _MANTISSA_MASK) | _ONE_BITS)
+    e = (shifted >> 52) - ((bv >> 52) - 1023)
+    low = zu < 0.7071067811865476 * mv
+    zu = 2.0 * zu if low else zu
+    e = e - 1 if low else e
+    s = (zu - mv) / (zu + mv)
+    z = s * s
+    z2 = z * z
+    odd = z2 * (_LG[1] + z2 * (_LG[3] + z2 * _LG[5]))
+    even = z * (_LG[0] + z2 * (_LG[2] + z2 * (_LG[4] + z2 * _LG[6])))
+    dk = float_from_bits(e + _ROUNDER_BITS) - _ROUNDER  # float(e)
+    return dk * _LN2_HI + (2.0 * s + (s * (odd + even) + dk * _LN2_LO))
 
 
 @njit(vectorize=True, inline=True)
@@ -391,13 +433,16 @@ def bg_palive_rows(
     c: int,
     nch: int,
     out: FloatArray,
-) -> None:
-    """P(alive) of rows of chunk ``c`` of ``nch``: ``1 / (1 + a/(b+x+m-1) (B/A)^(r+x))``.
+) -> bool:
+    """P(alive) of rows of chunk ``c`` of ``nch``: ``1 / (1 + a/(b+x+m-1) (B/A)^(r+x))``;
+    returns whether every row keeps the RFM rules (:func:`rfm_row_ok`).
 
     ``A = alpha + tx``, ``B = alpha + T``; the power is ``exp((r+x) log(B/A))`` (the
-    log's absolute error, about 1e-16, becomes a relative error of ``(r+x)`` 1e-16 in the
+    log's absolute error, about 2e-16, becomes a relative error of ``(r+x)`` 2e-16 in the
     power) and when it overflows the result is the correct limit 0. BG/NBD customers
-    without repeat purchases (``x = 0``, ``m = 0``) cannot have died: 1.
+    without repeat purchases (``x = 0``, ``m = 0``) cannot have died: 1. The rules are
+    checked in the same pass because the pass is cheap enough for a separate validation
+    pass over the data to cost a third of the prediction.
     """
     r, alpha, a, b = params[0], params[1], params[2], params[3]
     n = x.size
@@ -405,12 +450,15 @@ def bg_palive_rows(
     # wrap-around) and vectorises the loop
     lo, hi = (c * n) // nch, ((c + 1) * n) // nch
     xs, txs, ts, res = x[lo:hi], tx[lo:hi], T[lo:hi], out[lo:hi]
+    broken = 0
     for i in range(hi - lo):
-        xi = xs[i]
+        xi, ri, ti = xs[i], txs[i], ts[i]
+        broken |= 0 if rfm_row_ok(xi, ri, ti) else 1
         den = b + (xi + m - 1.0)
-        power = vexp((r + xi) * vlog((alpha + ts[i]) / (alpha + txs[i])))
+        power = vexp((r + xi) * vlog_ratio(alpha + ti, alpha + ri))
         p = den / (den + a * power) if power < np.inf else 0.0
         res[i] = 1.0 if xi == 0.0 and m == 0 else p
+    return broken == 0
 
 
 @njit()
@@ -557,8 +605,9 @@ def bg_predict(
     T: FloatArray,
     t: FloatArray,
     what: int,
-) -> FloatArray:
-    """BG/NBD-family predictions for the customers ``x, tx, T`` (one length ``n``).
+) -> tuple[FloatArray, bool]:
+    """BG/NBD-family predictions for the customers ``x, tx, T`` (one length ``n``), and
+    whether every customer keeps the RFM rules (if not, the predictions are unfinished).
 
     ``what``: 0 P(alive), 1 conditional expected purchases in ``(T, T+t]`` (``t`` of length
     1 or ``n``). The expectation is P(alive) times :func:`bg_survival_sum`, which depends on
@@ -568,10 +617,11 @@ def bg_predict(
     n = x.size
     out = np.empty(n)
     nch = chunk_bounds(n)
+    ok = np.empty(nch, dtype=np.bool_)
     for c in prange(nch):
-        bg_palive_rows(params, m, x, tx, T, c, nch, out)
-    if what == 0:
-        return out
+        ok[c] = bg_palive_rows(params, m, x, tx, T, c, nch, out)
+    if what == 0 or not ok.all():
+        return out, bool(ok.all())
     slot, first = group_keys(x, T, t, max(n // 4, 64))
     surv, cum, inv = bg_survival_tables(a, b, m, table_rows(x), _TABLE_TERMS)
     series = np.empty(first.size)
@@ -580,7 +630,7 @@ def bg_predict(
         series[g] = bg_survival_sum(r, alpha, a, b, m, x[i], T[i], at(t, i), surv, cum, inv)
     for i in prange(n):
         out[i] *= series[slot[i]]
-    return out
+    return out, True
 
 
 @njit()
@@ -956,8 +1006,9 @@ def pnbd_predict(
     T: FloatArray,
     t: FloatArray,
     what: int,
-) -> FloatArray:
-    """Pareto/NBD predictions for the customers ``x, tx, T`` (contiguous, one length).
+) -> tuple[FloatArray, bool]:
+    """Pareto/NBD predictions for the customers ``x, tx, T`` (contiguous, one length), and
+    whether every customer keeps the RFM rules (checked first; if not, nothing is computed).
 
     ``what``: 0 P(alive) = exp(g0) / (exp(g0) + s I) (note 009 eq. 34); 1 the conditional
     expectation, P(alive) times (r+x)(beta+T)/(alpha+T) [1 - ((beta+T)/(beta+T+t))^(s-1)]
@@ -966,11 +1017,13 @@ def pnbd_predict(
     """
     n = x.size
     out = np.empty(n)
+    if not rfm_clean(x, tx, T):
+        return out, False
     horizon = t if t.size == n or what == 0 else np.full(n, t[0])  # unused for P(alive)
     nch = chunk_bounds(n)
     for c in prange(nch):
         pnbd_predict_rows(params, x, tx, T, horizon, what, c, nch, out)
-    return out
+    return out, True
 
 
 #: Rows per block of the vectorised Pareto/NBD series, and the most terms a block runs
@@ -1501,6 +1554,46 @@ def at(arr: FloatArray, i: int) -> float:
     return value
 
 
+@njit(vectorize=True, inline=True)
+def rfm_row_ok(x: float, tx: float, T: float) -> bool:
+    """Whether one customer keeps the continuous-time RFM rules: finite values, frequency
+    whole and >= 0, 0 <= recency <= T, recency 0 when frequency is 0 (branch-free)."""
+    # v - v is 0 for finite v and NaN otherwise
+    return bool(
+        (x - x == 0.0)
+        & (tx - tx == 0.0)
+        & (T - T == 0.0)
+        & (x >= 0.0)
+        & (np.floor(x) == x)
+        & (tx >= 0.0)
+        & (tx <= T)
+        & ((x != 0.0) | (tx == 0.0))
+    )
+
+
+@njit(vectorize=True)
+def rfm_chunk_ok(x: FloatArray, tx: FloatArray, T: FloatArray, c: int, nch: int) -> bool:
+    """:func:`rfm_row_ok` over the rows of chunk ``c`` of ``nch``."""
+    n = x.size
+    lo, hi = (c * n) // nch, ((c + 1) * n) // nch
+    xs, txs, ts = x[lo:hi], tx[lo:hi], T[lo:hi]  # slices: see bg_palive_rows
+    broken = 0
+    for i in range(hi - lo):
+        broken |= 0 if rfm_row_ok(xs[i], txs[i], ts[i]) else 1
+    return broken == 0
+
+
+@njit(parallel=True)
+def rfm_clean(x: FloatArray, tx: FloatArray, T: FloatArray) -> bool:
+    """Whether every customer keeps the continuous-time RFM rules (arrays of one length);
+    the usual answer is yes, and :func:`rfm_violations` then need not run."""
+    nch = chunk_bounds(x.size)
+    ok = np.empty(nch, dtype=np.bool_)
+    for c in prange(nch):
+        ok[c] = rfm_chunk_ok(x, tx, T, c, nch)
+    return bool(ok.all())
+
+
 @njit()
 def rfm_violations(
     x: FloatArray, tx: FloatArray, T: FloatArray, n: int, discrete: bool
@@ -1509,29 +1602,9 @@ def rfm_violations(
 
     Rules: 0 finite values; 1 frequency whole and >= 0; 2 recency >= 0 (and whole if
     discrete); 3 T >= 0 (and whole if discrete); 4 recency <= T; 5 recency = 0 when
-    frequency = 0; 6 (discrete only) frequency <= recency. A branch-free pass first checks
-    whether any rule is broken at all (the usual answer is no).
+    frequency = 0; 6 (discrete only) frequency <= recency.
     """
     first = np.full(7, -1, dtype=np.int64)
-    if x.size == n and tx.size == n and T.size == n and not discrete:
-        clean = True
-        for i in range(n):
-            xi = x[i]
-            ri = tx[i]
-            ti = T[i]
-            # x - x is 0 for finite x and NaN otherwise
-            clean &= (
-                (xi - xi == 0.0)
-                & (ri - ri == 0.0)
-                & (ti - ti == 0.0)
-                & (xi >= 0.0)
-                & (np.floor(xi) == xi)
-                & (ri >= 0.0)
-                & (ri <= ti)
-                & ((xi != 0.0) | (ri == 0.0))
-            )
-        if clean:
-            return first
     for i in range(n):
         xi = at(x, i)
         ri = at(tx, i)

@@ -80,7 +80,7 @@ class ParetoNBD(TransactionModel):
             )
         return out
 
-    def _predict(
+    def _predict_rows(
         self,
         params: FloatArray,
         x: FloatArray,
@@ -89,11 +89,12 @@ class ParetoNBD(TransactionModel):
         t: FloatArray,
         n: int,
         what: int,
-    ) -> FloatArray:
+    ) -> tuple[FloatArray, bool]:
         xf, txf, tf = (np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in (x, tx, T))
         with threads_for(n):
-            out: FloatArray = _kernels.pnbd_predict(params, xf, txf, tf, t, what)
-        return out
+            out: FloatArray
+            out, clean = _kernels.pnbd_predict(params, xf, txf, tf, t, what)
+        return out, clean
 
     def _expected(self, params: FloatArray, t: FloatArray) -> FloatArray:
         r, alpha, s, beta = params
@@ -174,7 +175,7 @@ class ParetoNBD(TransactionModel):
             hint="Use log(1 + annual rate) / periods per year.",
         )
         r, alpha, s, beta = params
-        alive = self._predict(params, a["frequency"], a["recency"], a["T"], np.zeros(1), n, 0)
+        alive = self._predict(params, a, np.zeros(1), n, 0, index)
         bt = beta + a["T"]
         ratio = special.hyperu(1.0, 2.0 - s, delta * bt)  # = (z^(s-1) U(s, s, z)), z = delta bt
         out = np.broadcast_to(alive * (r + a["frequency"]) / (alpha + a["T"]) * bt * ratio, (n,))

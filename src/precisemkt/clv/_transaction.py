@@ -20,7 +20,9 @@ from precisemkt.clv._inputs import (
     compress,
     find_index,
     prediction_arrays,
+    raise_rfm_violation,
     require_repeat_buyers,
+    rfm_length,
     wrap,
 )
 from precisemkt.errors import InvalidParameterError, ValidationError
@@ -31,9 +33,10 @@ __all__ = ["TransactionModel"]
 class TransactionModel(FittedModel):
     """Front end shared by BG/NBD, MBG/NBD and Pareto/NBD: fit and predictions.
 
-    Subclasses implement ``_loglik(params, patterns, order)``, ``_predict(params, x, tx,
-    T, t, n, what)`` (what: 0 P(alive), 1 conditional expectation), ``_expected(params,
-    t)`` and ``_pmf(params, n, t)``.
+    Subclasses implement ``_loglik(params, patterns, order)``, ``_predict_rows(params, x,
+    tx, T, t, n, what)`` (what: 0 P(alive), 1 conditional expectation; returns the values
+    and whether the rows kept the RFM rules), ``_expected(params, t)`` and ``_pmf(params,
+    n, t)``.
     """
 
     _patterns: Patterns
@@ -42,7 +45,7 @@ class TransactionModel(FittedModel):
     def _loglik(self, params: FloatArray, data: Patterns, order: int) -> FloatArray:
         raise NotImplementedError  # pragma: no cover
 
-    def _predict(
+    def _predict_rows(
         self,
         params: FloatArray,
         x: FloatArray,
@@ -51,7 +54,7 @@ class TransactionModel(FittedModel):
         t: FloatArray,
         n: int,
         what: int,
-    ) -> FloatArray:
+    ) -> tuple[FloatArray, bool]:
         raise NotImplementedError  # pragma: no cover
 
     def _expected(self, params: FloatArray, t: FloatArray) -> FloatArray:
@@ -160,8 +163,26 @@ class TransactionModel(FittedModel):
     ) -> tuple[FloatArray, dict[str, FloatArray], int, pd.Index | None, bool]:
         params = self._check_fitted()
         arrays, n, index, scalar = prediction_arrays(values)
-        check_rfm(arrays["frequency"], arrays["recency"], arrays["T"], index=index)
+        rfm_length(arrays["frequency"], arrays["recency"], arrays["T"])
         return params, arrays, n, index, scalar
+
+    def _predict(
+        self,
+        params: FloatArray,
+        a: dict[str, FloatArray],
+        t: FloatArray,
+        n: int,
+        what: int,
+        index: pd.Index | None,
+    ) -> FloatArray:
+        """P(alive) (``what=0``) or the conditional expectation (1) of the customers in
+        ``a``. The kernels check the RFM rules in their own pass over the rows (a separate
+        check would cost a third of P(alive)); a broken rule is reported here."""
+        x, tx, T = a["frequency"], a["recency"], a["T"]
+        out, clean = self._predict_rows(params, x, tx, T, t, n, what)
+        if not clean:
+            raise_rfm_violation(x, tx, T, index=index)
+        return out
 
     def _finite(self, out: FloatArray, what: str) -> FloatArray:
         if not np.all(np.isfinite(out)):
@@ -201,7 +222,7 @@ class TransactionModel(FittedModel):
         params, a, n, index, scalar = self._customers(
             {"frequency": frequency, "recency": recency, "T": T}
         )
-        out = self._predict(params, a["frequency"], a["recency"], a["T"], np.zeros(1), n, 0)
+        out = self._predict(params, a, np.zeros(1), n, 0, index)
         return wrap(out, index, scalar, "probability_alive")
 
     def probability_alive_matrix(
@@ -291,7 +312,7 @@ class TransactionModel(FittedModel):
             {"t": t, "frequency": frequency, "recency": recency, "T": T}
         )
         check_horizon(a["t"])
-        out = self._predict(params, a["frequency"], a["recency"], a["T"], a["t"], n, 1)
+        out = self._predict(params, a, a["t"], n, 1, index)
         return wrap(self._finite(out, "the expectation"), index, scalar, "predicted_purchases")
 
     def expected_purchases(self, t: Any) -> Any:
@@ -390,7 +411,7 @@ class TransactionModel(FittedModel):
         _check_counts(a["n"], "n")
         check_horizon(a["t"])
         full = {k: np.ascontiguousarray(np.broadcast_to(v, (size,))) for k, v in a.items()}
-        alive = self._predict(params, a["frequency"], a["recency"], a["T"], np.zeros(1), size, 0)
+        alive = self._predict(params, a, np.zeros(1), size, 0, index)
         future = self._future_params(params, full["frequency"], full["T"])
         pmf = self._pmf(future, full["n"], full["t"], True)
         out = np.where(full["n"] == 0, 1.0 - alive, 0.0) + alive * pmf
