@@ -20,10 +20,12 @@ hypergeometric quantities of the BG/NBD and Pareto/NBD models are evaluated as a
 series with an overflow-triggered log scale, so nothing cancels and nothing overflows.
 
 Predictions run once per customer, millions at a time, so their loops are written to be
-vectorised by LLVM (4 customers per AVX2 instruction): exp and log come from ``vexp`` and
-``vlog`` (arithmetic and bit operations only, within 1 ulp), kernels that use them are
-compiled with ``vectorize=True``, and the Pareto/NBD series advances a block of customers
-one term at a time, handing the rare customer it cannot finish to the scalar series.
+vectorised by LLVM (4 customers per AVX2 instruction, 8 with AVX-512): exp and log come
+from ``vexp``, ``vlog`` and ``vlog_ratio`` (arithmetic and bit operations only, within 1-2
+ulp), kernels that use them are compiled with ``vectorize=True``, and the Pareto/NBD series
+advances a block of customers one term at a time, handing the rare customer it cannot
+finish to the scalar series. Prediction kernels check the RFM rules themselves
+(:func:`rfm_row_ok`) and report whether every row kept them.
 """
 
 from __future__ import annotations
@@ -132,11 +134,12 @@ def chunk_bounds(n: int) -> int:
 
 
 # --------------------------------------------------------------------------- vector math
-# A loop over customers runs 4 rows per AVX2 instruction only when LLVM can vectorise its
-# body, and numba's math.exp / math.log are calls into the scalar C library. The helpers
-# below are fdlibm's exp and log (the algorithms behind most C libraries, < 1 ulp error)
-# written with arithmetic and bit operations only, so loops that use them vectorise. They
-# and their callers are compiled with ``vectorize=True`` (see ``precisemkt._numba.njit``).
+# A loop over customers runs 4 rows per AVX2 instruction (8 with AVX-512) only when LLVM
+# can vectorise its body, and numba's math.exp / math.log are calls into the scalar C
+# library. The helpers below are fdlibm's exp and log (the algorithms behind most C
+# libraries, < 1 ulp error) written with arithmetic and bit operations only, so loops that
+# use them vectorise. They and their callers are compiled with ``vectorize=True`` (see
+# ``precisemkt._numba.njit``).
 
 #: 1.5 * 2**52: adding it rounds a double of magnitude < 2**51 to an integer, which then
 #: sits in the low bits of the result's bit pattern (float <-> int64 conversion without the
