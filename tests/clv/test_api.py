@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from precisemkt.clv import BGBB, BGNBD, MBGNBD, GammaGamma, ParetoNBD
-from precisemkt.clv._base import unpack
+from precisemkt.clv._base import _maximize, unpack
 from precisemkt.errors import (
     ConvergenceError,
     InvalidParameterError,
@@ -348,3 +348,18 @@ def test_no_interior_maximum_names_the_parameters() -> None:
     # five customers: the likelihood rises forever as a and b shrink together
     with pytest.raises(ConvergenceError, match=r"as a, b run\(s\) to 0 or infinity"):
         BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
+
+
+def test_optimiser_never_evaluates_parameters_that_underflow() -> None:
+    """A likelihood rising without bound as its parameter runs to 0 (log L = -log p): the
+    optimiser follows it past the drift report but never asks the kernel for p <= 1e-100,
+    where products of parameters underflow and kernels would divide by zero."""
+    seen: list[float] = []
+
+    def loglik(p: np.ndarray, order: int) -> np.ndarray:
+        seen.append(float(p[0]))
+        return np.array([-math.log(p[0]), -1.0 / p[0], 1.0 / p[0] ** 2])
+
+    params, *_ = _maximize(loglik, np.array([1.0]), 10.0, 1, 1e-8, 200)
+    assert params[0] < 1e-7  # reported as drift by the fit
+    assert min(seen) > 1e-100

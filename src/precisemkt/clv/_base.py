@@ -64,6 +64,10 @@ def unpack(vec: FloatArray, k: int) -> tuple[float, FloatArray, FloatArray]:
     return float(vec[0]), grad, hess
 
 
+#: Parameters the optimiser may try; outside, the objective is +inf without evaluation.
+_PARAM_RANGE = (1e-100, 1e100)
+
+
 def _maximize(
     loglik: LogLik, start: FloatArray, n: float, k: int, tol: float, max_iter: int
 ) -> tuple[FloatArray, float, FloatArray, int, str]:
@@ -80,6 +84,11 @@ def _maximize(
         if key not in cache:
             cache.clear()
             p = np.exp(theta)
+            if not np.all((p > _PARAM_RANGE[0]) & (p < _PARAM_RANGE[1])):
+                # far past the drift report (1e-7 .. 1e7): products of two parameters
+                # would underflow to 0 and the kernels would divide by it
+                cache[key] = (np.inf, np.zeros(k), np.eye(k), np.eye(k), -np.inf)
+                return cache[key]
             value, grad, hess = unpack(loglik(p, 2), k)
             if not (math.isfinite(value) and np.all(np.isfinite(grad))):
                 cache[key] = (np.inf, np.zeros(k), np.eye(k), hess, value)
