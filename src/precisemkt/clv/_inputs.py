@@ -169,7 +169,7 @@ def check_rfm(
     n = rfm_length(x, tx, T, t_name)
     full = x.size == tx.size == T.size == n
     if discrete or not full or not _kernels.rfm_clean(x, tx, T):
-        raise_rfm_violation(x, tx, T, index=index, t_name=t_name, discrete=discrete)
+        raise_rfm_violation(x, tx, T, n, index=index, t_name=t_name, discrete=discrete)
     return n
 
 
@@ -177,14 +177,15 @@ def raise_rfm_violation(
     x: FloatArray,
     tx: FloatArray,
     T: FloatArray,
+    n: int,
     *,
     index: pd.Index | None = None,
     t_name: str = "T",
     discrete: bool = False,
 ) -> None:
-    """Raise a :class:`ValidationError` for the first row breaking an RFM rule (see
-    :func:`check_rfm`); return if there is none."""
-    n = rfm_length(x, tx, T, t_name)
+    """Raise a :class:`ValidationError` for the first of ``n`` rows (arrays of length 1 or
+    ``n``, see :func:`rfm_length`) breaking an RFM rule (see :func:`check_rfm`); return if
+    there is none."""
     first = _kernels.rfm_violations(x, tx, T, n, discrete)
     for rule, i in enumerate(first):
         if i >= 0:

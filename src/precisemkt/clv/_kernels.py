@@ -194,13 +194,27 @@ _SQRT_HALF_BITS = 0x3FE6A09E667F3BCD
 _EXPONENT_MASK = -(1 << 52)  # 0xFFF0000000000000: sign and exponent bits
 _MANTISSA_MASK = 0x000FFFFFFFFFFFFF
 _ONE_BITS = 0x3FF0000000000000
+#: Smallest normal double, and 2**54: a subnormal times it is normal.
+_MIN_NORMAL = 2.2250738585072014e-308
+_TWO54 = 18014398509481984.0
+
+
+@njit(vectorize=True, inline=True)
+def log_series(s: float) -> float:
+    """``R(s^2)`` of ``log(1+f) = 2s + s R(s^2)``, ``s = f / (2+f)``, for ``|s| <= 0.1716``
+    (fdlibm's polynomial, its odd and even powers of ``s^2`` evaluated side by side)."""
+    z = s * s
+    z2 = z * z
+    t1 = z2 * (_LG[1] + z2 * (_LG[3] + z2 * _LG[5]))
+    t2 = z * (_LG[0] + z2 * (_LG[2] + z2 * (_LG[4] + z2 * _LG[6])))
+    return t1 + t2
 
 
 @njit(vectorize=True, inline=True)
 def vlog(v: float) -> float:
     """``log(v)`` with arithmetic only (fdlibm's e_log.c); log(0) = -inf, log(v < 0) = NaN."""
-    tiny = v < 2.2250738585072014e-308  # subnormal (or zero): scale up by 2**54 first
-    w = v * 18014398509481984.0 if tiny else v
+    tiny = v < _MIN_NORMAL  # subnormal (or zero): scale up by 2**54 first
+    w = v * _TWO54 if tiny else v
     bits = float_bits(w)
     e = (bits >> 52) - (1023 + 54 if tiny else 1023)
     m = float_from_bits((bits & _MANTISSA_MASK) | _ONE_BITS)
@@ -209,13 +223,9 @@ def vlog(v: float) -> float:
     e = e + 1 if big else e
     f = m - 1.0
     s = f / (2.0 + f)
-    z = s * s
-    z2 = z * z
-    t1 = z2 * (_LG[1] + z2 * (_LG[3] + z2 * _LG[5]))
-    t2 = z * (_LG[0] + z2 * (_LG[2] + z2 * (_LG[4] + z2 * _LG[6])))
     hfsq = 0.5 * f * f
     dk = float_from_bits(e + _ROUNDER_BITS) - _ROUNDER  # float(e)
-    out = dk * _LN2_HI - ((hfsq - (s * (hfsq + t1 + t2) + dk * _LN2_LO)) - f)
+    out = dk * _LN2_HI - ((hfsq - (s * (hfsq + log_series(s)) + dk * _LN2_LO)) - f)
     if v == 0.0:
         out = -np.inf
     if not v < np.inf:  # inf stays inf, NaN stays NaN
@@ -239,9 +249,9 @@ def vlog_ratio(u: float, v: float) -> float:
     unchanged; this needs the other input below 2^969, i.e. ``u / v`` within 2^+-1990
     (scaling each input separately would lift that limit but costs 15% of a P(alive) pass).
     """
-    tiny = min(u, v) < 2.2250738585072014e-308
-    bu = float_bits(u * 18014398509481984.0 if tiny else u)
-    bv = float_bits(v * 18014398509481984.0 if tiny else v)
+    tiny = min(u, v) < _MIN_NORMAL
+    bu = float_bits(u * _TWO54 if tiny else u)
+    bv = float_bits(v * _TWO54 if tiny else v)
     shifted = bu - _SQRT_HALF_BITS
     zu = float_from_bits(bu - (shifted & _EXPONENT_MASK))
     mv = float_from_bits((bv & _MANTISSA_MASK) | _ONE_BITS)
@@ -250,12 +260,8 @@ def vlog_ratio(u: float, v: float) -> float:
     zu = 2.0 * zu if low else zu
     e = e - 1 if low else e
     s = (zu - mv) / (zu + mv)
-    z = s * s
-    z2 = z * z
-    odd = z2 * (_LG[1] + z2 * (_LG[3] + z2 * _LG[5]))
-    even = z * (_LG[0] + z2 * (_LG[2] + z2 * (_LG[4] + z2 * _LG[6])))
     dk = float_from_bits(e + _ROUNDER_BITS) - _ROUNDER  # float(e)
-    return dk * _LN2_HI + (2.0 * s + (s * (odd + even) + dk * _LN2_LO))
+    return dk * _LN2_HI + (2.0 * s + (s * log_series(s) + dk * _LN2_LO))
 
 
 @njit(vectorize=True, inline=True)
@@ -623,8 +629,9 @@ def bg_predict(
     ok = np.empty(nch, dtype=np.bool_)
     for c in prange(nch):
         ok[c] = bg_palive_rows(params, m, x, tx, T, c, nch, out)
-    if what == 0 or not ok.all():
-        return out, bool(ok.all())
+    clean = bool(ok.all())
+    if what == 0 or not clean:
+        return out, clean
     slot, first = group_keys(x, T, t, max(n // 4, 64))
     surv, cum, inv = bg_survival_tables(a, b, m, table_rows(x), _TABLE_TERMS)
     series = np.empty(first.size)

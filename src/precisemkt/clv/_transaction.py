@@ -181,7 +181,7 @@ class TransactionModel(FittedModel):
         x, tx, T = a["frequency"], a["recency"], a["T"]
         out, clean = self._predict_rows(params, x, tx, T, t, n, what)
         if not clean:
-            raise_rfm_violation(x, tx, T, index=index)
+            raise_rfm_violation(x, tx, T, n, index=index)
         return out
 
     def _finite(self, out: FloatArray, what: str) -> FloatArray:
