@@ -1,7 +1,9 @@
 """Result building blocks shared by every analysis function.
 
-``ConfidenceInterval`` is the named tuple every interval is returned as, and
-``ResultMixin`` gives frozen result dataclasses ``to_dict()`` and a default ``to_frame()``.
+``ConfidenceInterval`` is the named tuple every interval is returned as,
+``ResultMixin`` gives frozen result dataclasses ``to_dict()`` and a default ``to_frame()``,
+and ``Selection`` is the one shape of every "choose a setting" result (k of k-means, the
+order of a Markov chain, …).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-__all__ = ["ConfidenceInterval", "ResultMixin"]
+__all__ = ["ConfidenceInterval", "ResultMixin", "Selection"]
 
 
 class ConfidenceInterval(NamedTuple):
@@ -74,3 +76,45 @@ class ResultMixin:
             return pd.DataFrame({k: [np.asarray(v).reshape(-1)[0]] for k, v in columns.items()})
         n = max(sizes)
         return pd.DataFrame({k: v for k, v in columns.items() if np.size(v) in (1, n)})
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Selection(ResultMixin):
+    """A setting chosen among candidates, with the score table the choice was made from.
+
+    Every selection helper (``choose_k``, ``choose_markov_order`` …) returns this shape
+    (or a subclass adding a named alias of ``best``).
+
+    Attributes
+    ----------
+    parameter : str
+        The name of the setting chosen (``"k"``, ``"order"`` …).
+    best : int
+        The chosen value.
+    criterion : str
+        The column of ``scores`` the choice optimises.
+    scores : pandas.DataFrame
+        One row per candidate, indexed by the candidate value (index named ``parameter``).
+
+    Examples
+    --------
+    >>> sel = Selection("k", 3, "silhouette",
+    ...                 pd.DataFrame({"silhouette": [0.4, 0.7]}, index=pd.Index([2, 3], name="k")))
+    >>> sel.best, sel.to_frame().index.name
+    (3, 'k')
+    """
+
+    parameter: str
+    best: int
+    criterion: str
+    scores: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """The score table, one row per candidate (a copy).
+
+        Examples
+        --------
+        >>> Selection("k", 2, "s", pd.DataFrame({"s": [1.0]}, index=[2])).to_frame().shape
+        (1, 1)
+        """
+        return self.scores.copy()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Collection, Iterable, Sequence, Sized
-from typing import Any
+from collections.abc import Collection, Iterable, Mapping, Sequence, Sized
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -19,6 +19,8 @@ from precisemkt._typing import FloatArray, IntArray, SeedLike
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
+    "Aligned",
+    "align_by_index",
     "as_float_array",
     "as_int_array",
     "check_bool",
@@ -31,13 +33,21 @@ __all__ = [
     "check_same_length",
     "check_type",
     "format_message",
+    "is_default_index",
     "require_columns",
     "require_frame",
+    "show_value",
 ]
 
 
-def _show(value: Any) -> str:
-    """Short, readable repr of a received value for an error message."""
+def show_value(value: Any) -> str:
+    """A value as a person writes it, for an error message (short; numpy scalars unwrapped).
+
+    Examples
+    --------
+    >>> show_value(np.int64(10244)), show_value(np.float64(0.0)), show_value("C17")
+    ('10244', '0.0', "'C17'")
+    """
     if isinstance(value, np.generic):
         value = value.item()
     text = repr(value)
@@ -120,7 +130,7 @@ def as_float_array(
             format_message(
                 name,
                 "contain numbers",
-                _show(values),
+                show_value(values),
                 "Convert text with pandas.to_numeric and drop unparsable entries first.",
             )
         ) from exc
@@ -173,7 +183,7 @@ def as_int_array(values: Any, name: str, *, ndim: int | None = 1) -> IntArray:
             format_message(
                 name,
                 "contain whole numbers",
-                f"{bad.size} fractional value(s) (first: {_show(bad.ravel()[0])})",
+                f"{bad.size} fractional value(s) (first: {show_value(bad.ravel()[0])})",
                 "Round or count the values before passing them.",
             )
         )
@@ -211,12 +221,13 @@ def check_non_negative(
     neg = np.flatnonzero(np.asarray(arr) < 0)
     if neg.size:
         i = int(neg[0])
-        where = f"customer {ids[i]!r}" if ids is not None else f"position {i}"
+        where = f"customer {show_value(ids[i])}" if ids is not None else f"position {i}"
         raise ValidationError(
             format_message(
                 name,
                 "be non-negative",
-                f"{neg.size} negative value(s) (first: {where}, value {_show(np.asarray(arr)[i])})",
+                f"{neg.size} negative value(s) (first: {where}, "
+                f"value {show_value(np.asarray(arr)[i])})",
                 "Remove refunds/returns or take absolute values if the sign is an artefact.",
             )
         )
@@ -257,7 +268,7 @@ def check_type(value: Any, name: str, types: type | tuple[type, ...], hint: str 
         )
         raise InvalidParameterError(
             format_message(
-                name, f"be of type {names}", f"{_show(value)} ({type(value).__name__})", hint
+                name, f"be of type {names}", f"{show_value(value)} ({type(value).__name__})", hint
             )
         )
 
@@ -271,7 +282,7 @@ def check_bool(value: Any, name: str) -> bool:
     True
     """
     if not isinstance(value, bool | np.bool_):
-        raise InvalidParameterError(format_message(name, "be True or False", _show(value), ""))
+        raise InvalidParameterError(format_message(name, "be True or False", show_value(value), ""))
     return bool(value)
 
 
@@ -292,14 +303,16 @@ def check_int(
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InvalidParameterError(
-            format_message(name, "be an integer", f"{_show(value)} ({type(value).__name__})", hint)
+            format_message(
+                name, "be an integer", f"{show_value(value)} ({type(value).__name__})", hint
+            )
         )
     ivalue = int(value)
     if (low is not None and ivalue < low) or (high is not None and ivalue > high):
         lo = "-inf" if low is None else str(low)
         hi = "inf" if high is None else str(high)
         raise InvalidParameterError(
-            format_message(name, f"be an integer in [{lo}, {hi}]", _show(value), hint)
+            format_message(name, f"be an integer in [{lo}, {hi}]", show_value(value), hint)
         )
     return ivalue
 
@@ -325,7 +338,7 @@ def check_interval(
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidParameterError(
             format_message(
-                name, "be a real number", f"{_show(value)} ({type(value).__name__})", hint
+                name, "be a real number", f"{show_value(value)} ({type(value).__name__})", hint
             )
         )
     x = float(value)
@@ -335,7 +348,7 @@ def check_interval(
         lb = "[" if closed in ("both", "left") else "("
         rb = "]" if closed in ("both", "right") else ")"
         raise InvalidParameterError(
-            format_message(name, f"be in {lb}{low:g}, {high:g}{rb}", _show(value), hint)
+            format_message(name, f"be in {lb}{low:g}, {high:g}{rb}", show_value(value), hint)
         )
     return x
 
@@ -355,7 +368,7 @@ def check_options(value: Any, name: str, options: Collection[Any]) -> Any:
     if not ok:
         shown = ", ".join(repr(o) for o in options)
         raise InvalidParameterError(
-            format_message(name, f"be one of {shown}", _show(value), "Check the spelling.")
+            format_message(name, f"be one of {shown}", show_value(value), "Check the spelling.")
         )
     return value
 
@@ -373,7 +386,9 @@ def check_random_state(random_state: SeedLike) -> np.random.Generator:
     ):
         if random_state is not None and int(random_state) < 0:
             raise InvalidParameterError(
-                format_message("random_state", "be a non-negative integer", _show(random_state), "")
+                format_message(
+                    "random_state", "be a non-negative integer", show_value(random_state), ""
+                )
             )
         return np.random.default_rng(random_state)
     if isinstance(random_state, np.random.Generator):
@@ -382,7 +397,136 @@ def check_random_state(random_state: SeedLike) -> np.random.Generator:
         format_message(
             "random_state",
             "be None, a non-negative int or a numpy.random.Generator",
-            f"{_show(random_state)} ({type(random_state).__name__})",
+            f"{show_value(random_state)} ({type(random_state).__name__})",
             "Pass an integer seed for reproducible results.",
         )
     )
+
+
+class Aligned(NamedTuple):
+    """Inputs paired row by row, and the ids of those rows.
+
+    ``values`` maps each input's name to the input itself: pandas objects reordered to
+    ``ids``; numpy arrays, lists and scalars as given. ``ids`` is the index of the first
+    pandas input (the caller's ids and order, used for the output), or ``None`` when no
+    input was a pandas object.
+    """
+
+    values: dict[str, Any]
+    ids: pd.Index | None
+
+
+def is_default_index(index: pd.Index) -> bool:
+    """True for pandas' default row labels ``0 .. n-1`` (a ``RangeIndex`` from 0, step 1).
+
+    Examples
+    --------
+    >>> is_default_index(pd.RangeIndex(3)), is_default_index(pd.Index([0, 1, 2]))
+    (True, False)
+    """
+    return (
+        isinstance(index, pd.RangeIndex)
+        and index.start == 0
+        and index.step == 1
+        and index.name is None
+    )
+
+
+def _ids(index: pd.Index, limit: int = 3) -> str:
+    shown = ", ".join(show_value(v) for v in index[:limit])
+    return shown + (", …" if len(index) > limit else "")
+
+
+def align_by_index(values: Mapping[str, Any], *, what: str = "customer") -> Aligned:
+    """Pair per-row inputs by their ids, never silently by position (the data contract).
+
+    Rules, applied to the inputs that are not scalars (``numpy.ndim(v) == 0`` values and
+    ``None`` are passed through untouched):
+
+    * pandas Series and DataFrames are aligned on their index: the same ids in another
+      order are reordered to the first pandas input's order; different id sets raise
+      :class:`ValidationError` saying how many ids are missing on each side, with examples.
+      Duplicate ids raise unless every pandas input has the very same index.
+    * numpy arrays and lists are positional; their lengths must match the others.
+    * an array next to a pandas input is positional only when that pandas input has the
+      default index ``0 .. n-1``; otherwise it raises (its rows cannot be matched to ids).
+
+    Nothing is copied unless a reorder is needed; inputs are never modified.
+
+    Parameters
+    ----------
+    values : mapping of str to object
+        The inputs by argument name, in the order the user passed them.
+    what : str, default "customer"
+        What one row is, for messages.
+
+    Returns
+    -------
+    Aligned
+
+    Examples
+    --------
+    >>> f = pd.Series([1.0, 2.0], index=["a", "b"])
+    >>> m = pd.Series([20.0, 10.0], index=["b", "a"])
+    >>> out = align_by_index({"frequency": f, "monetary_value": m})
+    >>> out.values["monetary_value"].tolist(), list(out.ids)
+    ([10.0, 20.0], ['a', 'b'])
+    """
+    present = {k: v for k, v in values.items() if v is not None and np.ndim(v) != 0}
+    frames = {k: v for k, v in present.items() if isinstance(v, pd.Series | pd.DataFrame)}
+    others = {k: v for k, v in present.items() if k not in frames}
+    out = dict(values)
+    if not frames:
+        if len({len(v) for v in others.values()}) > 1:
+            check_same_length(**others)
+        return Aligned(out, None)
+    first_name, first = next(iter(frames.items()))
+    ref: pd.Index = first.index
+    if others:
+        lengths = {k: len(v) for k, v in present.items()}
+        if len(set(lengths.values())) > 1:
+            check_same_length(**present)
+        labelled = [k for k, v in frames.items() if not is_default_index(v.index)]
+        if labelled:
+            raise ValidationError(
+                format_message(
+                    ", ".join(others),
+                    f"be indexed by {what} id when {labelled[0]} is (arrays and lists carry "
+                    "no ids, so their rows cannot be matched)",
+                    f"a {type(next(iter(others.values()))).__name__} beside a pandas object "
+                    f"indexed by {_ids(frames[labelled[0]].index)}",
+                    "Pass pandas Series indexed by the same ids, or .to_numpy() every input "
+                    "if they are already in the same row order.",
+                )
+            )
+    for name, obj in frames.items():
+        if obj.index.equals(ref) or name == first_name:
+            continue
+        if ref.has_duplicates or obj.index.has_duplicates:
+            dup_name, dup = (first_name, ref) if ref.has_duplicates else (name, obj.index)
+            other = name if dup is ref else first_name
+            raise ValidationError(
+                format_message(
+                    f"the index of {dup_name}",
+                    f"hold unique {what} ids to be aligned with {other}",
+                    f"{int(dup.duplicated().sum())} repeated id(s) (first: "
+                    f"{show_value(dup[dup.duplicated()][0])})",
+                    "Aggregate to one row per id first, or pass arrays in the same row order.",
+                )
+            )
+        missing = ref.difference(obj.index)
+        extra = obj.index.difference(ref)
+        if len(missing) or len(extra):
+            raise ValidationError(
+                format_message(
+                    f"{first_name} and {name}",
+                    f"be indexed by the same {what} ids",
+                    f"{len(missing)} id(s) of {first_name} missing from {name}"
+                    + (f" ({_ids(missing)})" if len(missing) else "")
+                    + f" and {len(extra)} id(s) of {name} missing from {first_name}"
+                    + (f" ({_ids(extra)})" if len(extra) else ""),
+                    "Select the same customers in both, e.g. b = b.loc[a.index].",
+                )
+            )
+        out[name] = obj.reindex(ref)
+    return Aligned(out, ref)
