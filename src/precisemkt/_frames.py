@@ -25,6 +25,7 @@ __all__ = [
     "as_engine_frame",
     "backend_name",
     "collect_pandas",
+    "divide_exactly",
     "epoch_microseconds",
     "is_engine_frame",
     "is_lazy",
@@ -145,3 +146,13 @@ def epoch_microseconds(column: str) -> nw.Expr:
         + part(t.dt.second()) * 1_000_000
         + micro
     ).cast(nw.Int64)
+
+
+def divide_exactly(numerator: nw.Expr, denominator: float) -> nw.Expr:
+    """``numerator / denominator`` rounded as IEEE division, on every engine.
+
+    Polars divides by a scalar by multiplying with its reciprocal, which is off by one ulp
+    for some values (722 of 0..1999 divided by 7); dividing by a column is exact, so the
+    constant is turned into one (``x * 0 + d`` is exactly ``d`` for finite ``x``).
+    """
+    return numerator / (numerator * 0.0 + denominator)

@@ -13,6 +13,7 @@ from precisemkt._frames import (
     US_PER_DAY,
     EngineFrame,
     collect_pandas,
+    divide_exactly,
     epoch_microseconds,
     is_lazy,
     require_engine_columns,
@@ -157,17 +158,15 @@ def rfm_summary_engine(
         nw.len().alias("_n"),
         nw.col("_p").min().alias("_first"),
         nw.col("_p").max().alias("_last"),
-        nw.when(nw.col("_p") != nw.col("_p0"))
-        .then(nw.col("_s"))
-        .otherwise(0)
-        .sum()
-        .alias("_rs"),
+        nw.when(nw.col("_p") != nw.col("_p0")).then(nw.col("_s")).otherwise(0).sum().alias("_rs"),
     )
     frequency = (nw.col("_n") - 1).cast(nw.Int64)
     out = customers.with_columns(
         frequency.alias("frequency"),
-        ((nw.col("_last") - nw.col("_first")).cast(nw.Float64) / mult).alias("recency"),
-        ((end_p - nw.col("_first")).cast(nw.Float64) / mult).alias("T"),
+        divide_exactly((nw.col("_last") - nw.col("_first")).cast(nw.Float64), mult).alias(
+            "recency"
+        ),
+        divide_exactly((end_p - nw.col("_first")).cast(nw.Float64), mult).alias("T"),
     )
     columns = ["frequency", "recency", "T"]
     if amount_col is not None:
