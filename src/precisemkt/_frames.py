@@ -20,8 +20,8 @@ from precisemkt._validation import format_message
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
-    "EngineFrame",
     "US_PER_DAY",
+    "EngineFrame",
     "as_engine_frame",
     "backend_name",
     "collect_pandas",

@@ -109,7 +109,7 @@ def rfm_summary_engine(
             )
         )
     n_rows = _check_rows(frame, customer_col, time_col, amount_col)
-    period_us = int(round(PERIOD_DAYS[unit.freq] * US_PER_DAY))
+    period_us = round(PERIOD_DAYS[unit.freq] * US_PER_DAY)
     offset = 3 * US_PER_DAY if unit.freq == "W" else 0
     shift = period_us * -(-(10**17) // period_us)
 
