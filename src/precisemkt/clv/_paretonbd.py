@@ -131,7 +131,15 @@ class ParetoNBD(TransactionModel):
         return out
 
     def expected_residual_transactions(
-        self, frequency: Any, recency: Any, T: Any, *, discount_rate: Any
+        self,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        discount_rate: Any,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        T_col: str = "T",
     ) -> Any:
         """Discounted expected residual transactions (DERT) of each customer.
 
@@ -143,11 +151,15 @@ class ParetoNBD(TransactionModel):
 
         Parameters
         ----------
-        frequency, recency, T : array-like or scalar
-            The customers' RFM summary.
+        frequency : pandas.DataFrame, array-like or scalar
+            The ``rfm_summary`` frame, or the customers' repeat purchases.
+        recency, T : array-like or scalar, optional
+            The rest of the RFM summary (left out with a frame).
         discount_rate : float
             Continuously compounded rate per time unit of the data (> 0), e.g.
             ``log(1.15) / 52`` for 15% a year with weekly data.
+        frequency_col, recency_col, T_col : str
+            Column names in the frame.
 
         Returns
         -------
@@ -164,7 +176,7 @@ class ParetoNBD(TransactionModel):
         True
         """
         params, a, n, index, scalar = self._customers(
-            {"frequency": frequency, "recency": recency, "T": T}
+            {"frequency": frequency, "recency": recency, "T": T}, (frequency_col, recency_col, T_col)
         )
         delta = check_interval(
             discount_rate,
