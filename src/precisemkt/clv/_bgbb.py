@@ -213,7 +213,7 @@ class BGBB(FittedModel):
         n_periods_col: str = ...,
     ) -> pd.Series: ...
     @overload
-    def probability_alive(
+    def probability_alive(  # type: ignore[overload-overlap]
         self,
         frequency: Scalar,
         recency: Scalar,
@@ -308,7 +308,7 @@ class BGBB(FittedModel):
         n_periods_col: str = ...,
     ) -> pd.Series: ...
     @overload
-    def predict_purchases(
+    def predict_purchases(  # type: ignore[overload-overlap]
         self,
         t: Scalar,
         frequency: Scalar,
@@ -424,7 +424,7 @@ class BGBB(FittedModel):
         return wrap(out, index, scalar, "expected_purchases")
 
     @overload
-    def probability_of_purchases(self, n: Scalar, n_periods: Scalar) -> float: ...
+    def probability_of_purchases(self, n: Scalar, n_periods: Scalar) -> float: ...  # type: ignore[overload-overlap]
     @overload
     def probability_of_purchases(
         self, n: Vector | Scalar, n_periods: Vector | Scalar

@@ -237,7 +237,7 @@ class GammaGamma(FittedModel):
         monetary_value_col: str = ...,
     ) -> pd.Series: ...
     @overload
-    def expected_spend(
+    def expected_spend(  # type: ignore[overload-overlap]
         self,
         frequency: Scalar,
         monetary_value: Scalar,

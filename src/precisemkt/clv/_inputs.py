@@ -126,8 +126,8 @@ def customer_inputs(
     present = [v for v in out.values() if v is not None and np.ndim(v) != 0]
     if not any(isinstance(v, pd.Series | pd.DataFrame) for v in present):
         return Customers(out, None, unit)
-    sizes = {len(v) for v in present}
-    if len(sizes) > 1:
+    ref = next(len(v) for v in present if isinstance(v, pd.Series | pd.DataFrame))
+    if any(len(v) != ref for v in present if not isinstance(v, pd.Series | pd.DataFrame)):
         shown = ", ".join(
             f"{k}={len(v)}" for k, v in out.items() if v is not None and np.ndim(v) != 0
         )
@@ -417,7 +417,9 @@ def check_horizon(t: FloatArray, name: str = "t") -> None:
         )
 
 
-def wrap(values: FloatArray, index: pd.Index | None, scalar: bool, name: str) -> Any:
+def wrap(
+    values: FloatArray, index: pd.Index | None, scalar: bool, name: str
+) -> float | FloatArray | pd.Series:
     """Return a float, a Series with the customers' index, or an array."""
     if scalar:
         return float(values[0])

@@ -235,7 +235,7 @@ class TransactionModel(FittedModel):
         T_col: str = ...,
     ) -> pd.Series: ...
     @overload
-    def probability_alive(
+    def probability_alive(  # type: ignore[overload-overlap]
         self,
         frequency: Scalar,
         recency: Scalar,
@@ -379,7 +379,7 @@ class TransactionModel(FittedModel):
         T_col: str = ...,
     ) -> pd.Series: ...
     @overload
-    def predict_purchases(
+    def predict_purchases(  # type: ignore[overload-overlap]
         self,
         t: Scalar,
         frequency: Scalar,
@@ -494,7 +494,7 @@ class TransactionModel(FittedModel):
         return wrap(out, index, scalar, "expected_purchases")
 
     @overload
-    def probability_of_purchases(self, n: Scalar, t: Scalar) -> float: ...
+    def probability_of_purchases(self, n: Scalar, t: Scalar) -> float: ...  # type: ignore[overload-overlap]
     @overload
     def probability_of_purchases(self, n: Vector | Scalar, t: Vector | Scalar) -> FloatArray: ...
     @overload
@@ -545,7 +545,7 @@ class TransactionModel(FittedModel):
         T_col: str = ...,
     ) -> pd.Series: ...
     @overload
-    def conditional_probability_of_purchases(
+    def conditional_probability_of_purchases(  # type: ignore[overload-overlap]
         self,
         n: Scalar,
         t: Scalar,

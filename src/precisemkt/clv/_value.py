@@ -87,7 +87,7 @@ def customer_lifetime_value(
     monetary_value_col: str = ...,
 ) -> pd.Series: ...
 @overload
-def customer_lifetime_value(
+def customer_lifetime_value(  # type: ignore[overload-overlap]
     transaction_model: TransactionModel,
     spend_model: GammaGamma | None,
     frequency: Scalar,
