@@ -267,9 +267,12 @@ def test_prediction_shapes_and_index(bgnbd: BGNBD, cdnow: pd.DataFrame) -> None:
     np.testing.assert_array_equal(arr, series.to_numpy())
     scalar = bgnbd.predict_purchases(39, 2, 30.43, 38.86)
     assert isinstance(scalar, float)
-    # one horizon per customer broadcasts against the histories
-    per = bgnbd.predict_purchases(np.full(len(x), 39.0), x, tx, T)
+    # one horizon per customer, paired with the histories by customer id
+    per = bgnbd.predict_purchases(pd.Series(39.0, index=x.index), x, tx, T)
     np.testing.assert_array_equal(np.asarray(per), series.to_numpy())
+    # an unlabelled array beside Series indexed by customer id is refused (issue 13)
+    with pytest.raises(ValidationError, match="arrays and lists carry no ids"):
+        bgnbd.predict_purchases(np.full(len(x), 39.0), x, tx, T)
     with pytest.raises(ValidationError, match="scalars or arrays of one common length"):
         bgnbd.predict_purchases([1.0, 2.0], x, tx, T)
     with pytest.raises(InvalidParameterError, match="t must be finite and >= 0"):

@@ -104,8 +104,8 @@ class HoldoutEvaluation(ResultMixin):
     1.0
     >>> ev
     HoldoutEvaluation of 3 customers
-                mae   rmse   bias  correlation  actual_total  predicted_total
-    purchases 0.424 0.4548 0.0733       0.9826             1            1.22
+                  mae    rmse    bias  correlation  actual_total  predicted_total
+    purchases  0.2071  0.2074  0.2071          1.0           1.0           1.6212
     """
 
     customers: pd.DataFrame
