@@ -142,9 +142,7 @@ def test_fit_on_the_summary_frame_equals_fit_on_columns(cls: type, cdnow: pd.Dat
 
 
 def test_predictions_take_the_summary_frame(bgnbd: BGNBD, paretonbd: ParetoNBD) -> None:
-    s = _plain(
-        rfm_summary(load_cdnow(), freq="D", freq_multiplier=7, observation_end="1997-09-30")
-    )
+    s = _plain(rfm_summary(load_cdnow(), freq="D", freq_multiplier=7, observation_end="1997-09-30"))
     f, r, T = s["frequency"], s["recency"], s["T"]
     pd.testing.assert_series_equal(bgnbd.probability_alive(s), bgnbd.probability_alive(f, r, T))
     pd.testing.assert_series_equal(
@@ -212,7 +210,9 @@ def test_gammagamma_on_the_summary_frame_selects_repeat_buyers(cdnow: pd.DataFra
     assert model.summary().attrs["n_excluded"] == model.n_excluded_
     # the columns form keeps checking every row
     with pytest.raises(ValidationError, match="monetary_value must be > 0"):
-        GammaGamma().fit(dirty.loc[repeat.index, "frequency"], dirty.loc[repeat.index, "monetary_value"])
+        GammaGamma().fit(
+            dirty.loc[repeat.index, "frequency"], dirty.loc[repeat.index, "monetary_value"]
+        )
     pd.testing.assert_series_equal(
         by_frame.expected_spend(s), by_frame.expected_spend(s["frequency"], s["monetary_value"])
     )
@@ -223,7 +223,8 @@ def test_bgbb_takes_its_frame(bgbb: BGBB, donations: pd.DataFrame) -> None:
     model = BGBB().fit(d, weights="count")
     pd.testing.assert_series_equal(model.params_, bgbb.params_)
     pd.testing.assert_series_equal(
-        bgbb.probability_alive(d), bgbb.probability_alive(d["frequency"], d["recency"], d["n_periods"])
+        bgbb.probability_alive(d),
+        bgbb.probability_alive(d["frequency"], d["recency"], d["n_periods"]),
     )
     pd.testing.assert_series_equal(
         bgbb.predict_purchases(5, d),

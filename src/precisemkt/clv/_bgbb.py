@@ -153,7 +153,12 @@ class BGBB(FittedModel):
         ['alpha', 'beta', 'gamma', 'delta']
         """
         c = customer_inputs(
-            {"frequency": frequency, "recency": recency, "n_periods": n_periods, "weights": weights},
+            {
+                "frequency": frequency,
+                "recency": recency,
+                "n_periods": n_periods,
+                "weights": weights,
+            },
             {"frequency": frequency_col, "recency": recency_col, "n_periods": n_periods_col},
         )
         index = c.ids
@@ -463,7 +468,9 @@ class BGBB(FittedModel):
             _periods(arrays["n"], "n"), _periods(arrays["n_periods"], "n_periods")
         )
         if np.any(xs > ns):
-            raise InvalidParameterError(format_message("n", "be <= n_periods", "a larger value", ""))
+            raise InvalidParameterError(
+                format_message("n", "be <= n_periods", "a larger value", "")
+            )
         lab = special.betaln(alpha, beta)
         lgd = special.betaln(gamma, delta)
 

@@ -31,6 +31,7 @@ __all__ = [
     "tracking_transactions",
 ]
 
+
 def _check_model(model: object, *, allow_bgbb: bool = True) -> TransactionModel | BGBB:
     if isinstance(model, TransactionModel) or (allow_bgbb and isinstance(model, BGBB)):
         model._check_fitted()
@@ -348,7 +349,9 @@ def repeat_purchase_histogram(
     _check_model(model)
     top = check_int(max_frequency, "max_frequency", low=1)
     age_col = T_col or ("n_periods" if isinstance(model, BGBB) else "T")
-    c = customer_inputs({"frequency": frequency, "T": T}, {"frequency": frequency_col, "T": age_col})
+    c = customer_inputs(
+        {"frequency": frequency, "T": T}, {"frequency": frequency_col, "T": age_col}
+    )
     check_unit(model, c.time_unit)
     x = np.asarray(c.values["frequency"], dtype=np.float64).reshape(-1)
     ages = np.asarray(c.values["T"], dtype=np.float64).reshape(-1)

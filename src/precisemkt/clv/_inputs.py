@@ -35,11 +35,11 @@ __all__ = [
     "Patterns",
     "Scalar",
     "Vector",
-    "check_unit",
-    "customer_inputs",
     "check_rfm",
+    "check_unit",
     "check_weights",
     "compress",
+    "customer_inputs",
     "first_bad",
     "prediction_arrays",
     "raise_rfm_violation",
@@ -116,11 +116,7 @@ def customer_inputs(
                 )
             )
     unit = next(
-        (
-            u
-            for u in (time_unit_of(v) for v in out.values())
-            if isinstance(u, TimeUnit)
-        ),
+        (u for u in (time_unit_of(v) for v in out.values()) if isinstance(u, TimeUnit)),
         None,
     )
     present = [v for v in out.values() if v is not None and np.ndim(v) != 0]

@@ -176,7 +176,8 @@ class ParetoNBD(TransactionModel):
         True
         """
         params, a, n, index, scalar = self._customers(
-            {"frequency": frequency, "recency": recency, "T": T}, (frequency_col, recency_col, T_col)
+            {"frequency": frequency, "recency": recency, "T": T},
+            (frequency_col, recency_col, T_col),
         )
         delta = check_interval(
             discount_rate,

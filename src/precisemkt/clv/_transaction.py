@@ -303,7 +303,8 @@ class TransactionModel(FittedModel):
         True
         """
         params, a, n, index, scalar = self._customers(
-            {"frequency": frequency, "recency": recency, "T": T}, (frequency_col, recency_col, T_col)
+            {"frequency": frequency, "recency": recency, "T": T},
+            (frequency_col, recency_col, T_col),
         )
         out = self._predict(params, a, np.zeros(1), n, 0, index)
         return wrap(out, index, scalar, "probability_alive")
