@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from precisemkt._typing import FloatArray
 from precisemkt._validation import check_interval
 from precisemkt.clv import _kernels
 from precisemkt.clv._base import threads_for
-from precisemkt.clv._inputs import Patterns, wrap
+from precisemkt.clv._inputs import Patterns, Scalar, Vector, wrap
 from precisemkt.clv._transaction import TransactionModel
 
 __all__ = ["ParetoNBD"]
@@ -130,6 +131,54 @@ class ParetoNBD(TransactionModel):
             )
         return out
 
+    @overload
+    def expected_residual_transactions(
+        self,
+        frequency: pd.DataFrame | pd.Series,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        discount_rate: Any,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> pd.Series: ...
+    @overload
+    def expected_residual_transactions(
+        self,
+        frequency: Scalar,
+        recency: Scalar,
+        T: Scalar,
+        *,
+        discount_rate: Any,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float: ...
+    @overload
+    def expected_residual_transactions(
+        self,
+        frequency: Vector | Scalar,
+        recency: Vector | Scalar,
+        T: Vector | Scalar,
+        *,
+        discount_rate: Any,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> FloatArray: ...
+    @overload
+    def expected_residual_transactions(
+        self,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        discount_rate: Any,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float | FloatArray | pd.Series: ...
     def expected_residual_transactions(
         self,
         frequency: Any,
@@ -140,7 +189,7 @@ class ParetoNBD(TransactionModel):
         frequency_col: str = "frequency",
         recency_col: str = "recency",
         T_col: str = "T",
-    ) -> Any:
+    ) -> float | FloatArray | pd.Series:
         """Discounted expected residual transactions (DERT) of each customer.
 
         ``DERT = P(alive) (r+x)/(alpha+T) (beta+T) U(1, 2-s, delta (beta+T))`` with
