@@ -364,3 +364,20 @@ def test_holdout_evaluation_repr_metrics_and_revenue(
     plain = holdout_evaluation(bgnbd, cdnow)
     assert list(plain.metrics().index) == ["purchases"]
     assert not math.isnan(plain.correlation)
+
+
+def test_gammagamma_on_full_cdnow_leaves_out_the_zero_value_repeat_buyer() -> None:
+    """Issue 12: the full CDNOW log has one repeat buyer whose repeat purchases are worth
+    $0; the summary-frame fit leaves that customer out with a note instead of failing."""
+    s = rfm_summary(load_cdnow(sample=False), freq="D", freq_multiplier=7)
+    repeat = s[s["frequency"] > 0]
+    zero = repeat[repeat["monetary_value"] <= 0]
+    assert len(zero) == 1
+    model = GammaGamma().fit(s)
+    assert model.n_excluded_ == {
+        "no repeat purchases": int((s["frequency"] == 0).sum()),
+        "monetary_value <= 0": 1,
+    }
+    assert model.n_customers_ == len(repeat) - 1
+    with pytest.raises(ValidationError, match=f"customer {zero.index[0]}, value 0.0"):
+        GammaGamma().fit(repeat["frequency"], repeat["monetary_value"])
