@@ -20,11 +20,10 @@ summary = rfm_summary(
     calibration_end="1997-09-30",
     observation_end="1998-06-30",
 )
-x, tx, T = summary["frequency"], summary["recency"], summary["T"]
 
 # 2. Transaction models: estimates with exact-Hessian standard errors.
-bgnbd = BGNBD().fit(x, tx, T)
-pareto = ParetoNBD().fit(x, tx, T)
+bgnbd = BGNBD().fit(summary)
+pareto = ParetoNBD().fit(summary)
 print(bgnbd.summary().round(4))
 print(f"BG/NBD log-likelihood {bgnbd.log_likelihood_:.1f} (paper: -9582.4)")
 print(f"Pareto/NBD log-likelihood {pareto.log_likelihood_:.1f} (paper: -9595.0)")
@@ -37,27 +36,19 @@ for model in (bgnbd, pareto):
         f"actual {check.actual_total:.0f}; MAE {check.mae:.3f}, r = {check.correlation:.3f}"
     )
 
-# 4. Spend model on repeat buyers, then a year of value (monthly discounting at 1%) and
-#    the discounted lifetime value of the Pareto/NBD (DERT, 15% a year).
-repeat = summary[summary["frequency"] > 0]
-spend = GammaGamma().fit(repeat["frequency"], repeat["monetary_value"])
-year = customer_lifetime_value(
-    bgnbd, spend, x, tx, T, summary["monetary_value"], horizon=12, discount_rate=0.01, freq="W"
-)
+# 4. Spend model on repeat buyers (selected from the summary for you), then a year of
+#    value (monthly discounting at 1%) and the discounted lifetime value of the Pareto/NBD
+#    (DERT, 15% a year).
+spend = GammaGamma().fit(summary)
+print(spend)
+print(holdout_evaluation(bgnbd, summary, spend_model=spend))
+year = customer_lifetime_value(bgnbd, spend, summary, horizon=12, discount_rate=0.01, freq="W")
 lifetime = customer_lifetime_value(
-    pareto,
-    spend,
-    x,
-    tx,
-    T,
-    summary["monetary_value"],
-    horizon=math.inf,
-    discount_rate=1.15 ** (1 / 12) - 1,
-    freq="W",
+    pareto, spend, summary, horizon=math.inf, discount_rate=1.15 ** (1 / 12) - 1, freq="W"
 )
 ranked = summary.assign(
-    p_alive=bgnbd.probability_alive(x, tx, T),
-    next_39_weeks=bgnbd.predict_purchases(39, x, tx, T),
+    p_alive=bgnbd.probability_alive(summary),
+    next_39_weeks=bgnbd.predict_purchases(39, summary),
     value_1y=year,
     value_lifetime=lifetime,
 ).sort_values("value_lifetime", ascending=False)

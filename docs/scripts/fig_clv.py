@@ -32,8 +32,8 @@ def main() -> None:
     summary = rfm_summary(
         log, freq="D", freq_multiplier=7, calibration_end="1997-09-30", observation_end="1998-06-30"
     )
-    model = BGNBD().fit(summary["frequency"], summary["recency"], summary["T"])
-    _save(plot_period_transactions(model, summary["frequency"], summary["T"]), "clv_period.png")
+    model = BGNBD().fit(summary)
+    _save(plot_period_transactions(model, summary), "clv_period.png")
     _save(plot_calibration_vs_holdout(holdout_evaluation(model, summary)), "clv_holdout.png")
     tracking = tracking_transactions(
         model, log, freq="D", freq_multiplier=7, observation_end="1998-06-30"

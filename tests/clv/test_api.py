@@ -90,13 +90,13 @@ def test_covariance_is_inverse_of_exact_hessian(cls: type, cdnow: pd.DataFrame) 
 def test_summary_intervals(bgnbd: BGNBD) -> None:
     s90 = bgnbd.summary(0.90)
     s95 = bgnbd.summary()
-    assert list(s95.columns) == ["estimate", "std_error", "ci_lower", "ci_upper"]
-    assert np.all(s95["ci_lower"] < s90["ci_lower"])
-    assert np.all(s95["ci_upper"] > s90["ci_upper"])
+    assert list(s95.columns) == ["estimate", "std_error", "ci_low", "ci_high"]
+    assert np.all(s95["ci_low"] < s90["ci_low"])
+    assert np.all(s95["ci_high"] > s90["ci_high"])
     # log-scale Wald: log(upper/estimate) = z SE / estimate
     z = 1.959963984540054
     np.testing.assert_allclose(
-        np.log(s95["ci_upper"] / s95["estimate"]), z * s95["std_error"] / s95["estimate"]
+        np.log(s95["ci_high"] / s95["estimate"]), z * s95["std_error"] / s95["estimate"]
     )
     with pytest.raises(InvalidParameterError, match="level must be in"):
         bgnbd.summary(1.5)
@@ -105,7 +105,7 @@ def test_summary_intervals(bgnbd: BGNBD) -> None:
 def test_information_criteria(bgnbd: BGNBD) -> None:
     assert bgnbd.aic_ == pytest.approx(8 - 2 * bgnbd.log_likelihood_)
     assert bgnbd.bic_ == pytest.approx(4 * math.log(2357) - 2 * bgnbd.log_likelihood_)
-    assert "BGNBD(r=0.2426" in repr(bgnbd)
+    assert "r=0.2426" in repr(bgnbd)  # parameters first (none differ), then estimates
 
 
 @pytest.mark.parametrize("cls", [*CONTINUOUS, BGBB, GammaGamma])
@@ -267,9 +267,12 @@ def test_prediction_shapes_and_index(bgnbd: BGNBD, cdnow: pd.DataFrame) -> None:
     np.testing.assert_array_equal(arr, series.to_numpy())
     scalar = bgnbd.predict_purchases(39, 2, 30.43, 38.86)
     assert isinstance(scalar, float)
-    # one horizon per customer broadcasts against the histories
-    per = bgnbd.predict_purchases(np.full(len(x), 39.0), x, tx, T)
+    # one horizon per customer, paired with the histories by customer id
+    per = bgnbd.predict_purchases(pd.Series(39.0, index=x.index), x, tx, T)
     np.testing.assert_array_equal(np.asarray(per), series.to_numpy())
+    # an unlabelled array beside Series indexed by customer id is refused (issue 13)
+    with pytest.raises(ValidationError, match="arrays and lists carry no ids"):
+        bgnbd.predict_purchases(np.full(len(x), 39.0), x, tx, T)
     with pytest.raises(ValidationError, match="scalars or arrays of one common length"):
         bgnbd.predict_purchases([1.0, 2.0], x, tx, T)
     with pytest.raises(InvalidParameterError, match="t must be finite and >= 0"):

@@ -90,7 +90,7 @@ def test_standard_errors_match_spread(name: str, cls: type, params: dict[str, fl
         errors.append(model.standard_errors_.to_numpy())
         ci = model.summary(0.95)
         true = pd.Series(params)
-        covered.append(((ci["ci_lower"] <= true) & (true <= ci["ci_upper"])).to_numpy())
+        covered.append(((ci["ci_low"] <= true) & (true <= ci["ci_high"])).to_numpy())
     spread = np.std(np.array(estimates), axis=0, ddof=1)
     ratio = spread / np.mean(np.array(errors), axis=0)
     assert np.all((ratio > 0.75) & (ratio < 1.33)), ratio

@@ -19,13 +19,14 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from precisemkt._estimator import Estimator, check_fitted
 from precisemkt._typing import FloatArray
+from precisemkt._units import TimeUnit
 from precisemkt._validation import check_int, check_interval, format_message
 from precisemkt.errors import (
     ConvergenceError,
     ConvergenceWarning,
     InvalidParameterError,
-    NotFittedError,
 )
 
 __all__ = ["FittedModel", "threads_for", "unpack"]
@@ -133,11 +134,13 @@ def _maximize(
     return np.exp(theta), raw_value, raw_hess, int(res.nit), "" if ok else str(res.message)
 
 
-class FittedModel:
+class FittedModel(Estimator):
     """Base of the CLV estimators: fitting state, covariance and ``summary()``.
 
     Subclasses set ``_names`` (parameter names), ``_label`` (model name for messages) and
-    implement ``_start`` (starting values from the data).
+    implement ``_start`` (starting values from the data). ``get_params``, ``set_params``
+    and the parameter part of ``repr`` come from :class:`precisemkt._estimator.Estimator`
+    (read from the ``__init__`` signature), so ``sklearn.base.clone`` works.
     """
 
     _names: ClassVar[tuple[str, ...]]
@@ -151,25 +154,38 @@ class FittedModel:
     bic_: float
     n_customers_: int
     n_iter_: int
+    time_unit_: TimeUnit | None
 
     def __init__(self, *, tol: float = 1e-10, max_iter: int = 200) -> None:
         self.tol = tol
         self.max_iter = max_iter
 
     def __getattr__(self, name: str) -> Any:
-        # only reached when normal lookup fails: a fitted attribute before fit
+        # only reached when normal lookup fails: a fitted attribute read before fit gets
+        # the one not-fitted error (a NotFittedError is an AttributeError, so hasattr works)
         if name.endswith("_") and not name.startswith("_"):
-            raise NotFittedError(
-                f"{type(self).__name__}.{name} does not exist yet; call fit(...) first "
-                "(or build the model with from_params(...))."
-            )
+            check_fitted(self, name, "call fit(...) first (or build the model with from_params)")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
-        if "params_" not in self.__dict__:
-            return f"{type(self).__name__}()"
+        """The non-default parameters, then the estimates once fitted.
+
+        ``BGNBD()`` before fit; ``BGNBD() fitted on 2,357 customers (7 days): r=0.2426,
+        ...`` after; ``BGNBD() with r=0.243, ...`` for a model built with ``from_params``.
+        """
+        text = super().__repr__()
+        fitted = self.__dict__
+        if "params_" not in fitted:
+            return text
         shown = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
-        return f"{type(self).__name__}({shown})"
+        if "n_customers_" not in fitted:
+            return f"{text} with {shown}"
+        notes = [str(fitted["time_unit_"])] if fitted.get("time_unit_") is not None else []
+        left_out = {k: v for k, v in fitted.get("n_excluded_", {}).items() if v}
+        if left_out:
+            notes.append("left out: " + ", ".join(f"{v:,} {k}" for k, v in left_out.items()))
+        extra = f" ({'; '.join(notes)})" if notes else ""
+        return f"{text} fitted on {self.n_customers_:,} customers{extra}: {shown}"
 
     # ------------------------------------------------------------------ fitting
     def _start(self) -> FloatArray:  # pragma: no cover - abstract
@@ -290,10 +306,8 @@ class FittedModel:
 
     # ------------------------------------------------------------------ results
     def _check_fitted(self) -> FloatArray:
-        if "params_" not in self.__dict__:
-            raise NotFittedError(
-                f"This {type(self).__name__} is not fitted yet; call fit(...) first."
-            )
+        """The fitted parameters as an array; :class:`NotFittedError` before fit."""
+        check_fitted(self, "params_")
         return self.params_.to_numpy(dtype=np.float64)
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
@@ -311,7 +325,9 @@ class FittedModel:
         -------
         pandas.DataFrame
             Indexed by parameter name with columns ``estimate``, ``std_error``,
-            ``ci_lower`` and ``ci_upper``.
+            ``ci_low`` and ``ci_high``. Its ``attrs`` hold ``n_customers`` and, for a
+            Gamma-Gamma fit on the summary frame, ``n_excluded`` (customers left out, by
+            reason).
 
         Examples
         --------
@@ -319,29 +335,33 @@ class FittedModel:
         >>> from precisemkt.datasets import load_cdnow
         >>> from precisemkt.profiling import rfm_summary
         >>> s = rfm_summary(load_cdnow(), freq="D", freq_multiplier=7, observation_end="1997-09-30")
-        >>> m = BGNBD().fit(s["frequency"], s["recency"], s["T"])
+        >>> m = BGNBD().fit(s)
         >>> list(m.summary().columns)
-        ['estimate', 'std_error', 'ci_lower', 'ci_upper']
+        ['estimate', 'std_error', 'ci_low', 'ci_high']
         """
         self._check_fitted()
-        if "standard_errors_" not in self.__dict__:
-            raise NotFittedError(
-                f"This {type(self).__name__} was built from parameters; call fit(...) to get "
-                "standard errors."
-            )
+        check_fitted(
+            self,
+            "standard_errors_",
+            "it was built from parameters (from_params); call fit(...) to get standard errors",
+        )
         lvl = check_interval(level, "level", low=0, high=1, closed="neither")
         z = float(stats.norm.ppf(0.5 + lvl / 2))
         est = self.params_
         se = self.standard_errors_
         spread = np.exp(z * se / est)
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "estimate": est,
                 "std_error": se,
-                "ci_lower": est / spread,
-                "ci_upper": est * spread,
+                "ci_low": est / spread,
+                "ci_high": est * spread,
             }
         )
+        table.attrs["n_customers"] = self.n_customers_
+        if "n_excluded_" in self.__dict__:
+            table.attrs["n_excluded"] = dict(self.n_excluded_)
+        return table
 
     def _params_dict(self) -> dict[str, Any]:
         return dict(zip(self._names, self._check_fitted(), strict=True))

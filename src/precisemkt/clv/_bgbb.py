@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, overload
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import format_message
+from precisemkt._validation import format_message, show_value
 from precisemkt.clv import _kernels
 from precisemkt.clv._base import FittedModel
 from precisemkt.clv._inputs import (
     Patterns,
+    Scalar,
+    Vector,
     as_vector,
     check_rfm,
+    check_unit,
     check_weights,
     compress,
-    find_index,
+    customer_inputs,
     prediction_arrays,
     require_repeat_buyers,
     wrap,
@@ -35,7 +39,7 @@ def _periods(values: FloatArray, name: str) -> FloatArray:
             format_message(
                 name,
                 "be a whole number of periods >= 0",
-                repr(float(values[bad][0])),
+                show_value(values[bad][0]),
                 "Count transaction opportunities.",
             )
         )
@@ -84,7 +88,7 @@ class BGBB(FittedModel):
     >>> from precisemkt.clv import BGBB
     >>> from precisemkt.datasets import load_donations
     >>> d = load_donations()
-    >>> model = BGBB().fit(d["frequency"], d["recency"], d["n_periods"], weights=d["count"])
+    >>> model = BGBB().fit(d, weights="count")
     >>> round(model.log_likelihood_, 1)
     -33225.6
     """
@@ -104,26 +108,36 @@ class BGBB(FittedModel):
     def fit(
         self,
         frequency: Any,
-        recency: Any,
-        n_periods: Any,
+        recency: Any = None,
+        n_periods: Any = None,
         *,
         weights: Any = None,
         initial_params: Mapping[str, float] | None = None,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        n_periods_col: str = "n_periods",
     ) -> Self:
         """Fit by maximum likelihood on (frequency, recency, n_periods) rows.
 
+        Pass a frame with these columns (``fit(d, weights="count")``) or the three
+        columns; Series are paired by customer id.
+
         Parameters
         ----------
-        frequency : array-like
-            Opportunities with a repeat transaction (whole numbers, <= recency).
-        recency : array-like
+        frequency : pandas.DataFrame or array-like
+            A frame with the three columns, or the opportunities with a repeat
+            transaction (whole numbers, <= recency).
+        recency : array-like, optional
             The last opportunity with a transaction (0 if none; <= n_periods).
-        n_periods : array-like
+        n_periods : array-like, optional
             Opportunities observed after the first transaction.
-        weights : array-like, optional
-            Customers sharing each row (e.g. the ``count`` column of the donations data).
+        weights : array-like or str, optional
+            Customers sharing each row (e.g. the ``count`` column of the donations data);
+            with a frame, the name of a column.
         initial_params : mapping, optional
             Starting values by parameter name.
+        frequency_col, recency_col, n_periods_col : str
+            Column names in the frame.
 
         Returns
         -------
@@ -134,14 +148,23 @@ class BGBB(FittedModel):
         >>> from precisemkt.clv import BGBB
         >>> from precisemkt.datasets import load_donations
         >>> d = load_donations()
-        >>> model = BGBB().fit(d["frequency"], d["recency"], d["n_periods"], weights=d["count"])
+        >>> model = BGBB().fit(d, weights="count")
         >>> list(model.params_.index)
         ['alpha', 'beta', 'gamma', 'delta']
         """
-        index = find_index(frequency, recency, n_periods)
-        x = as_vector(frequency, "frequency")
-        tx = as_vector(recency, "recency")
-        n = as_vector(n_periods, "n_periods")
+        c = customer_inputs(
+            {
+                "frequency": frequency,
+                "recency": recency,
+                "n_periods": n_periods,
+                "weights": weights,
+            },
+            {"frequency": frequency_col, "recency": recency_col, "n_periods": n_periods_col},
+        )
+        index = c.ids
+        x = as_vector(c.values["frequency"], "frequency")
+        tx = as_vector(c.values["recency"], "recency")
+        n = as_vector(c.values["n_periods"], "n_periods")
         if len({x.size, tx.size, n.size}) > 1:
             raise ValidationError(
                 format_message(
@@ -152,17 +175,22 @@ class BGBB(FittedModel):
                 )
             )
         size = check_rfm(x, tx, n, index=index, t_name="n_periods", discrete=True)
-        w = check_weights(weights, size)
+        w = check_weights(c.values["weights"], size, index)
         require_repeat_buyers(x, w, self._label)
         self._patterns = compress((x, tx, n), w)
         self._fit_loglik(self._loglik, float(self._patterns.weights.sum()), initial_params)
+        self.time_unit_ = c.time_unit
         return self
 
     def _rows(
-        self, values: dict[str, Any]
+        self, values: dict[str, Any], columns: tuple[str, str, str]
     ) -> tuple[FloatArray, dict[str, np.ndarray], int, Any, bool]:
         params = self._check_fitted()
-        arrays, size, index, scalar = prediction_arrays(values)
+        c = customer_inputs(
+            values, dict(zip(("frequency", "recency", "n_periods"), columns, strict=True))
+        )
+        check_unit(self, c.time_unit)
+        arrays, size, index, scalar = prediction_arrays(c.values, c.ids)
         check_rfm(
             arrays["frequency"],
             arrays["recency"],
@@ -177,17 +205,79 @@ class BGBB(FittedModel):
         }
         return params, full, size, index, scalar
 
-    def probability_alive(self, frequency: Any, recency: Any, n_periods: Any, *, t: Any = 1) -> Any:
+    @overload
+    def probability_alive(
+        self,
+        frequency: pd.DataFrame | pd.Series,
+        recency: Any = None,
+        n_periods: Any = None,
+        *,
+        t: Any = ...,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        n_periods_col: str = ...,
+    ) -> pd.Series: ...
+    @overload
+    def probability_alive(  # type: ignore[overload-overlap]
+        self,
+        frequency: Scalar,
+        recency: Scalar,
+        n_periods: Scalar,
+        *,
+        t: Any = ...,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        n_periods_col: str = ...,
+    ) -> float: ...
+    @overload
+    def probability_alive(
+        self,
+        frequency: Vector | Scalar,
+        recency: Vector | Scalar,
+        n_periods: Vector | Scalar,
+        *,
+        t: Any = ...,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        n_periods_col: str = ...,
+    ) -> FloatArray: ...
+    @overload
+    def probability_alive(
+        self,
+        frequency: Any,
+        recency: Any = None,
+        n_periods: Any = None,
+        *,
+        t: Any = ...,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        n_periods_col: str = ...,
+    ) -> float | FloatArray | pd.Series: ...
+    def probability_alive(
+        self,
+        frequency: Any,
+        recency: Any = None,
+        n_periods: Any = None,
+        *,
+        t: Any = 1,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        n_periods_col: str = "n_periods",
+    ) -> float | FloatArray | pd.Series:
         """Probability of being alive at opportunity ``n_periods + t``.
 
         ``t = 1`` (the next opportunity) is FHS 2010's "P(alive in 2002)" of Table 6.
 
         Parameters
         ----------
-        frequency, recency, n_periods : array-like or int
-            The customers' histories.
+        frequency : pandas.DataFrame, array-like or int
+            A frame with the three columns, or the opportunities with a transaction.
+        recency, n_periods : array-like or int, optional
+            The rest of the customers' histories (left out with a frame).
         t : int or array-like, default 1
             Opportunities ahead (>= 0).
+        frequency_col, recency_col, n_periods_col : str
+            Column names in the frame.
 
         Returns
         -------
@@ -204,20 +294,83 @@ class BGBB(FittedModel):
         """
         _periods(as_vector(t, "t"), "t")
         params, a, _, index, scalar = self._rows(
-            {"frequency": frequency, "recency": recency, "n_periods": n_periods, "t": t}
+            {"frequency": frequency, "recency": recency, "n_periods": n_periods, "t": t},
+            (frequency_col, recency_col, n_periods_col),
         )
         out = _kernels.bgbb_predict(params, a["frequency"], a["recency"], a["n_periods"], a["t"], 0)
         return wrap(out, index, scalar, "probability_alive")
 
-    def predict_purchases(self, t: Any, frequency: Any, recency: Any, n_periods: Any) -> Any:
+    @overload
+    def predict_purchases(
+        self,
+        t: Any,
+        frequency: pd.DataFrame | pd.Series,
+        recency: Any = None,
+        n_periods: Any = None,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        n_periods_col: str = ...,
+    ) -> pd.Series: ...
+    @overload
+    def predict_purchases(  # type: ignore[overload-overlap]
+        self,
+        t: Scalar,
+        frequency: Scalar,
+        recency: Scalar,
+        n_periods: Scalar,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        n_periods_col: str = ...,
+    ) -> float: ...
+    @overload
+    def predict_purchases(
+        self,
+        t: Vector | Scalar,
+        frequency: Vector | Scalar,
+        recency: Vector | Scalar,
+        n_periods: Vector | Scalar,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        n_periods_col: str = ...,
+    ) -> FloatArray: ...
+    @overload
+    def predict_purchases(
+        self,
+        t: Any,
+        frequency: Any,
+        recency: Any = None,
+        n_periods: Any = None,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        n_periods_col: str = ...,
+    ) -> float | FloatArray | pd.Series: ...
+    def predict_purchases(
+        self,
+        t: Any,
+        frequency: Any,
+        recency: Any = None,
+        n_periods: Any = None,
+        *,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        n_periods_col: str = "n_periods",
+    ) -> float | FloatArray | pd.Series:
         """Expected transactions in the next ``t`` opportunities given each history.
 
         Parameters
         ----------
         t : int or array-like
             Future opportunities (>= 0).
-        frequency, recency, n_periods : array-like or int
-            The customers' histories.
+        frequency : pandas.DataFrame, array-like or int
+            A frame with the three columns, or the opportunities with a transaction.
+        recency, n_periods : array-like or int, optional
+            The rest of the customers' histories (left out with a frame).
+        frequency_col, recency_col, n_periods_col : str
+            Column names in the frame.
 
         Returns
         -------
@@ -234,12 +387,19 @@ class BGBB(FittedModel):
         """
         _periods(as_vector(t, "t"), "t")
         params, a, _, index, scalar = self._rows(
-            {"t": t, "frequency": frequency, "recency": recency, "n_periods": n_periods}
+            {"t": t, "frequency": frequency, "recency": recency, "n_periods": n_periods},
+            (frequency_col, recency_col, n_periods_col),
         )
         out = _kernels.bgbb_predict(params, a["frequency"], a["recency"], a["n_periods"], a["t"], 1)
         return wrap(out, index, scalar, "predicted_purchases")
 
-    def expected_purchases(self, n_periods: Any) -> Any:
+    @overload
+    def expected_purchases(self, n_periods: pd.Series) -> pd.Series: ...
+    @overload
+    def expected_purchases(self, n_periods: Scalar) -> float: ...
+    @overload
+    def expected_purchases(self, n_periods: Vector) -> FloatArray: ...
+    def expected_purchases(self, n_periods: Any) -> float | FloatArray | pd.Series:
         """Expected repeat transactions in the first ``n_periods`` opportunities, E[X(n)].
 
         Parameters
@@ -268,15 +428,26 @@ class BGBB(FittedModel):
         out = _kernels.bgbb_predict(params, zero, zero, zero, n, 1)
         return wrap(out, index, scalar, "expected_purchases")
 
-    def probability_of_purchases(self, x: Any, n_periods: Any) -> Any:
-        """Probability of exactly ``x`` repeat transactions in ``n_periods`` (FHS 2010 eq. 7).
+    @overload
+    def probability_of_purchases(self, n: Scalar, n_periods: Scalar) -> float: ...  # type: ignore[overload-overlap]
+    @overload
+    def probability_of_purchases(
+        self, n: Vector | Scalar, n_periods: Vector | Scalar
+    ) -> FloatArray: ...
+    @overload
+    def probability_of_purchases(
+        self, n: Any, n_periods: Any
+    ) -> float | FloatArray | pd.Series: ...
+    def probability_of_purchases(self, n: Any, n_periods: Any) -> float | FloatArray | pd.Series:
+        """Probability of exactly ``n`` repeat transactions in ``n_periods`` (FHS 2010 eq. 7).
 
         Parameters
         ----------
-        x : int or array-like
-            Numbers of transactions (0 <= x <= n_periods).
+        n : int or array-like
+            Numbers of transactions (0 <= n <= n_periods), named ``n`` as in the
+            continuous-time models.
         n_periods : int or array-like
-            Opportunities; broadcast against ``x``.
+            Opportunities; broadcast against ``n``.
 
         Returns
         -------
@@ -292,13 +463,13 @@ class BGBB(FittedModel):
         1.0
         """
         alpha, beta, gamma, delta = self._check_fitted()
-        arrays, _, index, scalar = prediction_arrays({"x": x, "n_periods": n_periods})
+        arrays, _, index, scalar = prediction_arrays({"n": n, "n_periods": n_periods})
         xs, ns = np.broadcast_arrays(
-            _periods(arrays["x"], "x"), _periods(arrays["n_periods"], "n_periods")
+            _periods(arrays["n"], "n"), _periods(arrays["n_periods"], "n_periods")
         )
         if np.any(xs > ns):
             raise InvalidParameterError(
-                format_message("x", "be <= n_periods", "a larger value", "")
+                format_message("n", "be <= n_periods", "a larger value", "")
             )
         lab = special.betaln(alpha, beta)
         lgd = special.betaln(gamma, delta)

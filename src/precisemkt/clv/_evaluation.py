@@ -9,14 +9,18 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._results import ResultMixin
+from precisemkt._units import PERIOD_DAYS, TimeUnit, resolve_time_unit, time_unit_of
 from precisemkt._validation import (
     check_int,
-    check_options,
+    check_type,
     format_message,
     require_columns,
     require_frame,
+    show_value,
 )
 from precisemkt.clv._bgbb import BGBB
+from precisemkt.clv._gammagamma import GammaGamma
+from precisemkt.clv._inputs import check_unit, customer_inputs
 from precisemkt.clv._transaction import TransactionModel
 from precisemkt.errors import InvalidParameterError, ValidationError
 
@@ -26,9 +30,6 @@ __all__ = [
     "repeat_purchase_histogram",
     "tracking_transactions",
 ]
-
-#: Fixed-length time units accepted for transaction logs.
-_UNITS = {"h": pd.Timedelta(hours=1), "D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1)}
 
 
 def _check_model(model: object, *, allow_bgbb: bool = True) -> TransactionModel | BGBB:
@@ -51,20 +52,42 @@ def _bins(frequency: np.ndarray, max_frequency: int) -> np.ndarray:
     return codes
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+def _metrics(predicted: np.ndarray, actual: np.ndarray) -> dict[str, float]:
+    """Error summaries of per-customer predictions against what happened."""
+    err = predicted - actual
+    corr = (
+        float(np.corrcoef(predicted, actual)[0, 1])
+        if actual.size > 1 and np.std(actual) > 0 and np.std(predicted) > 0
+        else float("nan")
+    )
+    return {
+        "mae": float(np.mean(np.abs(err))),
+        "rmse": float(np.sqrt(np.mean(err**2))),
+        "bias": float(np.mean(err)),
+        "correlation": corr,
+        "actual_total": float(actual.sum()),
+        "predicted_total": float(predicted.sum()),
+    }
+
+
+@dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class HoldoutEvaluation(ResultMixin):
-    """Predicted versus actual purchases in a holdout period.
+    """Predicted versus actual purchases (and revenue) in a holdout period.
+
+    ``repr`` is a short table; :meth:`metrics` gives it as a DataFrame and
+    :meth:`to_frame` the per-customer rows.
 
     Attributes
     ----------
     customers : pandas.DataFrame
         Per customer: ``frequency`` (calibration), ``actual`` and ``predicted`` holdout
-        purchases, indexed like the input summary.
+        purchases, and with a spend model ``actual_revenue`` and ``predicted_revenue``;
+        indexed like the input summary.
     by_frequency : pandas.DataFrame
         Per calibration frequency (the last bin collects ``max_frequency`` and more):
         ``n_customers`` and the mean ``actual`` and ``predicted`` holdout purchases.
     mae, rmse : float
-        Mean absolute and root-mean-square error per customer.
+        Mean absolute and root-mean-square error of the purchases per customer.
     correlation : float
         Pearson correlation of predicted and actual purchases per customer.
     actual_total, predicted_total : float
@@ -80,6 +103,10 @@ class HoldoutEvaluation(ResultMixin):
     >>> ev = holdout_evaluation(bg, s)
     >>> ev.actual_total
     1.0
+    >>> ev
+    HoldoutEvaluation of 3 customers
+                  mae    rmse    bias  correlation  actual_total  predicted_total
+    purchases  0.2071  0.2074  0.2071          1.0           1.0           1.6212
     """
 
     customers: pd.DataFrame
@@ -90,8 +117,41 @@ class HoldoutEvaluation(ResultMixin):
     actual_total: float
     predicted_total: float
 
+    def metrics(self) -> pd.DataFrame:
+        """Error summaries per customer: purchases, and revenue when a spend model was given.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Rows ``purchases`` (and ``revenue``); columns ``mae``, ``rmse``, ``bias``
+            (mean of predicted minus actual), ``correlation``, ``actual_total`` and
+            ``predicted_total``.
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> from precisemkt.clv import BGNBD, holdout_evaluation
+        >>> s = pd.DataFrame({"frequency": [2, 0], "recency": [30.4, 0], "T": [38.9, 38.9],
+        ...                   "frequency_holdout": [1, 0], "duration_holdout": [39.0, 39.0]})
+        >>> bg = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
+        >>> list(holdout_evaluation(bg, s).metrics().index)
+        ['purchases']
+        """
+        c = self.customers
+        rows = {"purchases": _metrics(c["predicted"].to_numpy(), c["actual"].to_numpy())}
+        if "predicted_revenue" in c:
+            rows["revenue"] = _metrics(
+                c["predicted_revenue"].to_numpy(), c["actual_revenue"].to_numpy()
+            )
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def __repr__(self) -> str:
+        with pd.option_context("display.precision", 4, "display.width", 100):
+            table = self.metrics().to_string()
+        return f"HoldoutEvaluation of {len(self.customers):,} customers\n{table}"
+
     def to_frame(self) -> pd.DataFrame:
-        """The per-customer table (``frequency``, ``actual``, ``predicted``).
+        """The per-customer table (``frequency``, ``actual``, ``predicted`` [, revenue]).
 
         Examples
         --------
@@ -110,14 +170,23 @@ def holdout_evaluation(
     model: TransactionModel | BGBB,
     summary_with_holdout: pd.DataFrame,
     *,
+    spend_model: GammaGamma | None = None,
     max_frequency: int = 7,
     frequency_col: str = "frequency",
     recency_col: str = "recency",
     T_col: str | None = None,
     holdout_col: str = "frequency_holdout",
     duration_col: str = "duration_holdout",
+    monetary_value_col: str = "monetary_value",
+    monetary_value_holdout_col: str = "monetary_value_holdout",
 ) -> HoldoutEvaluation:
     """Compare a fitted model's holdout predictions with what customers really did.
+
+    With a fitted Gamma-Gamma ``spend_model``, revenue is checked too: each customer's
+    predicted holdout revenue is the predicted purchases times the expected spend
+    (``spend_model.expected_spend`` of the calibration ``frequency`` and
+    ``monetary_value``); the actual revenue is ``frequency_holdout`` times
+    ``monetary_value_holdout`` (the columns ``rfm_summary`` writes).
 
     Parameters
     ----------
@@ -126,6 +195,9 @@ def holdout_evaluation(
     summary_with_holdout : pandas.DataFrame
         One row per customer with the calibration summary and the holdout purchases, as
         built by ``precisemkt.profiling.rfm_summary(..., calibration_end=...)``.
+    spend_model : GammaGamma, optional
+        A fitted spend model; adds the revenue columns and the ``revenue`` row of
+        :meth:`HoldoutEvaluation.metrics`.
     max_frequency : int, default 7
         Calibration frequencies from this value up share the last bin of
         ``by_frequency`` (the papers use 7+).
@@ -137,6 +209,9 @@ def holdout_evaluation(
         Purchases made in the holdout period.
     duration_col : str, default "duration_holdout"
         Length of each customer's holdout period in the model's time unit.
+    monetary_value_col, monetary_value_holdout_col : str
+        Average spend per purchase in calibration and in the holdout (used with
+        ``spend_model``).
 
     Returns
     -------
@@ -154,8 +229,14 @@ def holdout_evaluation(
     """
     _check_model(model)
     frame = require_frame(summary_with_holdout, "summary_with_holdout")
+    if spend_model is not None:
+        check_type(spend_model, "spend_model", GammaGamma, "Fit GammaGamma().fit(summary).")
+        spend_model._check_fitted()
+    check_unit(model, time_unit_of(frame))
     age = T_col or ("n_periods" if isinstance(model, BGBB) else "T")
     cols = [frequency_col, recency_col, age, holdout_col, duration_col]
+    if spend_model is not None:
+        cols += [monetary_value_col, monetary_value_holdout_col]
     require_columns(frame, cols, name="summary_with_holdout")
     top = check_int(max_frequency, "max_frequency", low=1)
     if frame.empty:
@@ -163,12 +244,14 @@ def holdout_evaluation(
             format_message("summary_with_holdout", "have at least one customer", "0 rows", "")
         )
     actual = frame[holdout_col].to_numpy(dtype=np.float64)
-    if not np.all(np.isfinite(actual) & (actual >= 0)):
+    bad = ~(np.isfinite(actual) & (actual >= 0))
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
         raise ValidationError(
             format_message(
                 f"column {holdout_col!r}",
                 "be finite and >= 0",
-                "a bad value",
+                f"{show_value(actual[i])} for customer {show_value(frame.index[i])}",
                 "Holdout purchases are counts.",
             )
         )
@@ -186,6 +269,18 @@ def holdout_evaluation(
     customers = pd.DataFrame(
         {"frequency": freq, "actual": actual, "predicted": predicted}, index=frame.index
     )
+    if spend_model is not None:
+        spend = np.asarray(
+            spend_model.expected_spend(
+                frame[frequency_col].to_numpy(dtype=np.float64),
+                frame[monetary_value_col].to_numpy(dtype=np.float64),
+            ),
+            dtype=np.float64,
+        )
+        customers["actual_revenue"] = actual * frame[monetary_value_holdout_col].to_numpy(
+            dtype=np.float64
+        )
+        customers["predicted_revenue"] = predicted * spend
     grouped = customers.groupby(_bins(freq, top))
     by_frequency = pd.DataFrame(
         {
@@ -196,29 +291,26 @@ def holdout_evaluation(
     ).reindex(range(top + 1))
     by_frequency["n_customers"] = by_frequency["n_customers"].fillna(0).astype(np.int64)
     by_frequency.index = pd.Index(_labels(top), name="frequency")
-    err = predicted - actual
-    corr = (
-        float(np.corrcoef(predicted, actual)[0, 1])
-        if actual.size > 1 and np.std(actual) > 0 and np.std(predicted) > 0
-        else float("nan")
-    )
+    m = _metrics(predicted, actual)
     return HoldoutEvaluation(
         customers=customers,
         by_frequency=by_frequency,
-        mae=float(np.mean(np.abs(err))),
-        rmse=float(np.sqrt(np.mean(err**2))),
-        correlation=corr,
-        actual_total=float(actual.sum()),
-        predicted_total=float(predicted.sum()),
+        mae=m["mae"],
+        rmse=m["rmse"],
+        correlation=m["correlation"],
+        actual_total=m["actual_total"],
+        predicted_total=m["predicted_total"],
     )
 
 
 def repeat_purchase_histogram(
     model: TransactionModel | BGBB,
     frequency: Any,
-    T: Any,
+    T: Any = None,
     *,
     max_frequency: int = 7,
+    frequency_col: str = "frequency",
+    T_col: str | None = None,
 ) -> pd.DataFrame:
     """Customers by number of repeat purchases in calibration: actual and model-expected.
 
@@ -230,12 +322,16 @@ def repeat_purchase_histogram(
     ----------
     model : BGNBD, MBGNBD, ParetoNBD or BGBB
         A fitted model.
-    frequency : array-like
-        Repeat purchases per customer.
-    T : array-like
-        Age of each customer (``n_periods`` for BG/BB).
+    frequency : pandas.DataFrame or array-like
+        The ``rfm_summary`` frame, or the repeat purchases per customer.
+    T : array-like, optional
+        Age of each customer (``n_periods`` for BG/BB); left out with a frame. Series
+        are paired with ``frequency`` by customer id.
     max_frequency : int, default 7
         First frequency pooled into the last bin.
+    frequency_col, T_col : str
+        Column names in the frame (``T_col`` defaults to ``"T"``, ``"n_periods"`` for
+        BG/BB).
 
     Returns
     -------
@@ -252,8 +348,13 @@ def repeat_purchase_histogram(
     """
     _check_model(model)
     top = check_int(max_frequency, "max_frequency", low=1)
-    x = np.asarray(frequency, dtype=np.float64).reshape(-1)
-    ages = np.asarray(T, dtype=np.float64).reshape(-1)
+    age_col = T_col or ("n_periods" if isinstance(model, BGBB) else "T")
+    c = customer_inputs(
+        {"frequency": frequency, "T": T}, {"frequency": frequency_col, "T": age_col}
+    )
+    check_unit(model, c.time_unit)
+    x = np.asarray(c.values["frequency"], dtype=np.float64).reshape(-1)
+    ages = np.asarray(c.values["T"], dtype=np.float64).reshape(-1)
     if x.size != ages.size or x.size == 0:
         raise ValidationError(
             format_message(
@@ -281,8 +382,8 @@ def tracking_transactions(
     *,
     customer_col: str = "customer_id",
     time_col: str = "timestamp",
-    freq: str = "D",
-    freq_multiplier: int = 1,
+    freq: str | None = None,
+    freq_multiplier: int | None = None,
     observation_end: Any = None,
 ) -> pd.DataFrame:
     """Cumulative repeat transactions over calendar time: actual and model-expected.
@@ -302,10 +403,12 @@ def tracking_transactions(
         The transaction log.
     customer_col, time_col : str
         Customer id and timestamp columns.
-    freq : {"h", "D", "W"}, default "D"
-        Period length of the log.
-    freq_multiplier : int, default 1
-        Periods per model time unit.
+    freq : {"W", "D", "h", "min", "s"}, optional
+        Period length of the log. Default: the model's ``time_unit_`` (recorded by
+        ``rfm_summary`` in the frame it was fitted on), else ``"D"``; an explicit value
+        that contradicts the model's unit raises :class:`ValidationError`.
+    freq_multiplier : int, optional
+        Periods per model time unit (default from ``time_unit_``, else 1).
     observation_end : datetime-like, optional
         Last day tracked; default the last transaction.
 
@@ -313,7 +416,8 @@ def tracking_transactions(
     -------
     pandas.DataFrame
         Indexed by model time since the first transaction (``freq_multiplier`` periods per
-        unit) with columns ``actual`` and ``expected`` (cumulative repeat transactions).
+        unit) with columns ``actual`` and ``expected`` (cumulative repeat transactions);
+        ``attrs["time_unit"]`` records the model time unit.
 
     Examples
     --------
@@ -329,14 +433,30 @@ def tracking_transactions(
     _check_model(model, allow_bgbb=False)
     frame = require_frame(transactions, "transactions")
     require_columns(frame, [customer_col, time_col], name="transactions")
-    check_options(freq, "freq", tuple(_UNITS))
-    mult = check_int(freq_multiplier, "freq_multiplier", low=1)
+    recorded = model.__dict__.get("time_unit_")
+    if freq is None and freq_multiplier is None:
+        model_unit = recorded or TimeUnit("D")
+    else:
+        model_unit = resolve_time_unit(
+            recorded,
+            "D" if freq is None else freq,
+            1 if freq_multiplier is None else freq_multiplier,
+        ) or TimeUnit("D")
+    freq = model_unit.freq
+    mult = check_int(
+        round(model_unit.multiplier)
+        if model_unit.multiplier == round(model_unit.multiplier)
+        else model_unit.multiplier,
+        "freq_multiplier",
+        low=1,
+        hint=f"The model's time unit is {model_unit}; pass freq and a whole freq_multiplier.",
+    )
     if frame.empty:
         raise ValidationError(
             format_message("transactions", "have at least one row", "an empty table", "")
         )
     stamps = pd.to_datetime(frame[time_col])
-    unit = _UNITS[freq]
+    unit = pd.Timedelta(days=PERIOD_DAYS[freq])
     origin = stamps.min().floor(unit if freq != "W" else pd.Timedelta(days=1))
     period = ((stamps - origin) // unit).to_numpy(dtype=np.int64)
     if observation_end is not None:
@@ -358,10 +478,12 @@ def tracking_transactions(
     expected_at = np.convolve(born[:n_periods], e)[: n_periods + 1]  # index i: sum_b n_b e[i-b]
     boundaries = np.arange(mult, n_periods + 1, mult)
     cum_actual = np.concatenate([[0], np.cumsum(actual)])
-    return pd.DataFrame(
+    track = pd.DataFrame(
         {
             "actual": cum_actual[boundaries].astype(np.float64),
             "expected": expected_at[boundaries],
         },
         index=pd.Index(boundaries / mult, name="time"),
     )
+    track.attrs["time_unit"] = model_unit.to_attrs()
+    return track

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, overload
 
 import numpy as np
+import pandas as pd
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import format_message
+from precisemkt._validation import format_message, show_value
 from precisemkt.clv import _kernels
 from precisemkt.clv._base import FittedModel
 from precisemkt.clv._inputs import (
     Patterns,
+    Scalar,
+    Vector,
     as_vector,
     check_weights,
     compress,
-    find_index,
+    customer_inputs,
     first_bad,
     prediction_arrays,
     wrap,
@@ -49,7 +52,7 @@ def _check_spend(x: FloatArray, m: FloatArray, index: Any, *, repeat_buyers: boo
                 "frequency",
                 f"contain whole numbers >= {low}"
                 + (" (the model describes repeat buyers)" if repeat_buyers else ""),
-                f"{count} bad value(s) (first: {label}, value {x[bad_x][0]!r})",
+                f"{count} bad value(s) (first: {label}, value {show_value(x[bad_x][0])})",
                 "Fit on customers with frequency > 0, e.g. summary[summary.frequency > 0].",
             )
         )
@@ -61,7 +64,7 @@ def _check_spend(x: FloatArray, m: FloatArray, index: Any, *, repeat_buyers: boo
             format_message(
                 "monetary_value",
                 f"{rule} and finite (average repeat-transaction value)",
-                f"{count} bad value(s) (first: {label}, value {m[bad_m][0]!r})",
+                f"{count} bad value(s) (first: {label}, value {show_value(m[bad_m][0])})",
                 "Drop refunds and zero-value customers before fitting.",
             )
         )
@@ -95,6 +98,10 @@ class GammaGamma(FittedModel):
         Information criteria.
     n_customers_ : int
         Repeat buyers fitted.
+    n_excluded_ : dict of str to int
+        Customers a summary-frame fit left out, by reason (``"no repeat purchases"``,
+        ``"monetary_value <= 0"``); empty when columns were passed. Shown by ``repr``
+        and in ``summary().attrs["n_excluded"]``.
     n_iter_ : int
         Newton iterations used.
 
@@ -136,23 +143,35 @@ class GammaGamma(FittedModel):
     def fit(
         self,
         frequency: Any,
-        monetary_value: Any,
+        monetary_value: Any = None,
         *,
         weights: Any = None,
         initial_params: Mapping[str, float] | None = None,
+        frequency_col: str = "frequency",
+        monetary_value_col: str = "monetary_value",
     ) -> Self:
         """Fit by maximum likelihood on repeat buyers.
 
+        Pass the ``rfm_summary`` frame (``fit(summary)``) or the two columns of the repeat
+        buyers. The frame form selects the customers the model describes for you: it
+        leaves out customers without repeat purchases and repeat buyers whose average
+        value is 0 or negative (e.g. refunded orders), and records how many it left out
+        and why in ``n_excluded_`` (no warning). Columns are checked instead: every row
+        must be a repeat buyer with a positive value.
+
         Parameters
         ----------
-        frequency : array-like
-            Repeat transactions per customer (whole numbers >= 1).
-        monetary_value : array-like
-            Average value of those repeat transactions (> 0).
-        weights : array-like, optional
-            Customers sharing each row.
+        frequency : pandas.DataFrame or array-like
+            The ``rfm_summary`` frame, or the repeat transactions per customer (whole
+            numbers >= 1).
+        monetary_value : array-like, optional
+            Average value of those repeat transactions (> 0); left out with a frame.
+        weights : array-like or str, optional
+            Customers sharing each row; with a frame, the name of a column.
         initial_params : mapping, optional
             Starting values for ``p, q, gamma``.
+        frequency_col, monetary_value_col : str
+            Column names in the frame.
 
         Returns
         -------
@@ -164,10 +183,33 @@ class GammaGamma(FittedModel):
         >>> m = GammaGamma().fit([1, 2, 5, 3, 1, 4], [20.0, 35.5, 18.2, 60.0, 12.5, 25.0])
         >>> list(m.params_.index)
         ['p', 'q', 'gamma']
+        >>> import pandas as pd
+        >>> s = pd.DataFrame({"frequency": [1, 2, 0, 3, 1, 4, 5, 2],
+        ...                   "monetary_value": [20.0, 35.5, 0.0, 60.0, 12.5, 25.0, 18.2, 0.0]})
+        >>> GammaGamma().fit(s).n_excluded_
+        {'no repeat purchases': 1, 'monetary_value <= 0': 1}
         """
-        index = find_index(frequency, monetary_value)
-        x = as_vector(frequency, "frequency")
-        m = as_vector(monetary_value, "monetary_value")
+        c = customer_inputs(
+            {"frequency": frequency, "monetary_value": monetary_value, "weights": weights},
+            {"frequency": frequency_col, "monetary_value": monetary_value_col},
+        )
+        index = c.ids
+        x = as_vector(c.values["frequency"], "frequency")
+        m = as_vector(c.values["monetary_value"], "monetary_value")
+        weights = c.values["weights"]
+        excluded: dict[str, int] = {}
+        if isinstance(frequency, pd.DataFrame) and x.size == m.size:
+            w_all = check_weights(weights, x.size, index)
+            one_time = x == 0
+            no_value = ~one_time & (m <= 0)
+            excluded = {
+                "no repeat purchases": round(float(w_all[one_time].sum())),
+                "monetary_value <= 0": round(float(w_all[no_value].sum())),
+            }
+            keep = ~(one_time | no_value)
+            x, m = x[keep], m[keep]
+            weights = w_all[keep]
+            index = index[keep] if index is not None else None
         if x.size != m.size:
             raise ValidationError(
                 format_message(
@@ -178,12 +220,57 @@ class GammaGamma(FittedModel):
                 )
             )
         _check_spend(x, m, index, repeat_buyers=True)
-        w = check_weights(weights, x.size)
+        w = check_weights(weights, x.size, index)
         self._patterns = compress((x, m), w)
         self._fit_loglik(self._loglik, float(self._patterns.weights.sum()), initial_params)
+        self.n_excluded_ = excluded
+        self.time_unit_ = c.time_unit
         return self
 
-    def expected_spend(self, frequency: Any, monetary_value: Any) -> Any:
+    @overload
+    def expected_spend(
+        self,
+        frequency: pd.DataFrame | pd.Series,
+        monetary_value: Any = None,
+        *,
+        frequency_col: str = ...,
+        monetary_value_col: str = ...,
+    ) -> pd.Series: ...
+    @overload
+    def expected_spend(  # type: ignore[overload-overlap]
+        self,
+        frequency: Scalar,
+        monetary_value: Scalar,
+        *,
+        frequency_col: str = ...,
+        monetary_value_col: str = ...,
+    ) -> float: ...
+    @overload
+    def expected_spend(
+        self,
+        frequency: Vector | Scalar,
+        monetary_value: Vector | Scalar,
+        *,
+        frequency_col: str = ...,
+        monetary_value_col: str = ...,
+    ) -> FloatArray: ...
+    @overload
+    def expected_spend(
+        self,
+        frequency: Any,
+        monetary_value: Any = None,
+        *,
+        frequency_col: str = ...,
+        monetary_value_col: str = ...,
+    ) -> float | FloatArray | pd.Series: ...
+    def expected_spend(
+        self,
+        frequency: Any,
+        monetary_value: Any = None,
+        *,
+        frequency_col: str = "frequency",
+        monetary_value_col: str = "monetary_value",
+    ) -> float | FloatArray | pd.Series:
         """Expected average transaction value of each customer, ``E[Z | x, m]``.
 
         ``(q - 1) / (p x + q - 1) * p gamma / (q - 1) + p x / (p x + q - 1) * m``: a
@@ -192,10 +279,12 @@ class GammaGamma(FittedModel):
 
         Parameters
         ----------
-        frequency : array-like or int
-            Repeat transactions (>= 0).
-        monetary_value : array-like or float
-            Their average value (>= 0; ignored when frequency is 0).
+        frequency : pandas.DataFrame, array-like or int
+            The ``rfm_summary`` frame (every customer), or the repeat transactions (>= 0).
+        monetary_value : array-like or float, optional
+            Their average value (>= 0; ignored when frequency is 0); left out with a frame.
+        frequency_col, monetary_value_col : str
+            Column names in the frame.
 
         Returns
         -------
@@ -214,9 +303,11 @@ class GammaGamma(FittedModel):
         True
         """
         p, q, g = self._check_fitted()
-        arrays, _, index, scalar = prediction_arrays(
-            {"frequency": frequency, "monetary_value": monetary_value}
+        c = customer_inputs(
+            {"frequency": frequency, "monetary_value": monetary_value},
+            {"frequency": frequency_col, "monetary_value": monetary_value_col},
         )
+        arrays, _, index, scalar = prediction_arrays(c.values, c.ids)
         x, m = arrays["frequency"], arrays["monetary_value"]
         _check_spend(x, m, index, repeat_buyers=False)
         if q <= 1:

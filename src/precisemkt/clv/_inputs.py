@@ -1,5 +1,10 @@
 """Input checks shared by the CLV models: RFM columns, weights, prediction arguments.
 
+Every public CLV function takes the customers either as separate columns (arrays, lists or
+Series) or as the ``rfm_summary`` frame itself; :func:`customer_inputs` turns both forms
+into the same aligned inputs (Series are paired by customer id, never by position, see
+:func:`precisemkt._validation.align_by_index`) and reads the time unit the frame recorded.
+
 Arrays are converted without copying when they already are contiguous float64 (inputs are
 never modified), and the RFM rules are checked in one compiled parallel pass (predictions
 check them inside their own kernels instead), so validating a million customers costs
@@ -8,23 +13,33 @@ well under a millisecond.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, NamedTuple
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, NamedTuple, TypeAlias
 
 import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import format_message
+from precisemkt._units import TimeUnit, time_unit_of
+from precisemkt._validation import (
+    align_by_index,
+    format_message,
+    require_columns,
+    show_value,
+)
 from precisemkt.clv import _kernels
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
+    "Customers",
     "Patterns",
+    "Scalar",
+    "Vector",
     "check_rfm",
+    "check_unit",
     "check_weights",
     "compress",
-    "find_index",
+    "customer_inputs",
     "first_bad",
     "prediction_arrays",
     "raise_rfm_violation",
@@ -34,6 +49,111 @@ __all__ = [
 ]
 
 
+#: A number for one customer (the prediction is then a float).
+Scalar: TypeAlias = float | int | np.integer[Any] | np.floating[Any]
+#: Values without customer ids, one per row (the prediction is then an ndarray).
+Vector: TypeAlias = np.ndarray[Any, Any] | Sequence[float]
+
+
+class Customers(NamedTuple):
+    """Per-customer inputs paired by customer id, with their ids and recorded time unit."""
+
+    values: dict[str, Any]
+    ids: pd.Index | None
+    time_unit: TimeUnit | None
+
+
+def customer_inputs(
+    values: Mapping[str, Any],
+    columns: Mapping[str, str],
+    *,
+    frame_arg: str = "frequency",
+    column_args: Collection[str] = ("weights",),
+) -> Customers:
+    """The customers' inputs from separate columns or from the ``rfm_summary`` frame.
+
+    ``values`` holds every per-row argument by name in the user's order (scalars too);
+    ``columns`` maps each summary role (``frequency``, ``recency``, ``T`` …) to its column
+    name. When ``values[frame_arg]`` is a DataFrame, the roles are read from its columns
+    (the other role arguments must then be left out) and arguments in ``column_args``
+    given as a string name a column of it. Otherwise every role must be given. The inputs
+    are then aligned by customer id (:func:`precisemkt._validation.align_by_index`) when
+    any of them is a pandas object; the time unit is the first one recorded in a pandas
+    input's ``attrs``.
+    """
+    first = values[frame_arg]
+    out = dict(values)
+    if isinstance(first, pd.DataFrame):
+        given = [k for k in columns if k != frame_arg and values.get(k) is not None]
+        if given:
+            raise InvalidParameterError(
+                format_message(
+                    ", ".join(given),
+                    f"be left out when {frame_arg} is the summary frame",
+                    f"{frame_arg} as a DataFrame and {', '.join(given)} as well",
+                    "Pass the frame alone (name its columns with the *_col arguments) or "
+                    "pass every column separately.",
+                )
+            )
+        wanted = list(columns.values()) + [
+            v for k, v in values.items() if k in column_args and isinstance(v, str)
+        ]
+        require_columns(first, wanted, name="summary")
+        for role, col in columns.items():
+            out[role] = first[col]
+        for k in column_args:
+            if isinstance(values.get(k), str):
+                out[k] = first[values[k]]
+    else:
+        missing = [k for k in columns if values.get(k) is None]
+        if missing:
+            raise InvalidParameterError(
+                format_message(
+                    ", ".join(missing),
+                    f"be given unless {frame_arg} is the rfm_summary frame",
+                    "None",
+                    f"Pass {', '.join(columns)} (or the summary frame alone).",
+                )
+            )
+    unit = next(
+        (u for u in (time_unit_of(v) for v in out.values()) if isinstance(u, TimeUnit)),
+        None,
+    )
+    present = [v for v in out.values() if v is not None and np.ndim(v) != 0]
+    if not any(isinstance(v, pd.Series | pd.DataFrame) for v in present):
+        return Customers(out, None, unit)
+    ref = next(len(v) for v in present if isinstance(v, pd.Series | pd.DataFrame))
+    if any(len(v) != ref for v in present if not isinstance(v, pd.Series | pd.DataFrame)):
+        shown = ", ".join(
+            f"{k}={len(v)}" for k, v in out.items() if v is not None and np.ndim(v) != 0
+        )
+        raise ValidationError(
+            format_message(
+                ", ".join(k for k, v in out.items() if v is not None and np.ndim(v) != 0),
+                "be scalars or arrays of one common length",
+                f"lengths {shown}",
+                "Pass one entry per customer (or a scalar shared by all).",
+            )
+        )
+    aligned = align_by_index(out)
+    return Customers(aligned.values, aligned.ids, unit)
+
+
+def check_unit(model: object, data: TimeUnit | None) -> TimeUnit | None:
+    """The model's time unit, checked against the data's; raise when they differ."""
+    fitted = model.__dict__.get("time_unit_")
+    if fitted is not None and data is not None and not fitted.same_length(data):
+        raise ValidationError(
+            format_message(
+                "the customers' time unit",
+                f"match the unit {type(model).__name__} was fitted in ({fitted})",
+                f"data recorded in {data}",
+                "Summarise the customers with rfm_summary in the model's unit.",
+            )
+        )
+    return fitted if fitted is not None else data
+
+
 class Patterns(NamedTuple):
     """Unique data rows with the number of customers sharing each one."""
 
@@ -41,19 +161,11 @@ class Patterns(NamedTuple):
     weights: FloatArray
 
 
-def find_index(*values: Any) -> pd.Index | None:
-    """The index of the first pandas Series among ``values`` (the customer ids), if any."""
-    for value in values:
-        if isinstance(value, pd.Series):
-            return value.index
-    return None
-
-
 def first_bad(mask: np.ndarray, index: pd.Index | None) -> tuple[int, str]:
     """Count of True entries in ``mask`` and a label of the first one."""
     where = np.flatnonzero(mask)
     i = int(where[0])
-    label = f"customer {index[i]!r}" if index is not None else f"position {i}"
+    label = f"customer {show_value(index[i])}" if index is not None else f"position {i}"
     return where.size, label
 
 
@@ -190,7 +302,7 @@ def raise_rfm_violation(
     for rule, i in enumerate(first):
         if i >= 0:
             label = (
-                f"customer {index[i]!r}"
+                f"customer {show_value(index[i])}"
                 if index is not None and len(index) == n
                 else (f"position {int(i)}")
             )
@@ -211,7 +323,7 @@ def require_repeat_buyers(x: FloatArray, weights: FloatArray, label: str) -> Non
         )
 
 
-def check_weights(weights: Any, n: int) -> FloatArray:
+def check_weights(weights: Any, n: int, index: pd.Index | None = None) -> FloatArray:
     """Validate ``weights`` (whole numbers >= 0 counting customers per row); ones if None."""
     if weights is None:
         return np.ones(n)
@@ -222,7 +334,7 @@ def check_weights(weights: Any, n: int) -> FloatArray:
         )
     bad = ~np.isfinite(w) | (w < 0) | (w != np.floor(w))
     if bad.any():
-        count, label = first_bad(bad, find_index(weights))
+        count, label = first_bad(bad, index)
         raise ValidationError(
             format_message(
                 "weights",
@@ -257,12 +369,13 @@ def compress(columns: Sequence[FloatArray], weights: FloatArray) -> Patterns:
 
 
 def prediction_arrays(
-    values: dict[str, Any],
+    values: dict[str, Any], ids: pd.Index | None = None
 ) -> tuple[dict[str, FloatArray], int, pd.Index | None, bool]:
     """Prediction inputs as 1-D float arrays of length 1 (broadcast) or ``n``.
 
-    Returns the arrays, ``n``, the customer index (from the first Series of length ``n``)
-    and whether every input was a scalar (the caller then returns a float).
+    Returns the arrays, ``n``, the customer ids (``ids`` from :func:`customer_inputs`,
+    else the index of the first Series of length ``n``) and whether every input was a
+    scalar (the caller then returns a float).
     """
     arrays = {k: as_vector(v, k) for k, v in values.items()}
     sizes = {a.size for a in arrays.values()} - {1}
@@ -277,8 +390,8 @@ def prediction_arrays(
             )
         )
     n = sizes.pop() if sizes else 1
-    index = None
-    for v in values.values():
+    index = ids if ids is not None and len(ids) == n else None
+    for v in values.values() if index is None else ():
         if isinstance(v, pd.Series) and len(v) == n:
             index = v.index
             break
@@ -294,13 +407,15 @@ def check_horizon(t: FloatArray, name: str = "t") -> None:
             format_message(
                 name,
                 "be finite and >= 0 (a length of time in the data's unit)",
-                repr(float(t[bad][0])),
+                show_value(t[bad][0]),
                 "Express the horizon in the same unit as T.",
             )
         )
 
 
-def wrap(values: FloatArray, index: pd.Index | None, scalar: bool, name: str) -> Any:
+def wrap(
+    values: FloatArray, index: pd.Index | None, scalar: bool, name: str
+) -> float | FloatArray | pd.Series:
     """Return a float, a Series with the customers' index, or an array."""
     if scalar:
         return float(values[0])

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from precisemkt._typing import FloatArray
 from precisemkt._validation import check_interval
 from precisemkt.clv import _kernels
 from precisemkt.clv._base import threads_for
-from precisemkt.clv._inputs import Patterns, wrap
+from precisemkt.clv._inputs import Patterns, Scalar, Vector, wrap
 from precisemkt.clv._transaction import TransactionModel
 
 __all__ = ["ParetoNBD"]
@@ -130,9 +131,65 @@ class ParetoNBD(TransactionModel):
             )
         return out
 
+    @overload
     def expected_residual_transactions(
-        self, frequency: Any, recency: Any, T: Any, *, discount_rate: Any
-    ) -> Any:
+        self,
+        frequency: pd.DataFrame | pd.Series,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        discount_rate: Any,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> pd.Series: ...
+    @overload
+    def expected_residual_transactions(
+        self,
+        frequency: Scalar,
+        recency: Scalar,
+        T: Scalar,
+        *,
+        discount_rate: Any,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float: ...
+    @overload
+    def expected_residual_transactions(
+        self,
+        frequency: Vector | Scalar,
+        recency: Vector | Scalar,
+        T: Vector | Scalar,
+        *,
+        discount_rate: Any,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> FloatArray: ...
+    @overload
+    def expected_residual_transactions(
+        self,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        discount_rate: Any,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float | FloatArray | pd.Series: ...
+    def expected_residual_transactions(
+        self,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        discount_rate: Any,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        T_col: str = "T",
+    ) -> float | FloatArray | pd.Series:
         """Discounted expected residual transactions (DERT) of each customer.
 
         ``DERT = P(alive) (r+x)/(alpha+T) (beta+T) U(1, 2-s, delta (beta+T))`` with
@@ -143,11 +200,15 @@ class ParetoNBD(TransactionModel):
 
         Parameters
         ----------
-        frequency, recency, T : array-like or scalar
-            The customers' RFM summary.
+        frequency : pandas.DataFrame, array-like or scalar
+            The ``rfm_summary`` frame, or the customers' repeat purchases.
+        recency, T : array-like or scalar, optional
+            The rest of the RFM summary (left out with a frame).
         discount_rate : float
             Continuously compounded rate per time unit of the data (> 0), e.g.
             ``log(1.15) / 52`` for 15% a year with weekly data.
+        frequency_col, recency_col, T_col : str
+            Column names in the frame.
 
         Returns
         -------
@@ -164,7 +225,8 @@ class ParetoNBD(TransactionModel):
         True
         """
         params, a, n, index, scalar = self._customers(
-            {"frequency": frequency, "recency": recency, "T": T}
+            {"frequency": frequency, "recency": recency, "T": T},
+            (frequency_col, recency_col, T_col),
         )
         delta = check_interval(
             discount_rate,

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self
+from typing import Any, Self, overload
 
 import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import format_message
+from precisemkt._validation import format_message, show_value
 from precisemkt.clv._base import FittedModel
 from precisemkt.clv._inputs import (
     Patterns,
+    Scalar,
+    Vector,
     as_vector,
     check_horizon,
     check_rfm,
+    check_unit,
     check_weights,
     compress,
-    find_index,
+    customer_inputs,
     prediction_arrays,
     raise_rfm_violation,
     require_repeat_buyers,
@@ -85,35 +88,48 @@ class TransactionModel(FittedModel):
     def fit(
         self,
         frequency: Any,
-        recency: Any,
-        T: Any,
+        recency: Any = None,
+        T: Any = None,
         *,
         weights: Any = None,
         initial_params: Mapping[str, float] | None = None,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        T_col: str = "T",
     ) -> Self:
-        """Fit the model by maximum likelihood on RFM summary columns.
+        """Fit the model by maximum likelihood on the customers' RFM summary.
 
-        Identical (frequency, recency, T) rows are collapsed into patterns with counts
-        before fitting, so the cost grows with the number of distinct patterns.
+        Pass the ``rfm_summary`` frame (``fit(summary)``) or its three columns. Series are
+        paired by customer id. Identical (frequency, recency, T) rows are collapsed into
+        patterns with counts before fitting, so the cost grows with the number of
+        distinct patterns. A time unit recorded by ``rfm_summary`` is kept as
+        ``time_unit_`` and used by :func:`customer_lifetime_value` and
+        :func:`tracking_transactions`.
 
         Parameters
         ----------
-        frequency : array-like
-            Repeat purchases per customer (whole numbers >= 0), ``x`` in the papers.
-        recency : array-like
-            Time from the first to the last purchase (0 without repeat purchases), ``t_x``.
-        T : array-like
-            Time from the first purchase to the end of observation (``recency <= T``).
-        weights : array-like, optional
+        frequency : pandas.DataFrame or array-like
+            The ``rfm_summary`` frame, or the repeat purchases per customer (whole
+            numbers >= 0), ``x`` in the papers.
+        recency : array-like, optional
+            Time from the first to the last purchase (0 without repeat purchases), ``t_x``;
+            left out with a frame.
+        T : array-like, optional
+            Time from the first purchase to the end of observation (``recency <= T``);
+            left out with a frame.
+        weights : array-like or str, optional
             Number of customers sharing each row (whole numbers >= 0); default one each.
+            With a frame, the name of a column.
         initial_params : mapping, optional
             Starting values by parameter name; default data-driven.
+        frequency_col, recency_col, T_col : str
+            Column names in the frame (the ``rfm_summary`` defaults).
 
         Returns
         -------
         self
             The fitted estimator (``params_``, ``standard_errors_``, ``covariance_``,
-            ``log_likelihood_``, ``aic_``, ``bic_``, ``n_customers_``).
+            ``log_likelihood_``, ``aic_``, ``bic_``, ``n_customers_``, ``time_unit_``).
 
         Raises
         ------
@@ -128,16 +144,20 @@ class TransactionModel(FittedModel):
         >>> from precisemkt.datasets import load_cdnow
         >>> from precisemkt.profiling import rfm_summary
         >>> s = rfm_summary(load_cdnow(), freq="D", freq_multiplier=7, observation_end="1997-09-30")
-        >>> model = BGNBD().fit(s["frequency"], s["recency"], s["T"])
+        >>> model = BGNBD().fit(s)
         >>> round(model.log_likelihood_, 1)
         -9582.4
         >>> sorted(model.params_.index)
         ['a', 'alpha', 'b', 'r']
         """
-        index = find_index(frequency, recency, T)
-        x = as_vector(frequency, "frequency")
-        tx = as_vector(recency, "recency")
-        tt = as_vector(T, "T")
+        c = customer_inputs(
+            {"frequency": frequency, "recency": recency, "T": T, "weights": weights},
+            {"frequency": frequency_col, "recency": recency_col, "T": T_col},
+        )
+        index = c.ids
+        x = as_vector(c.values["frequency"], "frequency")
+        tx = as_vector(c.values["recency"], "recency")
+        tt = as_vector(c.values["T"], "T")
         if len({x.size, tx.size, tt.size}) > 1:
             raise ValidationError(
                 format_message(
@@ -148,21 +168,26 @@ class TransactionModel(FittedModel):
                 )
             )
         n = check_rfm(x, tx, tt, index=index)
-        w = check_weights(weights, n)
+        w = check_weights(c.values["weights"], n, index)
         require_repeat_buyers(x, w, self._label)
         self._patterns = compress((x, tx, tt), w)
         data = self._patterns
         self._fit_loglik(
             lambda p, order: self._loglik(p, data, order), float(data.weights.sum()), initial_params
         )
+        self.time_unit_ = c.time_unit
         return self
 
     # ------------------------------------------------------------------ predictions
     def _customers(
-        self, values: dict[str, Any]
+        self, values: dict[str, Any], columns: tuple[str, str, str]
     ) -> tuple[FloatArray, dict[str, FloatArray], int, pd.Index | None, bool]:
+        """Fitted parameters and the customers' inputs (columns or the summary frame,
+        aligned by id) as float arrays, their count, ids and whether all were scalars."""
         params = self._check_fitted()
-        arrays, n, index, scalar = prediction_arrays(values)
+        c = customer_inputs(values, dict(zip(("frequency", "recency", "T"), columns, strict=True)))
+        check_unit(self, c.time_unit)
+        arrays, n, index, scalar = prediction_arrays(c.values, c.ids)
         rfm_length(arrays["frequency"], arrays["recency"], arrays["T"])
         return params, arrays, n, index, scalar
 
@@ -198,19 +223,77 @@ class TransactionModel(FittedModel):
             )
         return out
 
-    def probability_alive(self, frequency: Any, recency: Any, T: Any) -> Any:
+    @overload
+    def probability_alive(
+        self,
+        frequency: pd.DataFrame | pd.Series,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> pd.Series: ...
+    @overload
+    def probability_alive(  # type: ignore[overload-overlap]
+        self,
+        frequency: Scalar,
+        recency: Scalar,
+        T: Scalar,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float: ...
+    @overload
+    def probability_alive(
+        self,
+        frequency: Vector | Scalar,
+        recency: Vector | Scalar,
+        T: Vector | Scalar,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> FloatArray: ...
+    @overload
+    def probability_alive(
+        self,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float | FloatArray | pd.Series: ...
+    def probability_alive(
+        self,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        T_col: str = "T",
+    ) -> float | FloatArray | pd.Series:
         """Probability that each customer is still active at the end of observation.
 
         Parameters
         ----------
-        frequency, recency, T : array-like or scalar
-            The customers' RFM summary (same rules as in :meth:`fit`).
+        frequency : pandas.DataFrame, array-like or scalar
+            The ``rfm_summary`` frame, or the customers' repeat purchases (same rules as
+            in :meth:`fit`).
+        recency, T : array-like or scalar, optional
+            The rest of the RFM summary (left out with a frame).
+        frequency_col, recency_col, T_col : str
+            Column names in the frame.
 
         Returns
         -------
         float, numpy.ndarray or pandas.Series
-            One probability per customer; a Series keeps the customer index of a Series
-            input, a float is returned when every input is a scalar.
+            One probability per customer: a Series indexed by customer id for a frame or
+            Series input, a float when every input is a scalar, else an array.
 
         Examples
         --------
@@ -220,7 +303,8 @@ class TransactionModel(FittedModel):
         True
         """
         params, a, n, index, scalar = self._customers(
-            {"frequency": frequency, "recency": recency, "T": T}
+            {"frequency": frequency, "recency": recency, "T": T},
+            (frequency_col, recency_col, T_col),
         )
         out = self._predict(params, a, np.zeros(1), n, 0, index)
         return wrap(out, index, scalar, "probability_alive")
@@ -283,7 +367,65 @@ class TransactionModel(FittedModel):
             columns=pd.Index(freq.astype(int), name="frequency"),
         )
 
-    def predict_purchases(self, t: Any, frequency: Any, recency: Any, T: Any) -> Any:
+    @overload
+    def predict_purchases(
+        self,
+        t: Any,
+        frequency: pd.DataFrame | pd.Series,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> pd.Series: ...
+    @overload
+    def predict_purchases(  # type: ignore[overload-overlap]
+        self,
+        t: Scalar,
+        frequency: Scalar,
+        recency: Scalar,
+        T: Scalar,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float: ...
+    @overload
+    def predict_purchases(
+        self,
+        t: Vector | Scalar,
+        frequency: Vector | Scalar,
+        recency: Vector | Scalar,
+        T: Vector | Scalar,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> FloatArray: ...
+    @overload
+    def predict_purchases(
+        self,
+        t: Any,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float | FloatArray | pd.Series: ...
+    def predict_purchases(
+        self,
+        t: Any,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        T_col: str = "T",
+    ) -> float | FloatArray | pd.Series:
         """Expected number of purchases in the next ``t`` time units, per customer.
 
         This is the conditional expectation ``E[X(T, T+t) | x, t_x, T]``.
@@ -292,8 +434,12 @@ class TransactionModel(FittedModel):
         ----------
         t : float or array-like
             Horizon(s) in the data's time unit (>= 0), one for all or one per customer.
-        frequency, recency, T : array-like or scalar
-            The customers' RFM summary.
+        frequency : pandas.DataFrame, array-like or scalar
+            The ``rfm_summary`` frame, or the customers' repeat purchases.
+        recency, T : array-like or scalar, optional
+            The rest of the RFM summary (left out with a frame).
+        frequency_col, recency_col, T_col : str
+            Column names in the frame.
 
         Returns
         -------
@@ -309,13 +455,20 @@ class TransactionModel(FittedModel):
         True
         """
         params, a, n, index, scalar = self._customers(
-            {"t": t, "frequency": frequency, "recency": recency, "T": T}
+            {"t": t, "frequency": frequency, "recency": recency, "T": T},
+            (frequency_col, recency_col, T_col),
         )
         check_horizon(a["t"])
         out = self._predict(params, a, a["t"], n, 1, index)
         return wrap(self._finite(out, "the expectation"), index, scalar, "predicted_purchases")
 
-    def expected_purchases(self, t: Any) -> Any:
+    @overload
+    def expected_purchases(self, t: pd.Series) -> pd.Series: ...
+    @overload
+    def expected_purchases(self, t: Scalar) -> float: ...
+    @overload
+    def expected_purchases(self, t: Vector) -> FloatArray: ...
+    def expected_purchases(self, t: Any) -> float | FloatArray | pd.Series:
         """Expected repeat purchases in ``(0, t]`` of a newly acquired customer, ``E[X(t)]``.
 
         Parameters
@@ -341,7 +494,13 @@ class TransactionModel(FittedModel):
         out = self._finite(self._expected(params, arrays["t"]), "the expectation")
         return wrap(out, index, scalar, "expected_purchases")
 
-    def probability_of_purchases(self, n: Any, t: Any) -> Any:
+    @overload
+    def probability_of_purchases(self, n: Scalar, t: Scalar) -> float: ...  # type: ignore[overload-overlap]
+    @overload
+    def probability_of_purchases(self, n: Vector | Scalar, t: Vector | Scalar) -> FloatArray: ...
+    @overload
+    def probability_of_purchases(self, n: Any, t: Any) -> float | FloatArray | pd.Series: ...
+    def probability_of_purchases(self, n: Any, t: Any) -> float | FloatArray | pd.Series:
         """Probability of exactly ``n`` repeat purchases in ``(0, t]``, ``P(X(t) = n)``.
 
         Parameters
@@ -373,9 +532,70 @@ class TransactionModel(FittedModel):
         out = self._pmf(columns, np.ascontiguousarray(nn), np.ascontiguousarray(tt), False)
         return wrap(self._finite(out, "the probability"), index, scalar, "probability")
 
+    @overload
     def conditional_probability_of_purchases(
-        self, n: Any, t: Any, frequency: Any, recency: Any, T: Any
-    ) -> Any:
+        self,
+        n: Any,
+        t: Any,
+        frequency: pd.DataFrame | pd.Series,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> pd.Series: ...
+    @overload
+    def conditional_probability_of_purchases(  # type: ignore[overload-overlap]
+        self,
+        n: Scalar,
+        t: Scalar,
+        frequency: Scalar,
+        recency: Scalar,
+        T: Scalar,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float: ...
+    @overload
+    def conditional_probability_of_purchases(
+        self,
+        n: Vector | Scalar,
+        t: Vector | Scalar,
+        frequency: Vector | Scalar,
+        recency: Vector | Scalar,
+        T: Vector | Scalar,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> FloatArray: ...
+    @overload
+    def conditional_probability_of_purchases(
+        self,
+        n: Any,
+        t: Any,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        frequency_col: str = ...,
+        recency_col: str = ...,
+        T_col: str = ...,
+    ) -> float | FloatArray | pd.Series: ...
+    def conditional_probability_of_purchases(
+        self,
+        n: Any,
+        t: Any,
+        frequency: Any,
+        recency: Any = None,
+        T: Any = None,
+        *,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        T_col: str = "T",
+    ) -> float | FloatArray | pd.Series:
         """Probability of exactly ``n`` purchases in ``(T, T+t]`` given each history.
 
         ``P(X(T, T+t) = n | x, t_x, T) = [n = 0] (1 - P(alive)) + P(alive) P'(X(t) = n)``,
@@ -388,8 +608,12 @@ class TransactionModel(FittedModel):
             Numbers of future purchases (>= 0).
         t : float or array-like
             Horizon(s) in the data's time unit (>= 0).
-        frequency, recency, T : array-like or scalar
-            The customers' RFM summary.
+        frequency : pandas.DataFrame, array-like or scalar
+            The ``rfm_summary`` frame, or the customers' repeat purchases.
+        recency, T : array-like or scalar, optional
+            The rest of the RFM summary (left out with a frame).
+        frequency_col, recency_col, T_col : str
+            Column names in the frame.
 
         Returns
         -------
@@ -406,7 +630,8 @@ class TransactionModel(FittedModel):
         1.0
         """
         params, a, size, index, scalar = self._customers(
-            {"n": n, "t": t, "frequency": frequency, "recency": recency, "T": T}
+            {"n": n, "t": t, "frequency": frequency, "recency": recency, "T": T},
+            (frequency_col, recency_col, T_col),
         )
         _check_counts(a["n"], "n")
         check_horizon(a["t"])
@@ -423,6 +648,6 @@ def _check_counts(n: FloatArray, name: str) -> None:
     if bad.any():
         raise InvalidParameterError(
             format_message(
-                name, "contain whole numbers >= 0", repr(float(n[bad][0])), "Pass counts."
+                name, "contain whole numbers >= 0", show_value(n[bad][0]), "Pass counts."
             )
         )

@@ -4,52 +4,155 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import pandas as pd
 
-from precisemkt._validation import check_interval, format_message
+from precisemkt._typing import FloatArray
+from precisemkt._units import TimeUnit, resolve_time_unit
+from precisemkt._validation import check_interval, format_message, show_value
 from precisemkt.clv._gammagamma import GammaGamma
-from precisemkt.clv._inputs import prediction_arrays, wrap
+from precisemkt.clv._inputs import (
+    Scalar,
+    Vector,
+    check_unit,
+    customer_inputs,
+    prediction_arrays,
+    wrap,
+)
 from precisemkt.clv._paretonbd import ParetoNBD
 from precisemkt.clv._transaction import TransactionModel
 from precisemkt.errors import InvalidParameterError
 
 __all__ = ["customer_lifetime_value"]
 
-#: Data time units per month (the lifetimes convention, so results match it exactly).
-UNITS_PER_MONTH = {"H": 30.0 * 24.0, "D": 30.0, "W": 4.345, "M": 1.0}
+#: Data time units per month (the lifetimes convention, so results match it exactly): a
+#: month is 30 days (720 hours …) but 4.345 weeks.
+UNITS_PER_MONTH = {"W": 4.345, "D": 30.0, "h": 720.0, "min": 43_200.0, "s": 2_592_000.0}
+
+#: The unit assumed when neither the data nor the model recorded one and freq is None.
+DEFAULT_UNIT = TimeUnit("D")
 
 
-def _period_length(freq: Any) -> float:
-    if isinstance(freq, str):
-        if freq not in UNITS_PER_MONTH:
+def units_per_month(unit: TimeUnit) -> float:
+    """Time units in one month, in lifetimes' convention (30 days, 4.345 weeks).
+
+    A unit as long as one of the aliases (``TimeUnit("D", 7)`` is a week) takes that
+    alias' value, so weeks measured to the day give lifetimes' weekly answer.
+
+    Examples
+    --------
+    >>> units_per_month(TimeUnit("D", 7)), units_per_month(TimeUnit("h"))
+    (4.345, 720.0)
+    """
+    for alias, per_month in UNITS_PER_MONTH.items():
+        if unit.same_length(TimeUnit(alias)):
+            return per_month
+    return 30.0 / unit.days
+
+
+def _period_length(freq: Any, recorded: TimeUnit | None) -> float:
+    """Data time units per discount period (a month unless ``freq`` is a number)."""
+    if freq is None or isinstance(freq, str):
+        if freq == "M":
             raise InvalidParameterError(
                 format_message(
                     "freq",
-                    f"be one of {sorted(UNITS_PER_MONTH)} (the unit of recency and T) or a "
-                    "number of time units per discount period",
-                    repr(freq),
-                    "E.g. freq='W' for data in weeks with monthly discounting.",
+                    "be a fixed-length period alias ('W', 'D', 'h', 'min', 's') or a number",
+                    "'M'",
+                    "For data in months pass freq=1.0 (data time units per discount period).",
                 )
             )
-        return UNITS_PER_MONTH[freq]
+        unit = resolve_time_unit(recorded, freq, default=DEFAULT_UNIT) or DEFAULT_UNIT
+        return units_per_month(unit)
     return check_interval(freq, "freq", low=0, closed="neither")
 
 
+@overload
+def customer_lifetime_value(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma | None,
+    frequency: pd.DataFrame | pd.Series,
+    recency: Any = None,
+    T: Any = None,
+    monetary_value: Any = None,
+    *,
+    horizon: float = ...,
+    discount_rate: float = ...,
+    freq: str | float | None = ...,
+    frequency_col: str = ...,
+    recency_col: str = ...,
+    T_col: str = ...,
+    monetary_value_col: str = ...,
+) -> pd.Series: ...
+@overload
+def customer_lifetime_value(  # type: ignore[overload-overlap]
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma | None,
+    frequency: Scalar,
+    recency: Scalar,
+    T: Scalar,
+    monetary_value: Scalar,
+    *,
+    horizon: float = ...,
+    discount_rate: float = ...,
+    freq: str | float | None = ...,
+    frequency_col: str = ...,
+    recency_col: str = ...,
+    T_col: str = ...,
+    monetary_value_col: str = ...,
+) -> float: ...
+@overload
+def customer_lifetime_value(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma | None,
+    frequency: Vector | Scalar,
+    recency: Vector | Scalar,
+    T: Vector | Scalar,
+    monetary_value: Vector | Scalar,
+    *,
+    horizon: float = ...,
+    discount_rate: float = ...,
+    freq: str | float | None = ...,
+    frequency_col: str = ...,
+    recency_col: str = ...,
+    T_col: str = ...,
+    monetary_value_col: str = ...,
+) -> FloatArray: ...
+@overload
 def customer_lifetime_value(
     transaction_model: TransactionModel,
     spend_model: GammaGamma | None,
     frequency: Any,
-    recency: Any,
-    T: Any,
-    monetary_value: Any,
+    recency: Any = None,
+    T: Any = None,
+    monetary_value: Any = None,
+    *,
+    horizon: float = ...,
+    discount_rate: float = ...,
+    freq: str | float | None = ...,
+    frequency_col: str = ...,
+    recency_col: str = ...,
+    T_col: str = ...,
+    monetary_value_col: str = ...,
+) -> float | FloatArray | pd.Series: ...
+def customer_lifetime_value(
+    transaction_model: TransactionModel,
+    spend_model: GammaGamma | None,
+    frequency: Any,
+    recency: Any = None,
+    T: Any = None,
+    monetary_value: Any = None,
     *,
     horizon: float = 12,
     discount_rate: float = 0.01,
-    freq: str | float = "D",
-) -> Any:
+    freq: str | float | None = None,
+    frequency_col: str = "frequency",
+    recency_col: str = "recency",
+    T_col: str = "T",
+    monetary_value_col: str = "monetary_value",
+) -> float | FloatArray | pd.Series:
     """Discounted value of each customer's future purchases.
 
     With a finite ``horizon`` of ``H`` discount periods of length ``f`` data time units,
@@ -67,23 +170,33 @@ def customer_lifetime_value(
         A fitted transaction model.
     spend_model : GammaGamma or None
         A fitted spend model; ``None`` uses ``monetary_value`` as the expected spend.
-    frequency, recency, T : array-like
-        The customers' RFM summary in the transaction model's time unit.
-    monetary_value : array-like
-        Average repeat-transaction value per customer.
+    frequency : pandas.DataFrame, array-like or scalar
+        The ``rfm_summary`` frame (with ``monetary_value``), or the customers' repeat
+        purchases. Series are paired by customer id.
+    recency, T : array-like or scalar, optional
+        The rest of the RFM summary in the transaction model's time unit (left out with
+        a frame).
+    monetary_value : array-like or scalar, optional
+        Average repeat-transaction value per customer (left out with a frame).
     horizon : float, default 12
         Number of discount periods (whole number), or ``math.inf`` (Pareto/NBD only).
     discount_rate : float, default 0.01
         Discount rate per discount period (>= 0; > 0 for an infinite horizon).
-    freq : {"H", "D", "W", "M"} or float, default "D"
-        Time unit of recency and T with monthly discount periods (a month is 720 hours,
-        30 days or 4.345 weeks, as in lifetimes), or directly the number of data time
-        units in one discount period.
+    freq : {"W", "D", "h", "min", "s"}, float or None, default None
+        Time unit of recency and T, with monthly discount periods (a month is 30 days,
+        720 hours or 4.345 weeks, as in lifetimes), or directly the number of data time
+        units in one discount period. ``None`` uses the unit ``rfm_summary`` recorded
+        (in the frame's ``attrs``, or the model's ``time_unit_``); when neither
+        recorded one, days (``"D"``). An alias that contradicts the recorded unit
+        raises :class:`ValidationError`.
+    frequency_col, recency_col, T_col, monetary_value_col : str
+        Column names in the frame.
 
     Returns
     -------
     float, numpy.ndarray or pandas.Series
-        The value per customer (a Series keeps the customer index).
+        The value per customer (a Series indexed by customer id for frame or Series
+        input).
 
     Examples
     --------
@@ -93,6 +206,17 @@ def customer_lifetime_value(
     >>> clv = customer_lifetime_value(bg, gg, 2, 30.43, 38.86, 22.5, horizon=12,
     ...                               discount_rate=0.01, freq="W")
     >>> clv > 0
+    True
+
+    With the summary frame, the time unit recorded by ``rfm_summary`` is used:
+
+    >>> from precisemkt.datasets import load_cdnow
+    >>> from precisemkt.profiling import rfm_summary
+    >>> s = rfm_summary(load_cdnow(), freq="W", observation_end="1997-09-30")
+    >>> s.attrs["time_unit"] = {"freq": "W", "multiplier": 1.0}  # as rfm_summary records it
+    >>> bg, gg = BGNBD().fit(s), GammaGamma().fit(s)
+    >>> value = customer_lifetime_value(bg, gg, s, horizon=12)
+    >>> bool(value.equals(customer_lifetime_value(bg, gg, s, horizon=12, freq="W")))
     True
     """
     if not isinstance(transaction_model, TransactionModel):
@@ -110,7 +234,16 @@ def customer_lifetime_value(
                 "spend_model", "be a fitted GammaGamma or None", type(spend_model).__name__, ""
             )
         )
-    step = _period_length(freq)
+    c = customer_inputs(
+        {"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary_value},
+        {
+            "frequency": frequency_col,
+            "recency": recency_col,
+            "T": T_col,
+            "monetary_value": monetary_value_col,
+        },
+    )
+    step = _period_length(freq, check_unit(transaction_model, c.time_unit))
     rate = check_interval(discount_rate, "discount_rate", low=0, closed="left")
     infinite = isinstance(horizon, numbers.Real) and math.isinf(float(horizon))
     if not infinite:
@@ -120,13 +253,11 @@ def customer_lifetime_value(
                 format_message(
                     "horizon",
                     "be a whole number of discount periods or math.inf",
-                    repr(horizon),
+                    show_value(horizon),
                     "E.g. horizon=12 for a year of months.",
                 )
             )
-    arrays, n, index, scalar = prediction_arrays(
-        {"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary_value}
-    )
+    arrays, n, index, scalar = prediction_arrays(c.values, c.ids)
     x, tx, age, m = (arrays[k] for k in ("frequency", "recency", "T", "monetary_value"))
     spend = m if spend_model is None else np.asarray(spend_model.expected_spend(x, m))
     if infinite:
@@ -145,7 +276,7 @@ def customer_lifetime_value(
                 format_message(
                     "discount_rate",
                     "be > 0 for an infinite horizon",
-                    repr(rate),
+                    show_value(rate),
                     "Undiscounted lifetime value is infinite.",
                 )
             )

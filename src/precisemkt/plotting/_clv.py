@@ -78,7 +78,14 @@ def plot_calibration_vs_holdout(evaluation: Any, *, ax: Any = None) -> Any:
 
 
 def plot_period_transactions(
-    model: Any, frequency: Any, T: Any, *, max_frequency: int = 7, ax: Any = None
+    model: Any,
+    frequency: Any,
+    T: Any = None,
+    *,
+    max_frequency: int = 7,
+    frequency_col: str = "frequency",
+    T_col: str | None = None,
+    ax: Any = None,
 ) -> Any:
     """Customers by repeat purchases in calibration: actual versus the model's expectation.
 
@@ -86,10 +93,16 @@ def plot_period_transactions(
     ----------
     model : BGNBD, MBGNBD, ParetoNBD or BGBB
         A fitted model.
-    frequency, T : array-like
-        The calibration data (``T`` is ``n_periods`` for BG/BB).
+    frequency : pandas.DataFrame or array-like
+        The ``rfm_summary`` frame, or the calibration repeat purchases.
+    T : array-like, optional
+        The customers' ages (``n_periods`` for BG/BB); left out with a frame. Series are
+        paired with ``frequency`` by customer id.
     max_frequency : int, default 7
         The last bar collects this many purchases and more.
+    frequency_col, T_col : str
+        Column names in the frame (see
+        :func:`precisemkt.clv.repeat_purchase_histogram`).
     ax : matplotlib Axes, optional
 
     Returns
@@ -108,7 +121,14 @@ def plot_period_transactions(
     """
     from precisemkt.clv import repeat_purchase_histogram
 
-    table = repeat_purchase_histogram(model, frequency, T, max_frequency=max_frequency)
+    table = repeat_purchase_histogram(
+        model,
+        frequency,
+        T,
+        max_frequency=max_frequency,
+        frequency_col=frequency_col,
+        T_col=T_col,
+    )
     ax = _axes(ax)
     pos = np.arange(len(table))
     width = 0.4
