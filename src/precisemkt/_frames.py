@@ -29,6 +29,7 @@ __all__ = [
     "epoch_microseconds",
     "is_engine_frame",
     "is_lazy",
+    "period_number",
     "require_engine_columns",
 ]
 
@@ -38,6 +39,8 @@ US_PER_DAY = 86_400_000_000
 #: Years are shifted by this many 400-year eras so every division below has positive
 #: operands (integer division rounds differently on different engines for negatives).
 _ERAS = 10
+#: Weeks are shifted by this many so the week number's division has a positive operand.
+_WEEK_SHIFT = 10**6
 
 
 def is_engine_frame(obj: object) -> bool:
@@ -116,13 +119,12 @@ def require_engine_columns(frame: EngineFrame, columns: list[str], name: str) ->
         )
 
 
-def epoch_microseconds(column: str) -> nw.Expr:
-    """Microseconds since 1970-01-01 of a datetime column, as an Int64 expression.
+def _calendar_parts(column: str) -> tuple[nw.Expr, nw.Expr, nw.Expr, nw.Expr, nw.Expr]:
+    """Days since 1970-01-01, hour, minute, second and microsecond of a datetime column.
 
-    Time-zone aware columns are read at their wall-clock time (as the pandas path does).
-    Uses only year/month/day/hour/minute/second/microsecond and integer arithmetic on
-    positive operands (Hinnant's ``days_from_civil``), so every engine gives the same
-    integers; valid for years 1 to 9999.
+    Only year/month/day/time parts and integer arithmetic on small positive operands
+    (Hinnant's ``days_from_civil``): Spark-like engines evaluate ``//`` through floating
+    point, which is exact only below 2**53, so no large number is ever divided.
     """
 
     def part(expr: nw.Expr) -> nw.Expr:
@@ -139,13 +141,37 @@ def epoch_microseconds(column: str) -> nw.Expr:
     days = era * 146_097 + doe - 719_468 - _ERAS * 146_097
     # Some engines give the microsecond of an instant before 1970 as a negative number.
     micro = (part(t.dt.microsecond()) + 1_000_000) % 1_000_000
+    return days, part(t.dt.hour()), part(t.dt.minute()), part(t.dt.second()), micro
+
+
+def epoch_microseconds(column: str) -> nw.Expr:
+    """Microseconds since 1970-01-01 of a datetime column, as an Int64 expression.
+
+    Time-zone aware columns are read at their wall-clock time (as the pandas path does);
+    every engine gives the same integers (see ``_calendar_parts``); years 1 to 9999.
+    """
+    days, hour, minute, second, micro = _calendar_parts(column)
     return (
-        days * US_PER_DAY
-        + part(t.dt.hour()) * 3_600_000_000
-        + part(t.dt.minute()) * 60_000_000
-        + part(t.dt.second()) * 1_000_000
-        + micro
+        days * US_PER_DAY + hour * 3_600_000_000 + minute * 60_000_000 + second * 1_000_000 + micro
     ).cast(nw.Int64)
+
+
+def period_number(column: str, freq: str) -> nw.Expr:
+    """The period of each time: ``floor((t + offset) / period)`` with weeks starting on
+    Monday, as the pandas path computes it, built from calendar parts without dividing any
+    large number.
+    """
+    days, hour, minute, second, _ = _calendar_parts(column)
+    if freq == "W":
+        # 1970-01-01 is a Thursday: days + 3 counts from a Monday; shifted to stay positive
+        return ((days + 3 + 7 * _WEEK_SHIFT) // 7 - _WEEK_SHIFT).cast(nw.Int64)
+    periods = {
+        "D": days,
+        "h": days * 24 + hour,
+        "min": (days * 24 + hour) * 60 + minute,
+        "s": ((days * 24 + hour) * 60 + minute) * 60 + second,
+    }
+    return periods[freq].cast(nw.Int64)
 
 
 def divide_exactly(numerator: nw.Expr, denominator: float) -> nw.Expr:

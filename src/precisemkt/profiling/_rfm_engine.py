@@ -16,6 +16,7 @@ from precisemkt._frames import (
     divide_exactly,
     epoch_microseconds,
     is_lazy,
+    period_number,
     require_engine_columns,
 )
 from precisemkt._units import PERIOD_DAYS, TimeUnit, check_freq
@@ -111,7 +112,6 @@ def rfm_summary_engine(
     n_rows = _check_rows(frame, customer_col, time_col, amount_col)
     period_us = round(PERIOD_DAYS[unit.freq] * US_PER_DAY)
     offset = 3 * US_PER_DAY if unit.freq == "W" else 0
-    shift = period_us * -(-(10**17) // period_us)
 
     def period_of(us: int) -> int:
         return (us + offset) // period_us
@@ -119,8 +119,9 @@ def rfm_summary_engine(
     rows = frame.select(
         nw.col(customer_col).alias("_c"),
         epoch_microseconds(time_col).alias("_us"),
+        period_number(time_col, unit.freq).alias("_p"),
         (nw.col(amount_col) if amount_col is not None else nw.lit(0)).alias("_a"),
-    ).with_columns(_p=(nw.col("_us") + (offset + shift)) // period_us - shift // period_us)
+    )
 
     if observation_end is None:
         if n_rows == 0:
