@@ -236,8 +236,9 @@ def test_ratio_metric_reduces_to_welch_z_and_matches_naive():
         assert res.variances[j] == pytest.approx(var, rel=1e-12)
     with pytest.raises(ValidationError, match="at least 2 units"):
         ratio_metric_test(y[:3], x[:3], [0, 1, 1])
-    with pytest.raises(ValidationError, match="integer arm codes"):
-        ratio_metric_test(y[:4], x[:4], ["a", "b", "a", "b"])
+    # issue 12: string labels are accepted (they used to raise "integer arm codes")
+    labelled = ratio_metric_test(y, x, np.where(v == 1, "treatment", "control"))
+    assert labelled.statistic == res.statistic
 
 
 def test_relative_intervals_delta_and_fieller():
