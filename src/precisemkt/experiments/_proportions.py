@@ -29,6 +29,8 @@ from precisemkt.experiments._common import (
 __all__ = ["ProportionsTestResult", "proportions_test", "wilson_interval"]
 
 _METHODS = ("z", "chisq", "fisher")
+#: Fisher's exact test works on whole counts; float64 holds them exactly up to 2**53.
+_FISHER_MAX_TOTAL = float(2**53)
 
 
 def _wilson(s: Any, n: Any, level: float) -> tuple[FloatArray, FloatArray]:
@@ -39,7 +41,7 @@ def _wilson(s: Any, n: Any, level: float) -> tuple[FloatArray, FloatArray]:
     p = s / n
     denom = 1.0 + z**2 / n
     centre = (p + z**2 / (2.0 * n)) / denom
-    half = z * np.sqrt(p * (1.0 - p) / n + z**2 / (4.0 * n**2)) / denom
+    half = z * np.sqrt(p * (1.0 - p) / n + (z / (2.0 * n)) ** 2) / denom
     return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
@@ -186,7 +188,8 @@ def _fisher(
     b = np.broadcast_to(n1 - s1, shape).astype(np.float64)
     d = np.broadcast_to(n0 - s0, shape).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        odds = np.where((c > 0) & (b > 0), a * d / np.where((c > 0) & (b > 0), c * b, 1.0), np.inf)
+        ok = (c > 0) & (b > 0)
+        odds = np.where(ok, (a / np.where(ok, c, 1.0)) * (d / np.where(ok, b, 1.0)), np.inf)
     degenerate = (a + c == 0) | (b + d == 0)
     odds = np.where(degenerate, np.nan, odds)
     row1 = a + b
@@ -440,6 +443,16 @@ def proportions_test(
         stat = _chisq_statistic(pair_s, pair_n, correction)
         p = _chi2_sf(1, stat)
     else:
+        if (n0 + n1 > _FISHER_MAX_TOTAL).any():
+            raise ValidationError(
+                format_message(
+                    "trials",
+                    "sum to at most 2**53 per table for method='fisher' (the exact test "
+                    "needs counts float64 holds exactly)",
+                    f"a table of {show_value(float((n0 + n1).max()))} trials",
+                    "Use method='z': at these sizes it equals the exact test.",
+                )
+            )
         stat, p = _fisher(s0, n0, s1, n1, alternative)
     omnibus = _chisq_statistic(s, n, correction)
     rates = s / n
