@@ -26,9 +26,10 @@ def test_grouped_bars_from_a_table_and_from_results() -> None:
     ax = plot_attribution(compare_models(SMALL, models=["linear", "markov"]))
     assert len(ax.patches) == 2 * 4
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["linear", "markov"]
-    results = heuristic_attribution(
-        SMALL, models=["first_touch", "last_touch"], n_boot=10, random_state=0
-    )
+    results = {
+        m: heuristic_attribution(SMALL, model=m, n_boot=10, random_state=0)
+        for m in ["first_touch", "last_touch"]
+    }
     _, axis = plt.subplots()
     assert plot_attribution(results, measure="value", ax=axis) is axis
     heights = sorted(round(p.get_height(), 9) for p in axis.patches[:4])
@@ -49,7 +50,7 @@ def test_transition_heatmap() -> None:
 
 def test_plot_errors() -> None:
     with pytest.raises(InvalidParameterError, match="result must be a Markov result"):
-        plot_transition_matrix(heuristic_attribution(SMALL)["linear"])
+        plot_transition_matrix(heuristic_attribution(SMALL))
     with pytest.raises(InvalidParameterError, match="max_states must be at least the number"):
         plot_transition_matrix(markov_attribution(SMALL, order=3), max_states=5)
     with pytest.raises(InvalidParameterError, match="measure must be 'conversions' or 'share'"):
