@@ -399,7 +399,7 @@ def parse_paths(
                 "Value is earned by conversions; check the columns are aligned.",
             )
         )
-    if conversions.sum() + nulls.sum() <= 0:
+    if not ((conversions > 0).any() or (nulls > 0).any()):  # no sum: it may overflow
         raise ValidationError(
             format_message(
                 f"paths columns {conversions_col!r} + {nulls_col!r}",
