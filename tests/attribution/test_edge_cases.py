@@ -62,7 +62,7 @@ def test_a_total_beyond_float64_raises() -> None:
 
 def test_wrong_separator_raises_instead_of_making_one_channel_per_path() -> None:
     # sep="|" on " > " paths used to give one channel per distinct path
-    with pytest.raises(ValidationError, match="sep must occur in the paths.*Pass sep='>'"):
+    with pytest.raises(ValidationError, match=r"sep must occur in the paths.*Pass sep='>'"):
         markov_attribution(SMALL, sep="|")
     piped = SMALL.assign(path=SMALL["path"].str.replace(" > ", " | "))
     with pytest.raises(ValidationError, match="Pass sep='\\|'"):
