@@ -16,7 +16,6 @@ from precisemkt.experiments._means import (
     MeansTestResult,
     RatioMetricResult,
     means_test,
-    means_test_from_stats,
     ratio_metric_test,
 )
 from precisemkt.experiments._planning import (
@@ -64,7 +63,6 @@ __all__ = [
     "group_sequential_bounds",
     "mann_whitney",
     "means_test",
-    "means_test_from_stats",
     "msprt",
     "power",
     "proportions_test",

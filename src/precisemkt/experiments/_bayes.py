@@ -18,15 +18,15 @@ from scipy import integrate, special
 from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._typing import FloatArray
 from precisemkt._validation import check_bool, check_interval, format_message, show_value
-from precisemkt.errors import InvalidParameterError, ValidationError
+from precisemkt.errors import InvalidParameterError
 from precisemkt.experiments._common import (
-    as_arm_array,
     batch_frame,
     check_counts,
     check_level,
     squeeze,
 )
 from precisemkt.experiments._kernels import beta_prob_greater
+from precisemkt.experiments._means import check_summaries
 
 __all__ = ["BayesResult", "bayes_means", "bayes_proportions"]
 
@@ -394,7 +394,8 @@ def bayes_means(
     Parameters
     ----------
     mean, std, n : array_like, shape (..., k)
-        Per-arm sample mean, sample standard deviation (> 0) and size.
+        Per-arm sample mean, sample standard deviation (> 0) and size (>= 1), control
+        first: the summary-statistic spelling of :func:`means_test` and :func:`msprt`.
     prior_mean, prior_std : float
         Normal prior for every arm's mean; ``prior_std=inf`` is flat.
 
@@ -409,28 +410,7 @@ def bayes_means(
     >>> round(float(res.prob_best[1]), 4)
     0.9703
     """
-    m = as_arm_array(mean, "mean")
-    s = as_arm_array(std, "std")
-    size = as_arm_array(n, "n", integer=True)
-    if s.shape != m.shape or size.shape != m.shape:
-        raise ValidationError(
-            format_message(
-                "mean, std and n", "have the same shape", f"{m.shape}, {s.shape}, {size.shape}", ""
-            )
-        )
-    if (s <= 0).any():
-        raise ValidationError(
-            format_message(
-                "std",
-                "be > 0 in every arm",
-                f"minimum {show_value(s.min())}",
-                "A constant metric has nothing to compare.",
-            )
-        )
-    if (size < 1).any():
-        raise ValidationError(
-            format_message("n", "be >= 1 in every arm", f"minimum {show_value(size.min())}", "")
-        )
+    m, s, size = check_summaries(mean, std, n, min_n=1, positive_std=True)
     m0 = check_interval(prior_mean, "prior_mean", low=-np.inf, high=np.inf, closed="neither")
     s0 = check_interval(prior_std, "prior_std", low=0.0, high=np.inf, closed="both")
     if s0 == 0:

@@ -17,7 +17,7 @@ from precisemkt._validation import (
     format_message,
     show_value,
 )
-from precisemkt.errors import ValidationError
+from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.experiments._common import (
     Lift,
     align_units,
@@ -38,9 +38,9 @@ from precisemkt.experiments._common import (
 __all__ = [
     "MeansTestResult",
     "RatioMetricResult",
+    "check_summaries",
     "means_result",
     "means_test",
-    "means_test_from_stats",
     "ratio_metric_test",
     "two_samples",
     "welch",
@@ -108,7 +108,7 @@ def scaled_welch(
 
 @dataclass(frozen=True, slots=True)
 class MeansTestResult(ResultMixin):
-    """Result of :func:`means_test` / :func:`means_test_from_stats` (Welch's t-test).
+    """Result of :func:`means_test` (Welch's t-test, from data or summary statistics).
 
     Comparison fields are floats (one experiment of two arms), batch-shaped arrays, or
     carry a trailing axis of ``k - 1`` comparisons against arm 0.
@@ -128,7 +128,7 @@ class MeansTestResult(ResultMixin):
 
     Examples
     --------
-    >>> res = means_test_from_stats([10.0, 10.5], [2.0, 2.2], [200, 210])
+    >>> res = means_test(mean=[10.0, 10.5], std=[2.0, 2.2], n=[200, 210])
     >>> round(res.statistic, 4)
     2.4099
     """
@@ -152,7 +152,7 @@ class MeansTestResult(ResultMixin):
 
         Examples
         --------
-        >>> res = means_test_from_stats([10.0, 10.5], [2.0, 2.2], [200, 210])
+        >>> res = means_test(mean=[10.0, 10.5], std=[2.0, 2.2], n=[200, 210])
         >>> lo, hi = res.confidence_interval()
         >>> round(lo, 4), round(hi, 4)
         (0.0921, 0.9079)
@@ -191,7 +191,7 @@ class MeansTestResult(ResultMixin):
 
         Examples
         --------
-        >>> means_test_from_stats([1.0, 2.0], [1.0, 1.0], [10, 10]).to_frame().shape
+        >>> means_test(mean=[1.0, 2.0], std=[1.0, 1.0], n=[10, 10]).to_frame().shape
         (1, 7)
         """
         low, high = self.confidence_interval(0.95)
@@ -229,28 +229,15 @@ def means_result(
     )
 
 
-def means_test_from_stats(
-    mean: Any, std: Any, n: Any, *, alternative: str = "two-sided"
-) -> MeansTestResult:
-    """Welch's t-test from per-arm means, standard deviations and sizes.
+def check_summaries(
+    mean: Any, std: Any, n: Any, *, min_n: int = 2, positive_std: bool = False
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Validate per-arm summary statistics ``mean, std, n`` of shape ``(..., k)``.
 
-    Parameters
-    ----------
-    mean, std, n : array_like, shape (..., k)
-        Per-arm sample mean, sample standard deviation (``ddof=1``) and size, control
-        first. Leading axes index experiments.
-    alternative : {"two-sided", "greater", "less"}
-
-    Returns
-    -------
-    MeansTestResult
-        Agrees with :func:`scipy.stats.ttest_ind_from_stats` (``equal_var=False``).
-
-    Examples
-    --------
-    >>> res = means_test_from_stats([[5, 5.2], [5, 5]], [[1, 1], [1, 1]], [[50, 50], [50, 50]])
-    >>> res.pvalue.round(4).tolist()
-    [0.3198, 1.0]
+    The one spelling of summary-statistic inputs in :mod:`precisemkt.experiments`
+    (:func:`means_test`, :func:`~precisemkt.experiments.bayes_means`,
+    :func:`~precisemkt.experiments.msprt`): sample means, sample standard deviations
+    (``ddof=1``) and sizes, control first.
     """
     m = as_arm_array(mean, "mean")
     s = as_arm_array(std, "std")
@@ -265,20 +252,27 @@ def means_test_from_stats(
                 "Pass one value per arm in each.",
             )
         )
-    if (s < 0).any():
+    if (s <= 0).any() if positive_std else (s < 0).any():
         raise ValidationError(
-            format_message("std", "be non-negative", f"minimum {show_value(s.min())}", "")
+            format_message(
+                "std",
+                "be > 0 in every arm" if positive_std else "be non-negative",
+                f"minimum {show_value(s.min())}",
+                "A constant metric has nothing to compare." if positive_std else "",
+            )
         )
-    if (size < 2).any():
+    if (size < min_n).any():
         raise ValidationError(
             format_message(
                 "n",
-                "be at least 2 in every arm",
+                f"be at least {min_n} in every arm",
                 f"minimum {show_value(size.min())}",
-                "A sample variance needs two observations; collect more data.",
+                "A sample variance needs two observations; collect more data."
+                if min_n == 2
+                else "",
             )
         )
-    return means_result(m, s, size, check_alternative(alternative))
+    return m, s, size
 
 
 def two_samples(a: Any, b: Any, min_size: int) -> tuple[FloatArray, FloatArray]:
@@ -296,31 +290,68 @@ def two_samples(a: Any, b: Any, min_size: int) -> tuple[FloatArray, FloatArray]:
     return xa, xb
 
 
-def means_test(a: Any, b: Any, *, alternative: str = "two-sided") -> MeansTestResult:
-    """Welch's t-test of the variant ``b`` against the control ``a``.
+def means_test(
+    a: Any = None,
+    b: Any = None,
+    *,
+    mean: Any = None,
+    std: Any = None,
+    n: Any = None,
+    alternative: str = "two-sided",
+) -> MeansTestResult:
+    """Welch's t-test of the variant ``b`` against the control ``a``, or from summaries.
+
+    Give either the raw observations ``a, b`` or the per-arm summary statistics
+    ``mean=, std=, n=`` (the spelling every experiments function uses for them, as
+    :func:`~precisemkt.experiments.bayes_means` and :func:`~precisemkt.experiments.msprt`).
 
     Parameters
     ----------
-    a, b : array_like
+    a, b : array_like, optional
         Observations of the control and of the variant: 1-D for one experiment, or 2-D
         with one experiment per row. Each arm needs at least 2 observations.
+    mean, std, n : array_like, shape (..., k), optional
+        Instead of ``a, b``: per-arm sample mean, sample standard deviation (``ddof=1``)
+        and size, control first; leading axes index experiments; ``k > 2`` arms give one
+        comparison per variant.
     alternative : {"two-sided", "greater", "less"}
         ``"greater"``: the variant mean exceeds the control's.
 
     Returns
     -------
     MeansTestResult
-        Agrees with ``scipy.stats.ttest_ind(b, a, equal_var=False)``; with zero variance
-        in both arms it returns t = 0, p = 1 for equal means (scipy: ``nan``). Data near
-        the float limits (1e300, 1e-300) are summarised after division by a power of two,
-        so the p-value stays exact where scipy returns ``nan``.
+        Agrees with ``scipy.stats.ttest_ind(b, a, equal_var=False)`` and
+        :func:`scipy.stats.ttest_ind_from_stats`; with zero variance in both arms it
+        returns t = 0, p = 1 for equal means (scipy: ``nan``). Data near the float limits
+        (1e300, 1e-300) are summarised after division by a power of two, so the p-value
+        stays exact where scipy returns ``nan``.
 
     Examples
     --------
     >>> res = means_test([1.0, 2.0, 3.0, 4.0], [2.0, 3.0, 4.0, 6.0])
     >>> round(res.pvalue, 4)
     0.2903
+    >>> res = means_test(mean=[[5, 5.2], [5, 5]], std=[[1, 1], [1, 1]], n=[[50, 50], [50, 50]])
+    >>> res.pvalue.round(4).tolist()
+    [0.3198, 1.0]
     """
+    raw = a is not None or b is not None
+    summaries = mean is not None or std is not None or n is not None
+    if raw == summaries or (raw and (a is None or b is None)):
+        raise InvalidParameterError(
+            format_message(
+                "means_test data",
+                "be either the observations a and b, or mean=, std= and n=",
+                "both" if raw and summaries else "an incomplete set",
+                "Call means_test(a, b) or means_test(mean=..., std=..., n=...).",
+            )
+        )
+    if summaries:
+        if mean is None or std is None or n is None:
+            raise InvalidParameterError(
+                format_message("mean, std and n", "all be given", "some missing", "Pass all three.")
+            )
+        return means_result(*check_summaries(mean, std, n), check_alternative(alternative))
     xa, xb = two_samples(a, b, 2)
     alternative = check_alternative(alternative)
     # Summaries of the data divided by a power of two (exact), so that sums and squares

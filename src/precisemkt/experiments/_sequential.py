@@ -16,6 +16,7 @@ from precisemkt._typing import FloatArray
 from precisemkt._validation import check_int, check_interval, format_message, show_value
 from precisemkt.errors import InvalidParameterError, NotFittedError, ValidationError
 from precisemkt.experiments._common import check_counts, squeeze
+from precisemkt.experiments._means import check_summaries
 
 __all__ = [
     "GroupSequentialBounds",
@@ -571,15 +572,12 @@ def msprt(
         est = s / size
         var_arm = est * (1.0 - est) / size
     else:
-        from precisemkt.experiments._means import means_test_from_stats
-
         if mean is None or std is None or n is None:
             raise InvalidParameterError(
                 format_message("mean, std and n", "all be given", "some missing", "")
             )
-        check = means_test_from_stats(mean, std, n)
-        est, size = check.means, check.nobs
-        var_arm = check.stds**2 / size
+        est, std_arm, size = check_summaries(mean, std, n)
+        var_arm = std_arm**2 / size
     if est.ndim < 2 or est.shape[-1] != 2:
         raise ValidationError(
             format_message(
