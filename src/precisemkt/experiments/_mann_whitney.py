@@ -11,7 +11,8 @@ from scipy import special, stats
 
 from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_bool, check_options
+from precisemkt._validation import check_bool, check_options, format_message
+from precisemkt.errors import InvalidParameterError
 from precisemkt.experiments._common import (
     Lift,
     batch_frame,
@@ -22,7 +23,10 @@ from precisemkt.experiments._common import (
 )
 from precisemkt.experiments._means import two_samples
 
-__all__ = ["MannWhitneyResult", "mann_whitney"]
+__all__ = ["MAX_EXACT_PRODUCT", "MannWhitneyResult", "mann_whitney"]
+
+#: Largest n_a * n_b for the exact null distribution (about a second at 100 x 100).
+MAX_EXACT_PRODUCT = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +144,7 @@ def mann_whitney(
     method : {"auto", "asymptotic", "exact"}
         As :func:`scipy.stats.mannwhitneyu`: ``"auto"`` is exact when an arm has at most
         8 observations and there are no ties, asymptotic (tie-corrected normal) otherwise.
+        ``"exact"`` is limited to ``n_a * n_b <= 10,000`` (its cost grows as the square).
     continuity : bool, default True
         Continuity correction of the asymptotic p-value.
 
@@ -177,6 +182,17 @@ def mann_whitney(
     if method == "auto":
         chosen = "asymptotic" if (n1 > 8 and n2 > 8) or has_ties else "exact"
     if chosen == "exact":
+        if n1 * n2 > MAX_EXACT_PRODUCT:
+            raise InvalidParameterError(
+                format_message(
+                    "method='exact'",
+                    f"have n_a * n_b <= {MAX_EXACT_PRODUCT:,} (its recursion costs "
+                    "(n_a n_b)**2 operations)",
+                    f"{n2} x {n1} = {n1 * n2:,} pairs",
+                    "Use method='asymptotic' (or 'auto'): at these sizes the normal "
+                    "approximation is accurate.",
+                )
+            )
         p = _mwu_null_sf(u, n1, n2) * factor
     else:
         tie_term = _tie_term(sorted_xy, new)
