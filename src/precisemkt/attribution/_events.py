@@ -128,7 +128,7 @@ def _channels(events: pd.DataFrame, col: str, touch: BoolArray, sep: str) -> Obj
     if bad:
         raise ValidationError(
             format_message(
-                f"channel name {bad[0]!r}",
+                f"channel name {show_value(bad[0])}",
                 f"not contain the separator {sep!r}",
                 f"{len(bad)} such channel(s) in column {col!r}",
                 "Rename the channels or pass another sep=.",

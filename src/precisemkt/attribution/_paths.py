@@ -228,14 +228,14 @@ def _split_sequences(
                         format_message(
                             f"paths column {describe[0]!r}",
                             "hold channel names as strings",
-                            f"{name!r} ({type(name).__name__}) in {describe[1](i)}",
+                            f"{show_value(name)} ({type(name).__name__}) in {describe[1](i)}",
                             "Convert channel identifiers with str() first.",
                         )
                     )
                 if sep in name:
                     raise ValidationError(
                         format_message(
-                            f"channel name {name!r}",
+                            f"channel name {show_value(name)}",
                             f"not contain the separator {sep!r}",
                             f"it in {describe[1](i)}",
                             "Rename the channel or pass another sep=.",
@@ -247,7 +247,7 @@ def _split_sequences(
                 format_message(
                     f"paths column {describe[0]!r}",
                     "hold strings like 'a > b' or sequences of channel names",
-                    f"{item!r} ({type(item).__name__}) in {describe[1](i)}",
+                    f"{show_value(item)[:80]} ({type(item).__name__}) in {describe[1](i)}",
                     "Drop rows without a path or build them with paths_from_events().",
                 )
             )
@@ -307,7 +307,7 @@ def _tokens(
             format_message(
                 f"paths column {path_col!r}",
                 "hold non-empty channel names",
-                f"the path {unique_list[path]!r} in {where(path)}",
+                f"the path {show_value(unique_list[path])} in {where(path)}",
                 f"Remove empty paths and doubled separators ({sep!r}).",
             )
         )
