@@ -25,7 +25,7 @@ from precisemkt.experiments._common import (
     check_level,
     squeeze,
 )
-from precisemkt.experiments._kernels import beta_prob_greater
+from precisemkt.experiments._kernels import MAX_EXACT_TERMS, beta_prob_greater
 from precisemkt.experiments._means import check_summaries
 
 __all__ = ["BayesResult", "bayes_means", "bayes_proportions"]
@@ -297,14 +297,36 @@ def _lift_quantiles(fam: _Family, qs: tuple[float, ...], relative: bool) -> list
     return out
 
 
+def _centred(mean: FloatArray, sd: FloatArray) -> tuple[_Family, FloatArray]:
+    """A normal family shifted by the mean of its arm means, and that shift."""
+    offset = mean.mean(axis=-1, keepdims=True)
+    return _Family("normal", mean - offset, sd), offset
+
+
 def _result(fam: _Family) -> BayesResult:
     k = fam.p1.shape[-1]
     if k == 2:
         best, loss = _two_arm(fam)
         beats: Any = best[..., 1]
+    elif fam.name == "beta" and np.min(np.minimum(fam.p1, fam.p2)) > MAX_EXACT_TERMS:
+        # Posteriors this concentrated defeat quadrature in the Beta quantile scale (10**15
+        # conversions did not finish): P(best) uses the logit-normal posteriors (the
+        # logit is monotone, so "best" is the same event), the expected loss the
+        # moment-matched normal ones. Both are centred on their mean location first, so
+        # the integrand keeps its precision (x - mean would otherwise lose 9 digits).
+        centre = _centred(
+            special.digamma(fam.p1) - special.digamma(fam.p2),
+            np.sqrt(special.polygamma(1, fam.p1) + special.polygamma(1, fam.p2)),
+        )
+        best = _best_by_quadrature(centre[0])[0]
+        moments = _centred(fam.mean(), fam.sd())[0]
+        weighted = _best_by_quadrature(moments)[1]
+        # E[max_i X_i] - E[X_j]: the common shift cancels
+        loss = np.maximum(weighted.sum(-1, keepdims=True) - moments.mean(), 0.0)
     else:
         best, weighted = _best_by_quadrature(fam)
         loss = np.maximum(weighted.sum(-1, keepdims=True) - fam.mean(), 0.0)
+    if k > 2:
         pairs = [
             _two_arm(_Family(fam.name, fam.p1[..., [0, j]], fam.p2[..., [0, j]]))[0][..., 1]
             for j in range(1, k)
@@ -337,7 +359,8 @@ def bayes_proportions(
     space (stable at 100k+ conversions). When every posterior parameter exceeds 10**7
     the sum would need that many terms, so the logit-normal approximation
     ``logit p ~ N(ψ(α) - ψ(β), ψ'(α) + ψ'(β))`` is used instead (error about 1e-9 there,
-    falling with the counts; 10**15 conversions take milliseconds). The expected loss uses
+    falling with the counts; 10**15 conversions take milliseconds; with three or more
+    arms the quadrature then runs on the logit-normal posteriors). The expected loss uses
     ``E[max(X - Y, 0)] = E[X] P(X' > Y) - E[Y] P(X > Y')`` with ``X'``, ``Y'`` the
     size-biased Betas. Three or more arms, and non-integer parameters, use quadrature.
 
