@@ -15,11 +15,15 @@ from precisemkt.privacy import (
 )
 
 people, hierarchies = make_people(5000, random_state=0, return_hierarchies=True)
-table = people.drop(columns="customer_id")  # direct identifiers never leave
 qis = ["age", "zip_code", "sex", "education", "marital_status", "occupation"]
+# Every column has a role. customer_id is a direct identifier (dropped from the release);
+# income_band is safe to publish as it is. Exact annual spend singles people out (99% of
+# values are unique), so it stays in-house and is only released as a DP mean below.
+table = people.drop(columns="annual_spend")
+roles = {"identifiers": "customer_id", "insensitive": "income_band"}
 
 # 1. How exposed is the raw table?
-raw = check_anonymity(table, qis, sensitive="purchase_category")
+raw = check_anonymity(table, qis, sensitive="purchase_category", **roles)
 print(f"raw: k={raw.k}, {raw.share_below(5):.0%} of records in classes smaller than 5")
 
 # 2. The least-generalised full-domain recoding that is 5-anonymous and 2-diverse,
@@ -33,6 +37,7 @@ res = anonymize(
     method="global",
     hierarchies=hierarchies,
     max_suppression=0.02,
+    **roles,
 )
 print("levels:", res.levels)
 print(
@@ -49,6 +54,7 @@ mon = anonymize(
     sensitive="purchase_category",
     hierarchies={q: h for q, h in hierarchies.items() if q != "age"},
     random_state=0,
+    **roles,
 )
 print(f"mondrian: k={mon.report.k}, GCP={mon.information_loss.gcp:.3f}")
 print(mon.data.head())
@@ -59,7 +65,7 @@ buyers = laplace_count(
     table[table["purchase_category"] == "Electronics"], epsilon=0.5, budget=budget, random_state=1
 )
 spend = gaussian_mean(
-    table["annual_spend"],
+    people["annual_spend"],
     lower=0,
     upper=5000,
     epsilon=0.5,
