@@ -16,7 +16,9 @@ from precisemkt.privacy import anonymize, check_anonymity
 
 def test_class_size_plot_marks_k() -> None:
     people = make_people(500, random_state=0)
-    rep = check_anonymity(people, ["age", "sex"], identifiers="customer_id", insensitive="annual_spend")
+    rep = check_anonymity(
+        people, ["age", "sex"], identifiers="customer_id", insensitive="annual_spend"
+    )
     fig, ax = plt.subplots()
     assert plot_class_sizes(rep, k=5, ax=ax) is ax
     assert ax.get_legend().get_texts()[0].get_text() == "k = 5"
