@@ -91,9 +91,9 @@ def quasi_identifier_list(
             )
         )
     if len(set(qis)) != len(qis):
-        dup = next(q for q in qis if qis.count(q) > 1)
+        repeated = next(q for q in qis if qis.count(q) > 1)
         raise InvalidParameterError(
-            format_message("quasi_identifiers", "not repeat a column", f"{dup!r} twice", "")
+            format_message("quasi_identifiers", "not repeat a column", f"{repeated!r} twice", "")
         )
     require_columns(df, cast("list[str]", qis), name=name)
     if len(df) == 0:
@@ -240,7 +240,7 @@ def column_roles(
                     )
                 )
             roles[col] = role
-    undeclared = [col for col in df.columns if col not in roles]
+    undeclared: list[Hashable] = [col for col in df.columns if col not in roles]
     return ids, keep, undeclared
 
 
