@@ -9,6 +9,7 @@ caller's frame must come back unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable
 
@@ -118,8 +119,6 @@ def test_bad_frames_raise_only_precisemkt_errors_and_are_not_modified(
     for call in _calls(df, col, other, k):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            try:
+            with contextlib.suppress(PrecisemktError):
                 call()
-            except PrecisemktError:
-                pass
         pd.testing.assert_frame_equal(df, original)
