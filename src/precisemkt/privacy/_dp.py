@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Sized
 from dataclasses import dataclass
 from fractions import Fraction
@@ -370,6 +371,16 @@ def laplace_sum(
     """
     x = as_float_array(values, "values", allow_inf=True)
     grid = make_grid(lower, upper, grid_step)
+    bound = grid.max_abs * grid.step
+    if (x.size + 1) * bound > sys.float_info.max / 1e3:
+        raise ValidationError(
+            format_message(
+                "the sum of values",
+                "stay within the float range",
+                f"{x.size:,} values clamped to [{_show(float(lower))}, {_show(float(upper))}]",
+                "Rescale the values (e.g. to thousands) and the bounds before summing.",
+            )
+        )
     epsilon = check_epsilon(epsilon)
     rand = randomness(insecure_seed)
     charge(budget, label="laplace_sum", mechanism="discrete_laplace", epsilon=epsilon)
