@@ -42,6 +42,7 @@ INT_LIMIT = 1 << 55
 """Largest ``t`` of a discrete Laplace scale ``t/s`` the vectorised sampler accepts."""
 _MAX_K = 127  # Algorithm 1 stops by K <= 127 except with probability 1/127! < 1e-200
 _MAX_ROUNDS = 2_000  # rejection rounds (each accepts with probability > 0.2)
+_SCALAR_SIZE = 16
 
 
 class Randomness:
@@ -84,12 +85,10 @@ class Randomness:
 
     def below_int(self, bound: int) -> int:
         """One uniform integer in ``[0, bound)`` for an arbitrarily large Python int."""
-        if self._rng is not None:
-            n_bytes = (bound.bit_length() + 7) // 8 + 8
-            raw = self._rng.bytes(n_bytes)
-        else:
-            n_bytes = (bound.bit_length() + 7) // 8 + 8
-            raw = os.urandom(n_bytes)
+        if bound == 1:
+            return 0
+        n_bytes = (bound.bit_length() + 7) // 8 + 8
+        raw = self._rng.bytes(n_bytes) if self._rng is not None else os.urandom(n_bytes)
         # rejection on a 64-bit wider integer keeps it exact
         value = int.from_bytes(raw, "little")
         limit = (1 << (8 * n_bytes)) - ((1 << (8 * n_bytes)) % bound)
@@ -152,6 +151,8 @@ def discrete_laplace(rand: Randomness, s: int, t: int, size: int) -> IntArray:
     """
     if not (s >= 1 and 1 <= t <= INT_LIMIT):
         raise ValueError(f"discrete Laplace needs 1 <= s and 1 <= t <= 2**55; got {s}, {t}")
+    if size <= _SCALAR_SIZE:  # a few draws: Python integers beat numpy's per-call cost
+        return np.array([_discrete_laplace_scalar(rand, s, t) for _ in range(size)], dtype=np.int64)
     out = np.zeros(size, dtype=np.int64)
     todo = np.arange(size)
     t_arr = np.int64(t)
@@ -181,24 +182,42 @@ def discrete_laplace(rand: Randomness, s: int, t: int, size: int) -> IntArray:
     raise RuntimeError("discrete Laplace sampling did not finish")  # pragma: no cover
 
 
-def _bernoulli_exp_fraction(rand: Randomness, gamma: Fraction) -> bool:
-    """Exact Bernoulli(exp(-gamma)) for a rational ``gamma >= 0`` (Python integers)."""
-    whole = gamma.numerator // gamma.denominator
+def _bernoulli_exp_int(rand: Randomness, num: int, den: int) -> bool:
+    """Bernoulli(exp(-num/den)) with Python integers (CKS Algorithm 1)."""
+    whole, frac = divmod(num, den)
     for _ in range(whole):
-        if not _bernoulli_exp_unit_scalar(rand, Fraction(1)):
+        if not _bernoulli_exp_unit_int(rand, 1, 1):
             return False
-    return _bernoulli_exp_unit_scalar(rand, gamma - whole)
+    return _bernoulli_exp_unit_int(rand, frac, den)
 
 
-def _bernoulli_exp_unit_scalar(rand: Randomness, gamma: Fraction) -> bool:
+def _bernoulli_exp_unit_int(rand: Randomness, num: int, den: int) -> bool:
     k = 1
     for _ in range(_MAX_K):
-        # A ~ Bernoulli(gamma / k)
-        if rand.below_int(gamma.denominator * k) < gamma.numerator:
+        if rand.below_int(den * k) < num:  # A ~ Bernoulli(num / (den k))
             k += 1
         else:
             return k % 2 == 1
     raise RuntimeError("Bernoulli(exp(-gamma)) did not finish")  # pragma: no cover
+
+
+def _discrete_laplace_scalar(rand: Randomness, s: int, t: int) -> int:
+    """One draw of CKS Algorithm 2 with Python integers."""
+    for _ in range(_MAX_ROUNDS):
+        u = rand.below_int(t)
+        if not _bernoulli_exp_unit_int(rand, u, t):
+            continue
+        v = 0
+        for _ in range(_MAX_ROUNDS):
+            if not _bernoulli_exp_unit_int(rand, 1, 1):
+                break
+            v += 1
+        y = (u + t * v) // s
+        b = rand.below_int(2)
+        if b == 1 and y == 0:
+            continue
+        return -y if b else y
+    raise RuntimeError("discrete Laplace sampling did not finish")  # pragma: no cover
 
 
 def discrete_gaussian(rand: Randomness, sigma2: Fraction, size: int) -> IntArray:
@@ -206,7 +225,7 @@ def discrete_gaussian(rand: Randomness, sigma2: Fraction, size: int) -> IntArray
 
     Proposals are discrete Laplace with scale ``t = floor(sigma) + 1``, drawn in batches;
     each is accepted with probability ``exp(-(|y| - sigma2/t)² / (2 sigma2))``, computed
-    exactly with Python fractions.
+    exactly with Python integers.
     """
     if sigma2 <= 0:
         raise ValueError("sigma2 must be positive")
@@ -215,23 +234,19 @@ def discrete_gaussian(rand: Randomness, sigma2: Fraction, size: int) -> IntArray
     # gamma = (|y| t b - a)^2 / (2 a b t^2): split into whole and fraction with Python
     # ints, then draw the Bernoulli vectorised when the denominator fits int64
     den = 2 * a * b * t * t
-    if den <= INT_LIMIT:
+    if den <= INT_LIMIT and size > _SCALAR_SIZE:
         return _discrete_gaussian_vectorised(rand, t, a, b, den, size)
     out = np.zeros(size, dtype=np.int64)
-    filled = 0
-    for _ in range(_MAX_ROUNDS):
-        if filled == size:
-            return out
-        need = size - filled
-        proposals = discrete_laplace(rand, 1, t, need + need // 2 + 4)
-        for y in proposals.tolist():
-            gamma = (abs(y) - sigma2 / t) ** 2 / (2 * sigma2)
-            if _bernoulli_exp_fraction(rand, gamma):
-                out[filled] = y
-                filled += 1
-                if filled == size:
-                    return out
-    raise RuntimeError("discrete Gaussian sampling did not finish")  # pragma: no cover
+    tb = t * b
+    for i in range(size):
+        for _ in range(_MAX_ROUNDS):
+            y = _discrete_laplace_scalar(rand, 1, t)
+            if _bernoulli_exp_int(rand, (abs(y) * tb - a) ** 2, den):
+                out[i] = y
+                break
+        else:  # pragma: no cover - probability below 1e-200
+            raise RuntimeError("discrete Gaussian sampling did not finish")
+    return out
 
 
 def _discrete_gaussian_vectorised(
