@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 from fractions import Fraction
 
 import numpy as np
@@ -55,11 +56,14 @@ class Randomness:
         predictable; for tests and documentation only.
     """
 
-    __slots__ = ("_rng", "insecure")
+    __slots__ = ("_rng", "_scalar", "insecure")
 
     def __init__(self, insecure_seed: int | None = None) -> None:
         self.insecure = insecure_seed is not None
         self._rng = None if insecure_seed is None else np.random.default_rng(insecure_seed)
+        self._scalar: random.Random = (
+            random.SystemRandom() if insecure_seed is None else random.Random(insecure_seed)
+        )
 
     def below(self, bounds: IntArray) -> IntArray:
         """One uniform integer in ``[0, b)`` for every ``b`` of ``bounds`` (all >= 1)."""
@@ -84,20 +88,12 @@ class Randomness:
         raise RuntimeError("uniform sampling did not finish")  # pragma: no cover
 
     def below_int(self, bound: int) -> int:
-        """One uniform integer in ``[0, bound)`` for an arbitrarily large Python int."""
-        if bound == 1:
-            return 0
-        n_bytes = (bound.bit_length() + 7) // 8 + 8
-        raw = self._rng.bytes(n_bytes) if self._rng is not None else os.urandom(n_bytes)
-        # rejection on a 64-bit wider integer keeps it exact
-        value = int.from_bytes(raw, "little")
-        limit = (1 << (8 * n_bytes)) - ((1 << (8 * n_bytes)) % bound)
-        for _ in range(_MAX_ROUNDS):
-            if value < limit:
-                return value % bound
-            raw = self._rng.bytes(n_bytes) if self._rng is not None else os.urandom(n_bytes)
-            value = int.from_bytes(raw, "little")
-        raise RuntimeError("uniform sampling did not finish")  # pragma: no cover
+        """One uniform integer in ``[0, bound)`` for an arbitrarily large Python int.
+
+        ``random.SystemRandom`` (os.urandom) or the seeded ``random.Random``: both draw
+        whole bits and reject, so the result is exactly uniform.
+        """
+        return self._scalar.randrange(bound)
 
 
 def _bernoulli_exp_unit(rand: Randomness, num: IntArray, den: IntArray) -> BoolArray:
