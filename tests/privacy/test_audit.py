@@ -17,7 +17,8 @@ claim is rho-zCDP with Gaussian noise of ``sigma >= Δ / sqrt(2 rho)``, which is
 
 Every audit must (a) stay below the claimed value for the real mechanism and (b) exceed it
 for the same mechanism with its noise scale halved, which proves the audit has the power
-to catch a broken calibration. 10,000 runs per dataset (about 2-3 s per mechanism).
+to catch a broken calibration. 10,000 runs per dataset for the one-value releases
+(about 3-8 s each on the shared machine).
 """
 
 from __future__ import annotations
@@ -53,18 +54,20 @@ def clopper_pearson(k: int, n: int) -> tuple[float, float]:
 
 
 def event_probabilities(
-    mechanism: Callable[[int], float], threshold: float
+    mechanism: Callable[[int], float], threshold: float, runs: int = RUNS
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """Clopper-Pearson bounds on P[M(D_b) >= threshold] for b = 0, 1."""
     out = []
     for b in (0, 1):
-        hits = sum(mechanism(b) >= threshold for _ in range(RUNS))
-        out.append(clopper_pearson(hits, RUNS))
+        hits = sum(mechanism(b) >= threshold for _ in range(runs))
+        out.append(clopper_pearson(hits, runs))
     return out[0], out[1]
 
 
-def epsilon_lower_bound(mechanism: Callable[[int], float], threshold: float) -> float:
-    (_, p0_hi), (p1_lo, _) = event_probabilities(mechanism, threshold)
+def epsilon_lower_bound(
+    mechanism: Callable[[int], float], threshold: float, runs: int = RUNS
+) -> float:
+    (_, p0_hi), (p1_lo, _) = event_probabilities(mechanism, threshold, runs)
     return math.log(p1_lo / p0_hi) if p1_lo > 0 else 0.0
 
 
@@ -82,16 +85,18 @@ def count_broken(b: int) -> float:
 
 # ---- sums: D1 adds one record at the upper bound ----------------------------------------
 
-SUM_D0 = [10.0, 20.0, 30.0]
+SUM_D0 = [1.0, 2.5, 7.0, 30.0]  # 30 is clamped to 10: exact sums 21 and 31 (unit grid)
 GRID = make_grid(0, 10, 1.0)
 
 
 def total(b: int) -> float:
-    return laplace_sum(SUM_D0 + [10.0] * b, lower=0, upper=10, epsilon=1.0, grid_step=1.0).value
+    return laplace_sum(
+        [*SUM_D0, *([10.0] * b)], lower=0, upper=10, epsilon=1.0, grid_step=1.0
+    ).value
 
 
 def total_broken(b: int) -> float:
-    exact = sum(GRID.units(np.array(SUM_D0 + [10.0] * b)).tolist())
+    exact = sum(GRID.units(np.array([*SUM_D0, *([10.0] * b)])).tolist())
     return float(exact + int(laplace_noise(randomness(None), 10, 2.0, 1)[0]))
 
 
@@ -118,12 +123,12 @@ def segments(b: int) -> float:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("mechanism", "broken", "threshold"),
+    ("mechanism", "broken", "threshold", "runs"),
     [
-        (count, count_broken, 101),
-        (total, total_broken, 70),
-        (histogram, histogram_broken, 41),
-        (segments, None, 26),
+        (count, count_broken, 101, RUNS),
+        (total, total_broken, 31, RUNS),
+        (histogram, histogram_broken, 41, 3000),
+        (segments, None, 26, 2000),
     ],
     ids=["laplace_count", "laplace_sum", "noisy_histogram", "noisy_counts"],
 )
@@ -131,13 +136,16 @@ def test_laplace_audit_stays_below_epsilon_and_flags_halved_noise(
     mechanism: Callable[[int], float],
     broken: Callable[[int], float] | None,
     threshold: float,
+    runs: int,
 ) -> None:
     """Claimed epsilon = 1. With the cut at D1's exact answer the true ratio is e^epsilon,
-    so the bound is close to 1 for the real mechanism and close to 2 for the broken one."""
-    eps_lb = epsilon_lower_bound(mechanism, threshold)
-    assert 0.7 < eps_lb <= 1.0
+    so the bound is close to 1 for the real mechanism (0.90 expected at 10,000 runs, 0.78
+    at 2,000) and close to 2 for the broken one. The table functions cost a few ms per
+    call (pandas), so they run 2,000-3,000 times."""
+    eps_lb = epsilon_lower_bound(mechanism, threshold, runs)
+    assert 0.5 < eps_lb <= 1.0
     if broken is not None:
-        assert epsilon_lower_bound(broken, threshold) > 1.0
+        assert epsilon_lower_bound(broken, threshold, runs) > 1.0
 
 
 # ---- Gaussian mean (replace-one, n public): D0 has a record at 0, D1 at 10 ----------------
@@ -146,13 +154,13 @@ MEAN_D0 = [5.0] * 9
 
 
 def mean(b: int) -> float:
-    values = MEAN_D0 + [10.0 * b]
+    values = [*MEAN_D0, 10.0 * b]
     return gaussian_mean(values, lower=0, upper=10, epsilon=1.0, delta=1e-6, grid_step=0.01).value
 
 
 def mean_broken(b: int) -> float:
     grid = make_grid(0, 10, 0.01)
-    units = sum(grid.units(np.array(MEAN_D0 + [10.0 * b])).tolist())
+    units = sum(grid.units(np.array([*MEAN_D0, 10.0 * b])).tolist())
     sigma2 = gaussian_sigma2_units(grid.upper - grid.lower, rho_for(1.0, 1e-6)) / 4
     noisy = units + int(discrete_gaussian(randomness(None), sigma2, 1)[0])
     return (2 * noisy + 10) // 20 * 0.01
