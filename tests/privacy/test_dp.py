@@ -33,7 +33,8 @@ def test_count_is_an_integer_and_same_seed_same_answer() -> None:
     a = laplace_count(df, epsilon=1.0, insecure_seed=1)
     b = laplace_count(10, epsilon=1.0, insecure_seed=1)
     assert a.value == b.value
-    assert a.value == a.units and isinstance(a.units, int)
+    assert a.value == a.units
+    assert isinstance(a.units, int)
     assert (a.sensitivity, a.scale, a.delta, a.mechanism) == (1.0, 1.0, 0.0, "discrete_laplace")
     assert a.insecure
 
@@ -104,7 +105,7 @@ def test_gaussian_mean_rho_sigma_and_variance() -> None:
     res = [
         gaussian_mean(
             values, lower=0, upper=100, epsilon=eps, delta=delta, grid_step=1.0, insecure_seed=s
-        )  # fmt: skip
+        )
         for s in range(1000)
     ]
     assert res[0].rho == pytest.approx(rho)
@@ -131,7 +132,8 @@ def test_confidence_intervals_cover_at_their_level() -> None:
 def test_teaching_mechanisms_are_marked_and_match_numpy() -> None:
     a = teaching_laplace(100.0, sensitivity=1.0, epsilon=0.5, random_state=3)
     assert a.value == 100.0 + np.random.default_rng(3).laplace(0.0, 2.0)
-    assert a.insecure and a.mechanism == "float_laplace"
+    assert a.insecure
+    assert a.mechanism == "float_laplace"
     g = teaching_gaussian(0.0, sensitivity=1.0, epsilon=1.0, delta=1e-5, random_state=4)
     assert g.scale == gaussian_sigma(1.0, 1e-5, 1.0)
     assert g.insecure
@@ -276,6 +278,7 @@ def test_issue_12_huge_sums_do_not_overflow() -> None:
     assert budget.entries == ()
     res = laplace_sum([1e300] * 10, lower=0, upper=1e300, epsilon=1.0, insecure_seed=0)
     assert math.isfinite(res.value)
-    assert res.units is not None and abs(res.units - 10 * 10_000) < 10_000 * 40
+    assert res.units is not None
+    assert abs(res.units - 10 * 10_000) < 10_000 * 40
     with pytest.raises(InvalidParameterError, match="lower, upper must be finite"):
         laplace_sum([1.0], lower=-np.inf, upper=1.0, epsilon=1.0)

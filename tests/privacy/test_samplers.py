@@ -109,7 +109,8 @@ def test_csprng_uniform_integers_are_uniform() -> None:
     (chi-square over 7 cells; the mean of the large range within 5 standard errors)."""
     r = Randomness(None)
     small = r.below(np.full(300_000, 7, dtype=np.int64))
-    assert small.min() >= 0 and small.max() <= 6
+    assert small.min() >= 0
+    assert small.max() <= 6
     assert stats.chisquare(np.bincount(small, minlength=7)).pvalue > 1e-4
     big_bound = (1 << 40) + 3
     big = r.below(np.full(300_000, big_bound, dtype=np.int64)).astype(float)
