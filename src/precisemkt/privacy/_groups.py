@@ -42,6 +42,7 @@ from precisemkt._validation import (
 from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.privacy._budget import PrivacyBudget, charge, check_epsilon
 from precisemkt.privacy._dp import MAX_UNITS, laplace_noise, make_grid, randomness
+from precisemkt.privacy._requirement import factorize_column
 from precisemkt.privacy._samplers import Randomness
 
 __all__ = [
@@ -235,6 +236,8 @@ def _validate_table(
                 format_message("by", "name columns", type(col).__name__, "")
             )
     require_columns(frame, [c for c in cols + extra if c is not None], name="df")  # type: ignore[misc]
+    for col in cols + extra:
+        factorize_column(frame[col], col, use_na_sentinel=True)
     for col in cols:
         if frame[col].isna().any():
             raise ValidationError(

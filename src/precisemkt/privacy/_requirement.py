@@ -31,6 +31,7 @@ __all__ = [
     "column_roles",
     "describe_near_unique",
     "encode_sensitive",
+    "factorize_column",
     "make_requirement",
     "near_unique_columns",
     "quasi_identifier_list",
@@ -159,11 +160,11 @@ def encode_sensitive(series: pd.Series, column: Hashable) -> tuple[IntArray, int
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         used, codes = np.unique(series.to_numpy(), return_inverse=True)
         return codes.astype(np.int64), len(used), True
-    fcodes, uniques = _factorize(series, column, use_na_sentinel=True)
+    fcodes, uniques = factorize_column(series, column, use_na_sentinel=True)
     return fcodes.astype(np.int64), len(uniques), False
 
 
-def _factorize(
+def factorize_column(
     series: pd.Series, column: Hashable, *, use_na_sentinel: bool
 ) -> tuple[IntArray, pd.Index]:
     """``pandas.factorize`` with a typed error for unhashable values (lists, dicts)."""
@@ -192,7 +193,7 @@ def column_codes(series: pd.Series) -> tuple[IntArray, int]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         cat_codes = np.asarray(series.cat.codes, dtype=np.int64) + 1
         return cat_codes, len(series.cat.categories) + 1
-    codes, uniques = _factorize(series, series.name, use_na_sentinel=False)
+    codes, uniques = factorize_column(series, series.name, use_na_sentinel=False)
     return codes, max(len(uniques), 1)
 
 
@@ -319,7 +320,7 @@ def check_quasi_identifier_values(df: pd.DataFrame, qis: list[Hashable]) -> None
                     )
                 )
         else:
-            _factorize(series, col, use_na_sentinel=True)
+            factorize_column(series, col, use_na_sentinel=True)
 
 
 @dataclass(frozen=True, slots=True)
