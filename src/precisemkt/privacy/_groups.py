@@ -164,7 +164,7 @@ def _keys_of(by: Hashable | Sequence[Hashable]) -> list[Hashable]:
 
 def _public_index(keys: object, by: list[Hashable]) -> pd.Index:
     if isinstance(keys, pd.Index):
-        index = keys
+        index = keys.copy()
     elif len(by) == 1:
         index = pd.Index(list(keys), name=by[0])  # type: ignore[call-overload]
     else:
@@ -202,7 +202,7 @@ def _bound_rows(
     # rows of every person: the choice depends on nothing but the person's row count
     perm = np.argsort(rand.below(np.full(n, 1 << 62, dtype=np.int64)), kind="stable")
     shuffled = frame.iloc[perm]
-    rank = shuffled.groupby(shuffled[user_col], sort=False).cumcount().to_numpy()
+    rank = shuffled.groupby(shuffled[user_col], sort=False, observed=True).cumcount().to_numpy()
     return shuffled.iloc[np.flatnonzero(rank < max_rows)]
 
 
@@ -266,7 +266,7 @@ def _check_delta(delta: object, keys: object) -> float:
 
 
 def _group_sizes(frame: pd.DataFrame, by: list[Hashable], index: pd.Index | None) -> pd.Series:
-    counts = frame.groupby(by, sort=True, dropna=False).size()
+    counts = frame.groupby(by, sort=True, dropna=False, observed=True).size()
     if index is not None:
         counts = counts.reindex(index, fill_value=0)
     return counts
@@ -487,7 +487,7 @@ def noisy_group_stats(
     )
     if user_col is not None:
         work = _bound_rows(work, "__user", limit, rand)
-    grouped = work.groupby(cols, sort=True, dropna=False)["__units"]
+    grouped = work.groupby(cols, sort=True, dropna=False, observed=True)["__units"]
     sizes = grouped.size()
     sums = grouped.sum()
     if index is not None:
