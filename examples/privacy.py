@@ -12,6 +12,7 @@ from precisemkt.privacy import (
     check_anonymity,
     gaussian_mean,
     laplace_count,
+    noisy_group_stats,
 )
 
 people, hierarchies = make_people(5000, random_state=0, return_hierarchies=True)
@@ -59,10 +60,15 @@ mon = anonymize(
 print(f"mondrian: k={mon.report.k}, GCP={mon.information_loss.gcp:.3f}")
 print(mon.data.head())
 
-# 4. Aggregates for a partner under one privacy budget (use random_state=None for real).
-budget = PrivacyBudget(epsilon=1.0, delta=1e-6)
+# 4. Aggregates for a partner under one privacy budget. Noise is exact (discrete, from
+#    the OS CSPRNG); insecure_seed makes this printout reproducible and is marked in the
+#    results: never seed a real release.
+budget = PrivacyBudget(epsilon=1.5, delta=1e-6)
 buyers = laplace_count(
-    table[table["purchase_category"] == "Electronics"], epsilon=0.5, budget=budget, random_state=1
+    people[people["purchase_category"] == "Electronics"],
+    epsilon=0.5,
+    budget=budget,
+    insecure_seed=1,
 )
 spend = gaussian_mean(
     people["annual_spend"],
@@ -71,10 +77,25 @@ spend = gaussian_mean(
     epsilon=0.5,
     delta=1e-6,
     budget=budget,
-    random_state=2,
+    insecure_seed=2,
 )
 lo, hi = spend.confidence_interval(0.95)
 print(
     f"electronics buyers ~ {buyers.value:.0f}; mean spend ~ {spend.value:.1f} "
-    f"(95% noise interval {lo:.1f} to {hi:.1f}); epsilon left {budget.remaining_epsilon:g}"
+    f"(95% noise interval {lo:.1f} to {hi:.1f})"
 )
+# 5. A segment table: spend per income band (public keys), every customer counted once.
+bands = noisy_group_stats(
+    people,
+    "income_band",
+    "annual_spend",
+    lower=0,
+    upper=5000,
+    epsilon=0.5,
+    keys=people["income_band"].cat.categories,
+    budget=budget,
+    insecure_seed=3,
+)
+print(bands.table.round(1))
+print(f"spent epsilon {budget.spent_epsilon:.3f} of {budget.epsilon:g}")
+print(budget.ledger())
