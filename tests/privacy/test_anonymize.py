@@ -18,7 +18,7 @@ from precisemkt.errors import (
     PrivacyError,
     ValidationError,
 )
-from precisemkt.privacy import Hierarchy, anonymize, check_anonymity
+from precisemkt.privacy import Hierarchy, anonymize, check_anonymity, laplace_sum
 from tests.privacy.tables import Table, tables
 
 QIS = ["age", "zip_code", "sex", "education", "marital_status", "occupation"]
@@ -324,3 +324,17 @@ def test_progress_bar_runs() -> None:
         people, ["age", "sex"], k=3, method="global", hierarchies=hier, **ROLES, progress=True
     )
     assert res.report.k >= 3
+
+
+def test_issue_13_messages_show_values_as_people_write_them() -> None:
+    """No np.float64(...) / np.int64(...) in messages: values appear as 1e+300, 5, 'x'."""
+    df = pd.DataFrame({"v": np.array([1.0, 2.0, 1e300]), "s": ["a", "b", "a"]})
+    with pytest.raises(ValidationError) as info:
+        anonymize(df, ["v"], k=1, hierarchies={"v": Hierarchy.intervals(widths=[10], upper=100)},
+                  sensitive="s")  # fmt: skip
+    assert "first: 1e+300" in str(info.value)
+    assert "np." not in str(info.value)
+    with pytest.raises(InvalidParameterError) as info2:
+        laplace_sum([1.0], lower=np.int64(5), upper=np.float64(1.0), epsilon=1.0)
+    assert "lower=5, upper=1.0" in str(info2.value)
+    assert "np." not in str(info2.value)
