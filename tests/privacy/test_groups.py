@@ -149,6 +149,13 @@ def test_bad_arguments() -> None:
         noisy_counts(df, "nope", epsilon=1.0, keys=["a"])
     with pytest.raises(InvalidParameterError, match="max_groups_per_user must be 1 without"):
         noisy_counts(df.fillna("b"), "g", epsilon=1.0, keys=["a"], max_groups_per_user=3)
+    with pytest.raises(InvalidParameterError, match="keys must list the public groups"):
+        noisy_counts(df.fillna("b"), "g", epsilon=1.0, keys=5)
+    with pytest.raises(InvalidParameterError, match=r"tuples of 2 values"):
+        noisy_counts(df.fillna("b"), ["g", "u"], epsilon=1.0, keys=["a"])
+    with pytest.raises(ValidationError, match="column 'v' must have no missing"):
+        noisy_counts(df.fillna("b").assign(v=[1.0, None]), "g", epsilon=1.0, keys=["a"],
+                     user_col="v")  # fmt: skip
     with pytest.raises(InvalidParameterError, match="keys must not repeat"):
         noisy_counts(df.fillna("b"), "g", epsilon=1.0, keys=["a", "a"])
     with pytest.raises(InvalidParameterError, match="value_col must not be a group column"):

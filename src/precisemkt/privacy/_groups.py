@@ -163,12 +163,24 @@ def _keys_of(by: Hashable | Sequence[Hashable]) -> list[Hashable]:
 
 
 def _public_index(keys: object, by: list[Hashable]) -> pd.Index:
-    if isinstance(keys, pd.Index):
-        index = keys.copy()
-    elif len(by) == 1:
-        index = pd.Index(list(keys), name=by[0])  # type: ignore[call-overload]
-    else:
-        index = pd.MultiIndex.from_tuples(list(keys), names=by)  # type: ignore[call-overload]
+    try:
+        if isinstance(keys, pd.Index):
+            index = keys.copy()
+        elif len(by) == 1:
+            index = pd.Index(list(keys), name=by[0])  # type: ignore[call-overload]
+        else:
+            index = pd.MultiIndex.from_tuples(list(keys), names=by)  # type: ignore[call-overload]
+        if index.nlevels != len(by):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            format_message(
+                "keys",
+                f"list the public groups (tuples of {len(by)} values for {len(by)} columns)",
+                f"{type(keys).__name__} {_show(keys)}",
+                "Pass e.g. keys=['A', 'B'] or keys=[('Jan', 0), ('Jan', 1)].",
+            )
+        ) from None
     if index.has_duplicates:
         raise InvalidParameterError(
             format_message(
@@ -185,16 +197,6 @@ def _bound_rows(
     """Keep at most ``max_rows`` rows per person, chosen at random (values never read)."""
     if user_col is None:
         return frame
-    users = frame[user_col]
-    if users.isna().any():
-        raise ValidationError(
-            format_message(
-                f"column {_show(user_col)}",
-                "have no missing values",
-                f"{int(users.isna().sum())} missing",
-                "Every row must belong to a person to bound their contribution.",
-            )
-        )
     n = len(frame)
     if n == 0:
         return frame
@@ -217,7 +219,10 @@ def _select(
 
 
 def _validate_table(
-    df: object, by: Hashable | Sequence[Hashable], extra: list[Hashable]
+    df: object,
+    by: Hashable | Sequence[Hashable],
+    extra: list[Hashable],
+    user_col: Hashable | None,
 ) -> tuple[pd.DataFrame, list[Hashable]]:
     frame = require_frame(df, "df")
     if frame.columns.duplicated().any():
@@ -238,6 +243,15 @@ def _validate_table(
     require_columns(frame, [c for c in cols + extra if c is not None], name="df")  # type: ignore[misc]
     for col in cols + extra:
         factorize_column(frame[col], col, use_na_sentinel=True)
+    if user_col is not None and frame[user_col].isna().any():
+        raise ValidationError(
+            format_message(
+                f"column {_show(user_col)}",
+                "have no missing values",
+                f"{int(frame[user_col].isna().sum())} missing",
+                "Every row must belong to a person to bound their contribution.",
+            )
+        )
     for col in cols:
         if frame[col].isna().any():
             raise ValidationError(
@@ -330,7 +344,7 @@ def noisy_counts(
     >>> rel.count_scale
     3.0
     """
-    frame, cols = _validate_table(df, by, [] if user_col is None else [user_col])
+    frame, cols = _validate_table(df, by, [] if user_col is None else [user_col], user_col)
     epsilon = check_epsilon(epsilon)
     dlt = _check_delta(delta, keys)
     limit = check_int(max_groups_per_user, "max_groups_per_user", low=1, high=MAX_UNITS)
@@ -442,7 +456,7 @@ def noisy_group_stats(
     (['count', 'mean', 'sum'], 0.1)
     """
     extra = [value_col] + ([] if user_col is None else [user_col])
-    frame, cols = _validate_table(df, by, extra)
+    frame, cols = _validate_table(df, by, extra, user_col)
     if value_col in cols:
         raise InvalidParameterError(
             format_message("value_col", "not be a group column", _show(value_col), "")
