@@ -8,17 +8,10 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import IntArray
-from precisemkt._validation import format_message, require_columns, require_frame
+from precisemkt._validation import check_columns, format_message, require_frame
 from precisemkt.errors import InvalidParameterError
 from precisemkt.profiling import _kernels
-from precisemkt.profiling._input import (
-    DAY_NS,
-    CustomerKeys,
-    amounts,
-    customer_keys,
-    times_ns,
-    to_timestamp_ns,
-)
+from precisemkt.profiling._input import CustomerKeys, amounts, customer_keys, read_times
 from precisemkt.profiling._lifecycle import lifecycle_stage
 
 __all__ = ["profile_customers"]
@@ -154,26 +147,31 @@ def profile_customers(
     (4, 100.5, 200.0, 'at_risk')
     """
     frame = require_frame(transactions, "transactions")
-    optional = (amount_col, category_col, channel_col, discount_col, order_col)
-    require_columns(
+    check_columns(
         frame,
-        [customer_col, time_col, *[c for c in optional if c is not None]],
+        {
+            "customer_col": customer_col,
+            "time_col": time_col,
+            "amount_col": amount_col,
+            "category_col": category_col,
+            "channel_col": channel_col,
+            "discount_col": discount_col,
+            "order_col": order_col,
+        },
         name="transactions",
     )
     ck = customer_keys(frame[customer_col], customer_col)
-    t = times_ns(frame[time_col], time_col)
+    clock = read_times(frame[time_col], time_col, {"observation_end": observation_end})
+    t = clock.ticks
     n = len(t)
     value = amounts(frame[amount_col], amount_col) if amount_col is not None else np.zeros(n)
-    if observation_end is not None:
-        end_ns = to_timestamp_ns(observation_end, "observation_end")
-    else:
-        end_ns = int(t.max()) if n else 0
+    end_ns = clock.dates.get("observation_end", int(t.max()) if n else 0)
     if n and int(t.min()) > end_ns:
         raise InvalidParameterError(
             format_message(
                 "observation_end",
                 "be on or after the first purchase",
-                f"{pd.Timestamp(end_ns)} (first purchase {pd.Timestamp(int(t.min()))})",
+                f"{clock.stamp(end_ns)} (first purchase {clock.stamp(int(t.min()))})",
                 "Choose a later date.",
             )
         )
@@ -216,18 +214,18 @@ def profile_customers(
     counts = np.diff(starts)
     first = t_s[starts[:-1]]
     last = t_s[starts[1:] - 1]
-    stats = _kernels.order_stats(starts, t_s, v_s)
+    stats = _kernels.order_stats(starts, t_s, v_s, clock.per_day)
 
     out: dict[str, Any] = {
-        "first_purchase": first.view("datetime64[ns]"),
-        "last_purchase": last.view("datetime64[ns]"),
+        "first_purchase": clock.datetimes(first),
+        "last_purchase": clock.datetimes(last),
         "n_orders": counts,
     }
     if amount_col is not None:
         out["total_spend"] = stats[:, 0]
         out["mean_spend"] = stats[:, 0] / counts
-    tenure = (end_ns - first) / DAY_NS
-    out["recency_days"] = (end_ns - last) / DAY_NS
+    tenure = (end_ns - first) / clock.per_day
+    out["recency_days"] = (end_ns - last) / clock.per_day
     out["tenure_days"] = tenure
     out["ipt_mean_days"] = stats[:, 1]
     out["ipt_std_days"] = stats[:, 2]
@@ -250,7 +248,7 @@ def profile_customers(
     if channel_col is not None:
         channels = _kernels.group_modes(starts, o_channel[order], len(channel_labels))
         out["top_channel"] = _top_labels(channels[:, 1], channel_labels)
-    weekday, hours, timed = _kernels.calendar_codes(t_s)
+    weekday, hours, timed = _kernels.calendar_codes(t_s, clock.per_day)
     out["preferred_weekday"] = pd.Categorical.from_codes(
         _kernels.group_modes(starts, weekday, 7)[:, 1], categories=pd.Index(_WEEKDAYS)
     )
