@@ -26,7 +26,7 @@ def check_no_missing(values: Any, name: str) -> None:
         return
     flat = np.flatnonzero(missing.reshape(missing.shape[0], -1).any(axis=1))
     i = int(flat[0])
-    index = getattr(values, "index", None)
+    index = values.index if isinstance(values, pd.Series | pd.DataFrame) else None
     where = f"row {show_value(index[i])}" if index is not None else f"row {i}"
     raise ValidationError(
         format_message(
