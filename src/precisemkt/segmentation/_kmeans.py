@@ -50,12 +50,21 @@ def _as_matrix(data: Any, name: str = "X") -> FloatArray:
     """A C-contiguous float64 view (a copy only when needed: the data are never written)
     of a 2-D input of finite numbers whose squared distances fit in float64."""
     check_no_missing(data, name)
-    if np.iscomplexobj(data):
+    try:
+        raw = np.asarray(data)
+    except (TypeError, ValueError):
+        raw = None
+    if raw is not None and raw.dtype.kind == "c":
         raise ValidationError(
-            format_message(name, "hold real numbers", "complex values", "Take .real or abs().")
+            format_message(
+                name,
+                "hold real numbers",
+                "complex values",
+                "Complex data not supported: take .real or abs() first.",
+            )
         )
     try:
-        x = np.ascontiguousarray(data, dtype=np.float64)
+        x = np.ascontiguousarray(data if raw is None else raw, dtype=np.float64)
     except (TypeError, ValueError):
         x = as_float_array(data, name, ndim=2)  # raises the house message
     if x.ndim != 2:
@@ -64,7 +73,8 @@ def _as_matrix(data: Any, name: str = "X") -> FloatArray:
                 name,
                 "be 2-dimensional (rows x features)",
                 f"an array of shape {x.shape}",
-                "Reshape a single feature with X.reshape(-1, 1).",
+                "Reshape your data: X.reshape(-1, 1) for a single feature, "
+                "X.reshape(1, -1) for a single row.",
             )
         )
     if x.shape[1] == 0:

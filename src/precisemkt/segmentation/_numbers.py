@@ -31,7 +31,7 @@ def check_no_missing(values: Any, name: str) -> None:
     raise ValidationError(
         format_message(
             name,
-            "not contain missing values",
+            "not contain missing values (NaN, None or NA)",
             f"{int(flat.size)} row(s) with missing values (first: {where})",
             "Drop or impute those rows first, e.g. X.dropna().",
         )
