@@ -28,5 +28,5 @@ def run_page(page: str) -> dict[str, object]:
         warnings.simplefilter("error")
         for i, block in enumerate(blocks):
             code = compile(block, f"docs/{page} block {i + 1}", "exec")
-            exec(code, namespace)  # noqa: S102 - the docs' own code
+            exec(code, namespace)
     return namespace

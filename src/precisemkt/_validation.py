@@ -109,9 +109,7 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, name: str = 
         )
 
 
-def check_columns(
-    frame: pd.DataFrame, columns: Mapping[str, Any], *, name: str = "data"
-) -> None:
+def check_columns(frame: pd.DataFrame, columns: Mapping[str, Any], *, name: str = "data") -> None:
     """Check column-name arguments: hashable names, present in ``frame``, not duplicated.
 
     ``columns`` maps each argument (``"customer_col"``) to the column name it holds;

@@ -12,4 +12,4 @@ def test_profiling_page_runs() -> None:
     stages = ns["profile"]["lifecycle_stage"].value_counts(sort=False).to_dict()  # type: ignore[index]
     assert stages == {"new": 0, "active": 515, "at_risk": 163, "lapsed": 1218, "churned": 461}
     row = ns["summary"].loc[1].round(2).to_dict()  # type: ignore[attr-defined]
-    assert row["frequency"] == 2 and row["recency"] == 30.43 and row["T"] == 38.86
+    assert (row["frequency"], row["recency"], row["T"]) == (2, 30.43, 38.86)

@@ -8,6 +8,7 @@ small so the suite stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from typing import Any
 
@@ -32,9 +33,7 @@ from precisemkt.segmentation import (
     value_tiers,
 )
 
-FUZZ = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 ids = st.one_of(
     st.integers(-3, 3),
@@ -74,10 +73,8 @@ def logs(draw: Any) -> pd.DataFrame:
     )
     if draw(st.booleans()):  # the usual dtypes, when they can be had
         for col in frame.columns:
-            try:
+            with contextlib.suppress(TypeError, ValueError):
                 frame[col] = pd.to_numeric(frame[col]) if col != "timestamp" else frame[col]
-            except (TypeError, ValueError):
-                pass
         if draw(st.booleans()):
             stamps = np.array(["1500-01-01", "1980-05-05", "2400-02-29"], dtype="datetime64[s]")
             frame["timestamp"] = stamps[np.arange(n) % 3]

@@ -73,11 +73,13 @@ def test_rfm_scores_age_col_typo_raises() -> None:
     summary = pd.DataFrame(
         {"recency": [1.0, 5.0, 9.0], "frequency": [1, 2, 3], "monetary_value": [1.0, 2, 3]}
     ).assign(T=[10.0, 10.0, 10.0])
-    with pytest.raises(ValidationError, match=r"age_col must name a column .*'t'.*Did you mean 'T'"):
+    with pytest.raises(
+        ValidationError, match=r"age_col must name a column .*'t'.*Did you mean 'T'"
+    ):
         rfm_scores(summary, bins=3, age_col="t")
     # an explicit None still scores recency as it is; the default T is used when present
     as_is = rfm_scores(summary, bins=3, age_col=None)["r_score"].tolist()
     with_age = rfm_scores(summary, bins=3)["r_score"].tolist()
-    assert as_is == [3, 2, 1] and with_age == [1, 2, 3]
+    assert (as_is, with_age) == ([3, 2, 1], [1, 2, 3])
     with pytest.raises(InvalidParameterError, match="recency_col must be one column name"):
         rfm_scores(summary, recency_col=["recency"])  # type: ignore[arg-type]

@@ -74,7 +74,8 @@ def test_get_params_set_params_repr_and_clone() -> None:
     }
     assert repr(km) == "KMeans(n_clusters=4, n_init='auto', random_state=0)"
     twin = sklearn_base.clone(km)
-    assert twin is not km and twin.get_params() == km.get_params()
+    assert twin is not km
+    assert twin.get_params() == km.get_params()
     with pytest.raises(InvalidParameterError, match="set_params argument"):
         km.set_params(n_cluster=3)
 
@@ -166,11 +167,13 @@ def test_huge_and_missing_values_get_typed_errors() -> None:
 
 def test_choose_k_returns_the_selection_shape() -> None:
     result = choose_k(blobs(300), ks=range(2, 6), random_state=0)
-    assert isinstance(result, Selection) and isinstance(result, ChooseKResult)
+    assert isinstance(result, Selection)
+    assert isinstance(result, ChooseKResult)
     assert (result.parameter, result.criterion) == ("k", "silhouette")
     assert result.best == result.suggested_k == 4
     frame = result.to_frame()
-    assert frame.index.name == "k" and list(frame.columns) == ["inertia", "silhouette"]
+    assert frame.index.name == "k"
+    assert list(frame.columns) == ["inertia", "silhouette"]
     assert frame["silhouette"].idxmax() == result.best
     np.testing.assert_array_equal(result.ks, [2, 3, 4, 5])
 

@@ -81,7 +81,7 @@ def customer_keys(column: pd.Series[Any], name: str) -> CustomerKeys:
         first = int(np.flatnonzero(missing)[0])
         raise ValidationError(
             format_message(
-                f"column {name!r}",
+                f"column {show_value(name)}",
                 "not contain missing customer ids",
                 f"{int(missing.sum())} missing value(s) (first at row "
                 f"{show_value(column.index[first])})",
@@ -121,7 +121,7 @@ def _first_unparsable(column: pd.Series[Any], name: str) -> ValidationError:
     if not bad.any():
         return ValidationError(
             format_message(
-                f"column {name!r}",
+                f"column {show_value(name)}",
                 "hold times of one time zone (or none)",
                 "times with different time zones or UTC offsets",
                 "Convert them to one zone first, e.g. pandas.to_datetime(col, utc=True) "
@@ -131,7 +131,7 @@ def _first_unparsable(column: pd.Series[Any], name: str) -> ValidationError:
     i = int(np.flatnonzero(bad)[0])
     return ValidationError(
         format_message(
-            f"column {name!r}",
+            f"column {show_value(name)}",
             "hold datetimes or parsable date strings",
             f"{int(bad.sum())} unparsable value(s) (first: {show_value(column.iloc[i])} "
             f"at row {show_value(column.index[i])})",
@@ -161,7 +161,9 @@ def _as_datetime(column: pd.Series[Any], name: str) -> pd.Series[Any]:
                 "origin='1997-01-01') for day numbers."
             )
         raise ValidationError(
-            format_message(f"column {name!r}", "hold datetimes", f"dtype {column.dtype}", hint)
+            format_message(
+                f"column {show_value(name)}", "hold datetimes", f"dtype {column.dtype}", hint
+            )
         )
     try:
         return pd.to_datetime(column, format="ISO8601")
@@ -242,7 +244,7 @@ class Clock(NamedTuple):
 
     def stamp(self, ticks: int) -> pd.Timestamp:
         """The time of ``ticks`` as a Timestamp (for messages)."""
-        return pd.Timestamp(np.datetime64(int(ticks), self.unit))
+        return pd.Timestamp(np.array([int(ticks)]).view(f"datetime64[{self.unit}]")[0])
 
     def datetimes(self, ticks: IntArray) -> Any:
         """Ticks as a ``datetime64[unit]`` array."""
@@ -263,7 +265,7 @@ def read_times(column: pd.Series[Any], name: str, dates: Mapping[str, Any]) -> C
         first = int(np.flatnonzero(missing)[0])
         raise ValidationError(
             format_message(
-                f"column {name!r}",
+                f"column {show_value(name)}",
                 "not contain missing timestamps",
                 f"{int(missing.sum())} missing value(s) (first at row "
                 f"{show_value(column.index[first])})",
@@ -280,7 +282,7 @@ def read_times(column: pd.Series[Any], name: str, dates: Mapping[str, Any]) -> C
     else:
         raise ValidationError(
             format_message(
-                f"column {name!r} and the dates given",
+                f"column {show_value(name)} and the dates given",
                 "lie within about 146 billion years of 1970",
                 f"times from {values.min()} to {values.max()}",
                 "Check the column: such dates are not real purchase times.",
@@ -301,7 +303,7 @@ def amounts(column: pd.Series[Any], name: str) -> FloatArray:
     except (TypeError, ValueError) as exc:
         raise ValidationError(
             format_message(
-                f"column {name!r}",
+                f"column {show_value(name)}",
                 "hold numbers",
                 f"dtype {column.dtype}",
                 "Convert it with pandas.to_numeric(col, errors='coerce') and drop the gaps.",
@@ -312,7 +314,7 @@ def amounts(column: pd.Series[Any], name: str) -> FloatArray:
         first = int(np.flatnonzero(bad)[0])
         raise ValidationError(
             format_message(
-                f"column {name!r}",
+                f"column {show_value(name)}",
                 "be finite (no NaN or inf)",
                 f"{int(bad.sum())} non-finite value(s) (first at row "
                 f"{show_value(column.index[first])}: {show_value(values[first])})",

@@ -442,9 +442,7 @@ def collapse_orders(
 
 
 @njit(parallel=True)
-def order_stats(
-    starts: IntArray, times: IntArray, amounts: FloatArray, per_day: int
-) -> FloatArray:
+def order_stats(starts: IntArray, times: IntArray, amounts: FloatArray, per_day: int) -> FloatArray:
     """Per customer, from orders sorted by time within each group ``starts[c]:starts[c+1]``.
 
     Columns: 0 total amount (compensated), 1 mean gap, 2 gap standard deviation (divisor

@@ -11,8 +11,8 @@ from precisemkt._validation import (
     check_columns,
     check_interval,
     format_message,
-    show_value,
     require_frame,
+    show_value,
 )
 from precisemkt.errors import InvalidParameterError, ValidationError
 
@@ -31,7 +31,7 @@ def _finite_column(profile: pd.DataFrame, col: str, *, allow_nan: bool) -> Any:
         i = int(np.flatnonzero(bad)[0])
         raise ValidationError(
             format_message(
-                f"profile column {col!r}",
+                f"profile column {show_value(col)}",
                 "hold non-negative finite numbers" + (" or NaN" if allow_nan else ""),
                 f"{int(bad.sum())} bad value(s) (first: customer "
                 f"{show_value(profile.index[i])}, value {show_value(values[i])})",
@@ -61,8 +61,9 @@ def lifecycle_stage(
     show no rhythm either: both get the population rhythm, ``population_rhythm_days`` if
     given, otherwise the median rhythm of the other repeat buyers (``new_days`` if there
     are none). So equal evidence (the same silence, no rhythm of one's own) gives the same
-    stage. Rhythms below ``min_rhythm_days`` are raised to it. With ``r`` = ``recency_days`` (days since the
-    last purchase) and ``tenure_days`` (days since the first):
+    stage. Rhythms below ``min_rhythm_days`` are raised to it. With ``r`` =
+    ``recency_days`` (days since the last purchase) and ``tenure_days`` (days since the
+    first):
 
     ===========  ======================================================
     stage        rule (checked top to bottom)

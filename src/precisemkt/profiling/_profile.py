@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import IntArray
-from precisemkt._validation import check_columns, format_message, require_frame
+from precisemkt._validation import check_columns, format_message, require_frame, show_value
 from precisemkt.errors import InvalidParameterError
 from precisemkt.profiling import _kernels
 from precisemkt.profiling._input import CustomerKeys, amounts, customer_keys, read_times
@@ -37,7 +37,7 @@ def _flags(column: pd.Series[Any], name: str) -> IntArray:
     if bad.any():
         raise InvalidParameterError(
             format_message(
-                f"column {name!r}",
+                f"column {show_value(name)}",
                 "hold booleans or discount amounts (numbers)",
                 f"{int(bad.sum())} non-numeric value(s)",
                 "Map it to True/False or to the discount amount first.",

@@ -173,8 +173,7 @@ def rfm_summary(
                 format_message(
                     "calibration_end",
                     "be before observation_end",
-                    f"calibration_end={clock.stamp(cal_t)}, "
-                    f"observation_end={clock.stamp(obs_t)}",
+                    f"calibration_end={clock.stamp(cal_t)}, observation_end={clock.stamp(obs_t)}",
                     "Move calibration_end earlier or observation_end later.",
                 )
             )

@@ -601,7 +601,7 @@ def choose_k(
         ) from exc
     k_values = np.array([check_int(k, "ks", low=2) for k in requested], dtype=np.int64)
     if k_values.size == 0:
-        raise InvalidParameterError(format_message("ks", "not be empty", repr(ks), ""))
+        raise InvalidParameterError(format_message("ks", "not be empty", show_value(ks), ""))
     rng = check_random_state(random_state)
     x = _as_matrix(X)
     m = min(sample_size, x.shape[0])

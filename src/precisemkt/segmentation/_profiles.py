@@ -77,10 +77,7 @@ def segment_profiles(features: pd.DataFrame, labels: Any, *, n_top: int = 3) -> 
     aligned = align_by_index({"features": frame, "labels": labels})
     frame = aligned.values["features"]
     labels = aligned.values["labels"]
-    if isinstance(labels, pd.Series):
-        label_values = labels.to_numpy()
-    else:
-        label_values = np.asarray(labels)
+    label_values = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
     check_same_length(features=frame, labels=label_values)
     if label_values.ndim != 1:
         raise ValidationError(
@@ -120,10 +117,10 @@ def segment_profiles(features: pd.DataFrame, labels: Any, *, n_top: int = 3) -> 
     overall = scaled.mean()
     spread = scaled.std(ddof=0).replace(0.0, np.nan)
     z = ((scaled_means - overall) / spread).fillna(0.0)
-    out = pd.DataFrame(
+    counts = pd.DataFrame(
         {"size": sizes.to_numpy(), "share": sizes.to_numpy() / len(frame)}, index=means.index
     )
-    out = pd.concat([out, means, z.add_suffix("_z")], axis=1)
+    out: pd.DataFrame = pd.concat([counts, means, z.add_suffix("_z")], axis=1)
     out["distinguishing"] = [
         ", ".join(
             f"{col} {row[col]:+.2f}"

@@ -71,7 +71,7 @@ def _column(frame: pd.DataFrame, col: str) -> Any:
         i = int(np.flatnonzero(bad)[0])
         raise ValidationError(
             format_message(
-                f"column {col!r}",
+                f"column {show_value(col)}",
                 "hold finite numbers",
                 f"{int(bad.sum())} missing or non-finite value(s) (first: row "
                 f"{show_value(frame.index[i])})",
@@ -213,7 +213,7 @@ def _rule_codes(name: str, rule: Any, bins: int) -> set[str]:
                 format_message(
                     f"segment_map[{name!r}]",
                     "have only the keys 'r', 'f', 'm' (inclusive (low, high) score ranges)",
-                    repr(sorted(unknown)),
+                    show_value(sorted(unknown)),
                     "E.g. {'r': (4, 5), 'f': (4, 5)}; a missing key means any score.",
                 )
             )
@@ -228,7 +228,7 @@ def _rule_codes(name: str, rule: Any, bins: int) -> set[str]:
         format_message(
             f"segment_map[{name!r}]",
             "be a mapping of score ranges or a collection of codes such as ['555', '554']",
-            repr(rule),
+            show_value(rule),
             "",
         )
     )
@@ -239,7 +239,9 @@ def _resolve_map(segment_map: str | Mapping[str, Any], bins: int) -> dict[str, s
     if isinstance(segment_map, str):
         if segment_map != "standard":
             raise InvalidParameterError(
-                format_message("segment_map", "be 'standard' or a mapping", repr(segment_map), "")
+                format_message(
+                    "segment_map", "be 'standard' or a mapping", show_value(segment_map), ""
+                )
             )
         if bins != 5:
             raise InvalidParameterError(
@@ -254,7 +256,7 @@ def _resolve_map(segment_map: str | Mapping[str, Any], bins: int) -> dict[str, s
     if not isinstance(segment_map, Mapping) or not segment_map:
         raise InvalidParameterError(
             format_message(
-                "segment_map", "be 'standard' or a non-empty mapping", repr(segment_map), ""
+                "segment_map", "be 'standard' or a non-empty mapping", show_value(segment_map), ""
             )
         )
     every = {"".join(map(str, c)) for c in itertools.product(range(1, bins + 1), repeat=3)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import string
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -32,10 +32,11 @@ def value_tiers(
     Customers are ranked by value, highest first. A customer's *share before* is the share
     of total value held by customers with a strictly higher value; the tier is the number
     of cutoffs at or below that share (so with the default cutoffs: share before < 0.8 is
-    "A", < 0.95 is "B", else "C"). Shares are computed on values divided by the largest,
-    so values near the float64 limit (1e308) cannot overflow. The top customer is always in the first tier, equal
-    values always share a tier, and a customer with value 0 can only be in the first tier
-    when every value is 0 (then all are in the last tier).
+    "A", < 0.95 is "B", else "C"). Shares are computed on values divided by a power of two
+    near the largest (exact), so values near the float64 limit (1e308) cannot overflow.
+    The top customer is always in the first tier, equal values always share a tier, and a
+    customer with value 0 can only be in the first tier when every value is 0 (then all
+    are in the last tier).
 
     Parameters
     ----------
@@ -61,7 +62,7 @@ def value_tiers(
     """
     index = values.index if isinstance(values, pd.Series) else None
     v = numbers_of(values, "values")
-    check_non_negative(v, "values", ids=index)
+    check_non_negative(v, "values", ids=cast("Sequence[Any] | None", index))
     if isinstance(cutoffs, str) or np.ndim(cutoffs) != 1:
         raise InvalidParameterError(
             format_message(
@@ -92,7 +93,7 @@ def value_tiers(
             format_message(
                 "labels",
                 f"be {cuts.size + 1} distinct names (one more than cutoffs)",
-                repr(labels),
+                show_value(labels),
                 "",
             )
         )
