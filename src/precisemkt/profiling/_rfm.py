@@ -98,10 +98,6 @@ def rfm_summary(
         divided by ``freq_multiplier``). Customers whose first purchase is in the holdout
         period are left out, as in lifetimes.
 
-    Times are read in the column's own resolution when they do not fit pandas'
-    nanoseconds (dates before 1677 or after 2262 in a ``datetime64[s]`` column), so such
-    dates are counted exactly instead of wrapping around.
-
     Returns
     -------
     pandas.DataFrame
@@ -127,6 +123,10 @@ def rfm_summary(
     :func:`data_quality_report` first. Sums are compensated (Kahan) and taken in (time,
     amount) order within each customer, so the result does not depend on the order of the
     rows. Amount sums beyond the float64 range (about 1.8e308) become infinite.
+
+    Times are read in the column's own resolution when they do not fit pandas'
+    nanoseconds (dates before 1677 or after 2262 in a ``datetime64[s]`` column), so such
+    dates are counted exactly instead of wrapping around.
 
     Examples
     --------
