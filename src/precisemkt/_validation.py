@@ -34,6 +34,7 @@ __all__ = [
     "check_same_length",
     "check_type",
     "format_message",
+    "is_hashable",
     "is_default_index",
     "require_columns",
     "require_frame",
@@ -53,6 +54,21 @@ def show_value(value: Any) -> str:
         value = value.item()
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def is_hashable(value: Any) -> bool:
+    """True when ``value`` can be a dict key (lists and dicts cannot).
+
+    Examples
+    --------
+    >>> is_hashable("C17"), is_hashable([1])
+    (True, False)
+    """
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def format_message(what: str, rule: str, got: str, hint: str) -> str:

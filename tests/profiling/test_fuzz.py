@@ -41,6 +41,7 @@ ids = st.one_of(
     st.none(),
     st.just(np.nan),
     st.just(10**20),
+    st.just([1]),
 )
 times = st.one_of(
     st.sampled_from(["2020-01-01", "1997-03-05 10:00", "garbage", "", "31/12/2020"]),
@@ -52,11 +53,13 @@ times = st.one_of(
     st.integers(19970101, 19971231),
     st.none(),
     st.just(np.nan),
+    st.just({"day": 1}),
 )
 amounts = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True),
     st.sampled_from([1e300, -1e300, 0.0, 1e-300]),
     st.sampled_from(["12.5", "ten", None]),
+    st.just([2.0]),
     st.integers(-5, 5),
 )
 
@@ -111,7 +114,10 @@ def test_profiling_entry_points_raise_only_typed_errors(tx: pd.DataFrame, freq: 
     call(rfm_summary, tx, freq=freq)
     call(rfm_summary, tx, calibration_end="2020-03-01", observation_end="2021-01-01")
     profile = call(profile_customers, tx)
-    call(data_quality_report, tx, now="2021-01-01")
+    report = call(data_quality_report, tx, now="2021-01-01")
+    named = ["customer_id", "timestamp", "amount"]
+    if not tx.columns[tx.columns.duplicated()].isin(named).any():
+        assert report is not None  # dirty data is counted, never raised on
     if profile is not None:
         call(lifecycle_stage, profile)
     unchanged(before, tx)
@@ -154,7 +160,7 @@ def summaries(draw: Any) -> pd.DataFrame:
     if draw(st.booleans()):
         frame = frame.astype(object)
         if n:
-            frame.iloc[0, 0] = draw(st.sampled_from(["x", None, pd.NA]))
+            frame.iat[0, 0] = draw(st.sampled_from(["x", None, pd.NA, (1, 2)]))
     if draw(st.booleans()):
         frame.index = pd.Index([f"c{i}" for i in range(n)])
     if draw(st.integers(0, 4)) == 0:
@@ -174,7 +180,7 @@ def test_segmentation_entry_points_raise_only_typed_errors(
     if not summary.columns.has_duplicates:
         call(value_tiers, summary["monetary_value"])
         call(value_tiers, summary["monetary_value"].to_numpy())
-    labels = data.draw(st.lists(st.sampled_from(["a", "b", None]), min_size=len(summary)))
+    labels = data.draw(st.lists(st.sampled_from(["a", "b", None, (1,), 2]), min_size=len(summary)))
     call(segment_profiles, summary, labels[: len(summary)])
     call(segment_profiles, summary, pd.Series(labels[: len(summary)], index=summary.index))
     call(lambda: KMeans(2, random_state=0).fit(summary))

@@ -207,3 +207,20 @@ def test_freq_uses_the_core_vocabulary(wrong: str, meant: str) -> None:
     with pytest.raises(InvalidParameterError, match=rf"Did you mean '{meant}'"):
         rfm_summary(load_cdnow(), freq=wrong)
     assert len(rfm_summary(load_cdnow().head(20), freq=meant)) > 0
+
+
+def test_unhashable_values_are_typed_errors_or_counted() -> None:
+    tx = pd.DataFrame(
+        {
+            "customer_id": pd.Series([[1], 2, 2], dtype=object),
+            "timestamp": ["2020-01-01", "2020-01-02", "2020-01-03"],
+            "amount": pd.Series([1.0, [2.0], 3.0], dtype=object),
+        }
+    )
+    with pytest.raises(ValidationError, match=r"got list \[1\] at row 0"):
+        rfm_summary(tx.assign(amount=1.0))
+    with pytest.raises(ValidationError, match=r"column 'customer_id' must hold plain values"):
+        profile_customers(tx.assign(amount=1.0))
+    report = data_quality_report(tx, now="2021-01-01")  # dirty data is counted, not raised on
+    assert report.unparsable_amounts == 1
+    assert report.n_customers == 2

@@ -83,3 +83,15 @@ def test_rfm_scores_age_col_typo_raises() -> None:
     assert (as_is, with_age) == ([3, 2, 1], [1, 2, 3])
     with pytest.raises(InvalidParameterError, match="recency_col must be one column name"):
         rfm_scores(summary, recency_col=["recency"])  # type: ignore[arg-type]
+
+
+def test_segment_profiles_with_odd_labels() -> None:
+    features = pd.DataFrame({"a": [1.0, 2.0, 3.0]})
+    with pytest.raises(ValidationError, match="labels must be plain values"):
+        segment_profiles(features, [[1], "a", "b"])
+    with pytest.raises(ValidationError, match="one label per row"):
+        segment_profiles(features, np.zeros((3, 2)))
+    # labels of mixed types that cannot be sorted keep their order of appearance
+    out = segment_profiles(features, [(1,), 2, 2])
+    assert list(out.index) == [(1,), 2]
+    assert out["a"].tolist() == [1.0, 2.5]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray, IntArray
-from precisemkt._validation import format_message, show_value
+from precisemkt._validation import format_message, is_hashable, show_value
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
@@ -23,7 +23,9 @@ __all__ = [
     "CustomerKeys",
     "amounts",
     "customer_keys",
+    "factorize",
     "read_times",
+    "user_date",
 ]
 
 _INT64_MIN = int(np.iinfo(np.int64).min)
@@ -88,13 +90,31 @@ def customer_keys(column: pd.Series[Any], name: str) -> CustomerKeys:
                 "Drop those rows or fill them with a placeholder id.",
             )
         )
+    codes, uniques = factorize(column, name)
+    return CustomerKeys(codes, 0, len(uniques), uniques, None)
+
+
+def factorize(column: pd.Series[Any], name: str) -> tuple[IntArray, pd.Index[Any]]:
+    """Sorted factor codes of a column (-1 where missing; values of mixed, unorderable
+    types keep their order of appearance). Raises :class:`ValidationError` on values that
+    cannot be compared for equality (lists, dicts)."""
     try:
-        codes, uniques = pd.factorize(column, sort=True)
-    except TypeError:  # ids of mixed, unorderable types keep their order of appearance
-        codes, uniques = pd.factorize(column, sort=False)
-    return CustomerKeys(
-        codes.astype(np.int64, copy=False), 0, len(uniques), pd.Index(uniques), None
-    )
+        try:
+            codes, uniques = pd.factorize(column, sort=True)
+        except TypeError:
+            codes, uniques = pd.factorize(column, sort=False)
+    except TypeError as exc:
+        bad = next((i for i, v in enumerate(column) if not is_hashable(v)), 0)
+        raise ValidationError(
+            format_message(
+                f"column {show_value(name)}",
+                "hold plain values (numbers or text) that can be compared",
+                f"{type(column.iloc[bad]).__name__} {show_value(column.iloc[bad])} at row "
+                f"{show_value(column.index[bad])}",
+                "Turn such values into text or numbers first, e.g. col.astype(str).",
+            )
+        ) from exc
+    return codes.astype(np.int64, copy=False), pd.Index(uniques)
 
 
 def _looks_like_yyyymmdd(column: pd.Series[Any]) -> bool:
@@ -177,7 +197,7 @@ def _as_datetime(column: pd.Series[Any], name: str) -> pd.Series[Any]:
         raise _first_unparsable(column, name) from exc
 
 
-def _user_date(value: Any, name: str) -> np.datetime64:
+def user_date(value: Any, name: str) -> np.datetime64:
     """A user-given date (string, datetime, Timestamp) as a naive numpy datetime64."""
     try:
         stamp = pd.Timestamp(value)
@@ -273,7 +293,7 @@ def read_times(column: pd.Series[Any], name: str, dates: Mapping[str, Any]) -> C
             )
         )
     values = parsed.to_numpy()
-    given = {k: _user_date(v, k) for k, v in dates.items() if v is not None}
+    given = {k: user_date(v, k) for k, v in dates.items() if v is not None}
     extremes = [values.min(), values.max()] if values.size else []
     extremes += list(given.values())
     for unit in _TICKS_PER_SECOND:

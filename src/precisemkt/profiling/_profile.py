@@ -11,21 +11,18 @@ from precisemkt._typing import IntArray
 from precisemkt._validation import check_columns, format_message, require_frame, show_value
 from precisemkt.errors import InvalidParameterError
 from precisemkt.profiling import _kernels
-from precisemkt.profiling._input import CustomerKeys, amounts, customer_keys, read_times
+from precisemkt.profiling._input import (
+    CustomerKeys,
+    amounts,
+    customer_keys,
+    factorize,
+    read_times,
+)
 from precisemkt.profiling._lifecycle import lifecycle_stage
 
 __all__ = ["profile_customers"]
 
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-def _codes(column: pd.Series[Any]) -> tuple[IntArray, pd.Index[Any]]:
-    """Sorted factor codes of a categorical column (-1 where missing)."""
-    try:
-        codes, uniques = pd.factorize(column, sort=True)
-    except TypeError:
-        codes, uniques = pd.factorize(column, sort=False)
-    return codes.astype(np.int64, copy=False), pd.Index(uniques)
 
 
 def _flags(column: pd.Series[Any], name: str) -> IntArray:
@@ -187,12 +184,12 @@ def profile_customers(
     channel = np.zeros(n, np.int64)
     channel_labels: pd.Index[Any] = pd.Index([])
     if channel_col is not None:
-        channel, channel_labels = _codes(frame[channel_col])
+        channel, channel_labels = factorize(frame[channel_col], channel_col)
     flags = np.zeros(n, np.int64)
     if discount_col is not None:
         flags = _flags(frame[discount_col], discount_col)
     if order_col is not None:
-        order_codes, order_ids = _codes(frame[order_col])
+        order_codes, order_ids = factorize(frame[order_col], order_col)
         if (order_codes < 0).any():
             # lines without an order id are orders of their own
             missing = order_codes < 0
@@ -237,7 +234,7 @@ def profile_customers(
         out["spend_trend"] = stats[:, 4]
 
     if category_col is not None:
-        cat_codes, cat_labels = _codes(frame[category_col])
+        cat_codes, cat_labels = factorize(frame[category_col], category_col)
         r_starts, r_order = starts, order  # without order lines, rows are the orders
         if order_col is not None:
             _, r_starts, r_order = _kernels.group_order(row_keys, ck.low, ck.span)

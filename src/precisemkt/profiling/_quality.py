@@ -10,8 +10,14 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._results import ResultMixin
-from precisemkt._validation import check_columns, check_int, check_interval, require_frame
-from precisemkt.profiling._input import _user_date
+from precisemkt._validation import (
+    check_columns,
+    check_int,
+    check_interval,
+    is_hashable,
+    require_frame,
+)
+from precisemkt.profiling._input import user_date
 
 __all__ = ["DataQualityReport", "data_quality_report"]
 
@@ -132,7 +138,7 @@ def _wall_clock_by_value(column: pd.Series[Any]) -> tuple[pd.Series[Any], pd.Ser
     distinct value at a time; used only when the column mixes time zones)."""
     naive: dict[Any, Any] = {}
     zones: dict[Any, str] = {}
-    for value in pd.unique(column.dropna().to_numpy(dtype=object)):
+    for value in dict.fromkeys(column.dropna()):
         try:
             stamp = pd.Timestamp(value)
         except (TypeError, ValueError, OverflowError):
@@ -141,17 +147,24 @@ def _wall_clock_by_value(column: pd.Series[Any]) -> tuple[pd.Series[Any], pd.Ser
             continue
         zones[value] = "none" if stamp.tzinfo is None else str(stamp.tzinfo)
         naive[value] = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
-    mapped = column.map(lambda v: naive.get(v, pd.NaT) if _hashable(v) else pd.NaT)
-    zone = column.map(lambda v: zones.get(v) if _hashable(v) else None)
+    mapped = column.map(lambda v: naive.get(v, pd.NaT))
+    zone = column.map(lambda v: zones.get(v))
     return pd.to_datetime(mapped, errors="coerce"), zone
 
 
-def _hashable(value: Any) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with unhashable cells (lists, dicts) of object columns replaced by their
+    text, so that counting duplicates and distinct values cannot fail (a new frame; the
+    caller's is untouched). Columns without such cells are passed through."""
+    columns: list[pd.Series[Any]] = []
+    changed = False
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if pd.api.types.is_object_dtype(column.dtype) and not all(map(is_hashable, column)):
+            column = column.map(lambda v: v if is_hashable(v) else repr(v))
+            changed = True
+        columns.append(column)
+    return pd.concat(columns, axis=1) if changed else frame
 
 
 def _datetimes(column: pd.Series[Any]) -> tuple[pd.Series[Any], int, int]:
@@ -309,9 +322,10 @@ def data_quality_report(
         outlier_threshold, "outlier_threshold", low=0, closed="neither"
     )
     max_orders_per_day = check_int(max_orders_per_day, "max_orders_per_day", low=1)
-    now_ts = pd.Timestamp.now() if now is None else pd.Timestamp(_user_date(now, "now"))
+    now_ts = pd.Timestamp.now() if now is None else pd.Timestamp(user_date(now, "now"))
     if now_ts.tzinfo is not None:
         now_ts = now_ts.tz_localize(None)
+    frame = _plain(frame)
 
     n = len(frame)
     rows: list[tuple[str, int, float, float]] = []  # check, count, rate, threshold

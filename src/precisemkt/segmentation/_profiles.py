@@ -12,6 +12,7 @@ from precisemkt._validation import (
     check_int,
     check_same_length,
     format_message,
+    is_hashable,
     require_frame,
     show_value,
 )
@@ -47,7 +48,8 @@ def segment_profiles(features: pd.DataFrame, labels: Any, *, n_top: int = 3) -> 
     Returns
     -------
     pandas.DataFrame
-        One row per segment (sorted by label): ``size``, ``share``, the mean of each feature,
+        One row per segment (sorted by label; labels of mixed types that cannot be
+        sorted keep their order of appearance): ``size``, ``share``, the mean of each feature,
         ``<feature>_z`` for each standardised difference, and ``distinguishing``.
 
     Examples
@@ -74,15 +76,31 @@ def segment_profiles(features: pd.DataFrame, labels: Any, *, n_top: int = 3) -> 
                 "Rename or drop the copies.",
             )
         )
+    if not isinstance(labels, pd.Series | pd.DataFrame | np.ndarray):
+        try:
+            labels = np.asarray(labels)
+        except ValueError:  # ragged nested sequences: one object per row
+            ragged = np.empty(len(labels), dtype=object)
+            ragged[:] = list(labels)
+            labels = ragged
     aligned = align_by_index({"features": frame, "labels": labels})
     frame = aligned.values["features"]
     labels = aligned.values["labels"]
     label_values = labels.to_numpy() if isinstance(labels, pd.Series) else np.asarray(labels)
-    check_same_length(features=frame, labels=label_values)
     if label_values.ndim != 1:
         raise ValidationError(
             format_message(
                 "labels", "be one label per row", f"an array of shape {label_values.shape}", ""
+            )
+        )
+    check_same_length(features=frame, labels=label_values)
+    if label_values.dtype == object and not all(map(is_hashable, label_values)):
+        raise ValidationError(
+            format_message(
+                "labels",
+                "be plain values (numbers or text) that name a segment",
+                "a list or dict among them",
+                "Turn the labels into text first, e.g. [str(x) for x in labels].",
             )
         )
     if pd.isna(label_values).any():
@@ -110,8 +128,10 @@ def segment_profiles(features: pd.DataFrame, labels: Any, *, n_top: int = 3) -> 
     largest = numeric.abs().max().fillna(0.0).to_numpy()
     scale = np.where(largest > 0, np.ldexp(1.0, np.frexp(largest)[1] - 1), 1.0)
     scaled = numeric / scale
-    grouped = scaled.groupby(label_values, sort=True)
-    scaled_means = grouped.mean()
+    try:
+        scaled_means = scaled.groupby(label_values, sort=True).mean()
+    except TypeError:  # labels of mixed, unorderable types keep their order of appearance
+        scaled_means = scaled.groupby(label_values, sort=False).mean()
     means = scaled_means * scale
     sizes = pd.Series(label_values).value_counts().reindex(means.index)
     overall = scaled.mean()
