@@ -199,6 +199,11 @@ def test_rfm_summary_records_its_time_unit() -> None:
     s = rfm_summary(tx, freq="D", freq_multiplier=7)
     assert s.attrs["time_unit"] == {"freq": "D", "multiplier": 7.0}
     assert time_unit_of(s) == TimeUnit("D", 7)
+    # the unit travels with the usual selections (what a CLV fit receives)
+    assert time_unit_of(s[["frequency", "recency", "T"]]) == TimeUnit("D", 7)
+    assert time_unit_of(s.loc[s["frequency"] > 0, "T"]) == TimeUnit("D", 7)
+    with_holdout = rfm_summary(tx, freq="W", calibration_end="1997-09-30")
+    assert with_holdout.attrs["time_unit"] == {"freq": "W", "multiplier": 1.0}
     assert rfm_summary(tx.head(0)).attrs["time_unit"] == {"freq": "D", "multiplier": 1.0}
 
 
