@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 import numpy as np
 import pandas as pd
 from matplotlib.ticker import PercentFormatter
@@ -28,16 +29,19 @@ def _short(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _axes(ax: Any) -> Any:
-    return plt.subplots(figsize=(7, 4.5))[1] if ax is None else ax
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    new: Axes = plt.subplots(figsize=(7, 4.5))[1]
+    return new
 
 
 def plot_rfm_segments(
     segments: pd.Series,
     revenue: Any = None,
     *,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Horizontal bars of each segment's share of customers and of revenue.
 
     Parameters
@@ -98,9 +102,9 @@ def plot_rf_heatmap(
     scores: pd.DataFrame,
     values: Any = None,
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     cmap: str = "viridis",
-) -> Any:
+) -> Axes:
     """Heatmap of the recency score (rows) by frequency score (columns).
 
     Each cell shows the number of customers, or with ``values`` their mean value (e.g.
@@ -169,10 +173,10 @@ def plot_rf_heatmap(
 def plot_segment_profiles(
     profiles: pd.DataFrame,
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     cmap: str = "RdBu_r",
     limit: float = 2.0,
-) -> Any:
+) -> Axes:
     """Heatmap of each segment's standardised difference from the average customer.
 
     Parameters
