@@ -3,6 +3,8 @@ data-quality alerts and the recorded time unit."""
 
 from __future__ import annotations
 
+import datetime
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -41,6 +43,11 @@ def test_profile_reports_the_true_first_purchase_of_old_dates() -> None:
     assert p.loc[1, "first_purchase"] == pd.Timestamp("1500-01-01")
     assert p.loc[1, "tenure_days"] == 191_022.0
     assert p.loc[1, "ipt_mean_days"] == 191_022.0
+    # weekdays of the proleptic Gregorian calendar, as Python's datetime counts them
+    days = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+    first = min(datetime.date(1500, 1, 1).weekday(), datetime.date(2023, 1, 1).weekday())
+    assert p.loc[1, "preferred_weekday"] == days[first]  # a tie: the first weekday
+    assert p.loc[2, "preferred_weekday"] == days[datetime.date(2000, 1, 1).weekday()]
 
 
 def test_profile_on_dates_spanning_the_whole_nanosecond_range() -> None:
