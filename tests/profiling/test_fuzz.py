@@ -96,9 +96,10 @@ def call(func: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
         except PrecisemktError as exc:
-            assert "np.int64(" not in str(exc)
-            assert "np.float64(" not in str(exc)
-            return None
+            message = str(exc)
+    assert "np.int64(" not in message
+    assert "np.float64(" not in message
+    return None
 
 
 def unchanged(before: Any, after: Any) -> None:
