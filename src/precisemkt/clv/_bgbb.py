@@ -54,6 +54,12 @@ class BGBB(FittedModel):
 
     Parameters
     ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters, as lifetimes' ``penalizer_coef``: the fit minimises
+        ``-mean log-likelihood + penalizer * sum(params**2)``. It shrinks the
+        estimates toward 0, so it changes them (and the standard errors, taken from the
+        penalised information); use a small value (0.001-0.1) when there are few
+        customers or a fit does not converge.
     tol : float, default 1e-10
         Gradient tolerance of the Newton optimiser.
     max_iter : int, default 200
@@ -91,6 +97,10 @@ class BGBB(FittedModel):
 
     _names: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
     _label: ClassVar[str] = "BG/BB"
+    _data_hint: ClassVar[str] = (
+        "checking that the data have both repeat buyers and customers whose last "
+        "transaction came well before n_periods (without them nothing shows dropout)"
+    )
     _patterns: Patterns
 
     def _start(self) -> FloatArray:

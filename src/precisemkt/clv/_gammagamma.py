@@ -78,6 +78,12 @@ class GammaGamma(FittedModel):
 
     Parameters
     ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters, as lifetimes' ``penalizer_coef``: the fit minimises
+        ``-mean log-likelihood + penalizer * sum(params**2)``. It shrinks the
+        estimates toward 0, so it changes them (and the standard errors, taken from the
+        penalised information); use a small value (0.001-0.1) when there are few
+        customers or a fit does not converge.
     tol : float, default 1e-10
         Gradient tolerance of the Newton optimiser.
     max_iter : int, default 200
@@ -115,6 +121,10 @@ class GammaGamma(FittedModel):
 
     _names: ClassVar[tuple[str, ...]] = ("p", "q", "gamma")
     _label: ClassVar[str] = "Gamma-Gamma"
+    _data_hint: ClassVar[str] = (
+        "checking the average spends for refunds, outliers and near-constant values "
+        "(the model needs spend that varies between customers)"
+    )
     _patterns: Patterns
 
     def _start(self) -> FloatArray:
