@@ -28,7 +28,30 @@ from precisemkt.errors import (
     NotFittedError,
 )
 
-__all__ = ["FittedModel", "threads_for", "unpack"]
+__all__ = ["CHUNK_ROWS", "FittedModel", "between_chunks", "chunked", "threads_for", "unpack"]
+
+#: Rows per kernel call when predictions run in chunks: a compiled kernel cannot be
+#: interrupted, so long work is split and Ctrl-C (KeyboardInterrupt) lands between calls.
+CHUNK_ROWS = 1 << 20
+
+
+def between_chunks() -> None:
+    """Called by the chunked drivers after every chunk: Python runs its signal handlers
+    here, so a KeyboardInterrupt raised during a kernel surfaces before the next chunk."""
+
+
+def chunked(n: int, rows: Callable[[int, int], FloatArray]) -> FloatArray:
+    """``rows(lo, hi)`` for consecutive slices of at most :data:`CHUNK_ROWS` of ``0 .. n``,
+    concatenated (one chunk, no copy, when ``n`` is small)."""
+    size = CHUNK_ROWS
+    if n <= size:
+        return rows(0, n)
+    out = np.empty(n)
+    for lo in range(0, n, size):
+        hi = min(n, lo + size)
+        out[lo:hi] = rows(lo, hi)
+        between_chunks()
+    return out
 
 #: Below this many rows the kernels run on one thread: waking a thread pool costs more
 #: than it saves on small inputs (and much more on a busy machine, where even 1M rows can

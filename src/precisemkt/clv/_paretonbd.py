@@ -6,6 +6,7 @@ import math
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from scipy import special
 
 from precisemkt._typing import FloatArray
@@ -182,10 +183,32 @@ class ParetoNBD(TransactionModel):
             closed="neither",
             hint="Use log(1 + annual rate) / periods per year.",
         )
+        out = self._dert(params, a, n, index, delta)
+        return wrap(self._finite(out, "DERT"), index, scalar, "dert")
+
+    def _dert(
+        self,
+        params: FloatArray,
+        a: dict[str, FloatArray],
+        n: int,
+        index: pd.Index | None,
+        delta: float,
+    ) -> FloatArray:
         r, alpha, s, beta = params
         alive = self._predict(params, a, np.zeros(1), n, 0, index)
         bt = beta + a["T"]
         ratio = special.hyperu(1.0, 2.0 - s, delta * bt)  # = (z^(s-1) U(s, s, z)), z = delta bt
         out = np.broadcast_to(alive * (r + a["frequency"]) / (alpha + a["T"]) * bt * ratio, (n,))
-        out = out.copy()
-        return wrap(self._finite(out, "DERT"), index, scalar, "dert")
+        return out.copy()
+
+    def _lifetime_transactions(
+        self,
+        params: FloatArray,
+        a: dict[str, FloatArray],
+        n: int,
+        index: pd.Index | None,
+        step: float,
+        rate: float,
+    ) -> FloatArray:
+        # DERT with the equivalent continuously compounded rate per data time unit
+        return self._dert(params, a, n, index, math.log1p(rate) / step)
