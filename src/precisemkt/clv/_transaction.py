@@ -449,7 +449,8 @@ class TransactionModel(FittedModel):
         the expected purchases per period never increase (a customer's rate is constant
         while alive and being alive is ever less likely), so the remaining terms sum to
         at most ``Delta_i sum_{j>i} (1+d)^-j = Delta_i / ((1+d)^i d)``. Periods are
-        evaluated in blocks of at most ``CHUNK_ROWS`` rows (Ctrl-C lands between blocks).
+        evaluated in blocks that double in size up to ``CHUNK_ROWS`` rows (Ctrl-C lands
+        between blocks).
 
         Parameters
         ----------
@@ -524,9 +525,8 @@ class TransactionModel(FittedModel):
         total = np.zeros(n)
         previous = np.zeros(n)
         first = 1
+        block = 1  # the first period alone, so that a broken RFM rule names the customer
         while first <= horizon:
-            # the first period alone, so that a broken RFM rule is reported by customer
-            block = 1 if first == 1 else max(1, _base.CHUNK_ROWS // max(n, 1))
             last = min(horizon, first + block - 1)
             count = last - first + 1
             t = np.repeat(np.arange(first, last + 1, dtype=np.float64) * step, n)
@@ -551,6 +551,9 @@ class TransactionModel(FittedModel):
                     return total
             _base.between_chunks()
             first = last + 1
+            # blocks double (so the cut is overshot by at most a factor 2), up to the rows
+            # of one chunk
+            block = min(2 * block, max(1, _base.CHUNK_ROWS // max(n, 1)))
         return total
 
 
