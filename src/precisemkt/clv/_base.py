@@ -278,23 +278,27 @@ class FittedModel:
         k = len(self._names)
         penalty = self._penalty(penalizer)
         messages: list[str] = []
+        drifting: list[str] = []
         for start in self._starts(initial_params):
             params, value, hess, n_iter, problem = _maximize(
                 loglik, start, n_customers, k, tol, max_iter, penalty
             )
             drift = [n for n, v in zip(self._names, params, strict=True) if not 1e-7 < v < 1e7]
-            if drift:
-                problem = (
-                    f"the likelihood keeps rising as {', '.join(drift)} run(s) to 0 or "
-                    "infinity, so there is no interior maximum"
-                )
-            if not problem:
+            if not drift and not problem:
                 # observed information of the penalised objective (the likelihood's if 0)
                 hess = hess - 2.0 * n_customers * np.diag(penalty)
                 self._set_fitted(params, value, hess, n_customers, n_iter)
                 return
-            if problem not in messages:
+            drifting += [n for n in drift if n not in drifting]
+            if problem and not drift and problem not in messages:
                 messages.append(problem)
+        if drifting:
+            shown = ", ".join(n for n in self._names if n in drifting)
+            messages.insert(
+                0,
+                f"the likelihood keeps rising as {shown} run(s) to 0 or infinity, so there "
+                "is no interior maximum",
+            )
         advice = (
             "penalizer=0.01 or larger (it shrinks the estimates, so it changes them; "
             "use it when there are few customers or the data cannot pin a parameter down)"
