@@ -11,6 +11,7 @@ replaced by quadrature: checked against mpmath (value, gradient, Hessian).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable
@@ -61,10 +62,8 @@ def _ends_quickly(call: Callable[[], Any]) -> Any:
 @pytest.fixture(scope="module", autouse=True)
 def _warm() -> None:
     """Compile the kernels the timed calls use (numba's cache makes this cheap later)."""
-    try:
+    with contextlib.suppress(ConvergenceError):
         ParetoNBD().fit([2, 0, 5], [5.0, 0.0, 20.0], [10.0, 12.0, 30.0])
-    except ConvergenceError:
-        pass
     model = BGNBD.from_params(CDNOW_BG)
     customer_lifetime_value(model, None, 2, 30.0, 38.0, 10.0, horizon=3, freq="W")
 
@@ -95,7 +94,9 @@ def test_small_cdnow_samples_end(seed: int, cdnow: pd.DataFrame) -> None:
     assert isinstance(outcome, (ConvergenceError, ParetoNBD))
 
 
-def _mp_log_odds(r: float, alpha: float, s: float, beta: float, x: int, tx: float, T: float) -> float:
+def _mp_log_odds(
+    r: float, alpha: float, s: float, beta: float, x: int, tx: float, T: float
+) -> float:
     """log(s I (alpha+T)^(r+x) (beta+T)^s), ``I`` as note 009's difference of 2F1 values
     in 50-digit mpmath (mpmath's own quadrature is not accurate enough on these peaks)."""
     with mp.workdps(50):
@@ -108,9 +109,7 @@ def _mp_log_odds(r: float, alpha: float, s: float, beta: float, x: int, tx: floa
             mp.hyp2f1(k, c, k + 1, d / (m + lo)) / (m + lo) ** k
             - mp.hyp2f1(k, c, k + 1, d / (m + hi)) / (m + hi) ** k
         ) / k
-        return float(
-            mp.log(s_ * integral) + (r_ + x) * mp.log(a_ + hi) + s_ * mp.log(b_ + hi)
-        )
+        return float(mp.log(s_ * integral) + (r_ + x) * mp.log(a_ + hi) + s_ * mp.log(b_ + hi))
 
 
 @pytest.mark.parametrize(
@@ -133,7 +132,9 @@ def test_long_series_rows_by_quadrature(row: tuple[float, ...]) -> None:
     start = time.perf_counter()
     ours = _kernels.pnbd_log_odds(r, alpha, s, beta, float(x), tx, T)
     assert time.perf_counter() - start < 0.5
-    assert ours == pytest.approx(_mp_log_odds(r, alpha, s, beta, int(x), tx, T), rel=1e-12, abs=1e-12)
+    assert ours == pytest.approx(
+        _mp_log_odds(r, alpha, s, beta, int(x), tx, T), rel=1e-12, abs=1e-12
+    )
 
 
 @settings(max_examples=6)
@@ -176,7 +177,9 @@ def test_quadrature_derivatives_against_mpmath(
     g_ref, h_ref = ref.grad_hess(f, params)
     p = np.array(params)
     outer = p[:, None] * p[None, :]
-    np.testing.assert_allclose(p * grad, p * g_ref, rtol=1e-8, atol=1e-9 * (1 + np.max(np.abs(p * g_ref))))
+    np.testing.assert_allclose(
+        p * grad, p * g_ref, rtol=1e-8, atol=1e-9 * (1 + np.max(np.abs(p * g_ref)))
+    )
     scale = 1.0 + np.max(np.abs(outer * h_ref))
     np.testing.assert_allclose(outer * hess, outer * h_ref, rtol=1e-7, atol=1e-8 * scale)
 
@@ -222,7 +225,9 @@ def test_bgbb_huge_period_count_is_a_clear_error() -> None:
 # --------------------------------------------------------------------------- CLV
 
 
-def _loop_clv(model: Any, x: float, tx: float, T: float, periods: int, step: float, rate: float) -> float:
+def _loop_clv(
+    model: Any, x: float, tx: float, T: float, periods: int, step: float, rate: float
+) -> float:
     """The definition summed period by period (the former implementation)."""
     total, previous = 0.0, 0.0
     for i in range(1, periods + 1):
@@ -267,7 +272,9 @@ def test_discounted_expected_transactions_is_what_clv_multiplies() -> None:
     det = bg.discounted_expected_transactions(
         [2, 0], [30.43, 0.0], [38.86, 38.86], periods=12, period_length=4.345, discount_rate=0.01
     )
-    clv = customer_lifetime_value(bg, gg, [2, 0], [30.43, 0.0], [38.86, 38.86], [22.5, 0.0], freq="W")
+    clv = customer_lifetime_value(
+        bg, gg, [2, 0], [30.43, 0.0], [38.86, 38.86], [22.5, 0.0], freq="W"
+    )
     np.testing.assert_array_equal(clv, gg.expected_spend([2, 0], [22.5, 0.0]) * det)
 
 

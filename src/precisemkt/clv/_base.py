@@ -53,6 +53,7 @@ def chunked(n: int, rows: Callable[[int, int], FloatArray]) -> FloatArray:
         between_chunks()
     return out
 
+
 #: Below this many rows the kernels run on one thread: waking a thread pool costs more
 #: than it saves on small inputs (and much more on a busy machine, where even 1M rows can
 #: run faster on one thread; set NUMBA_NUM_THREADS=1 there).
@@ -197,9 +198,7 @@ class FittedModel:
         "in a unit where T is of order 10-100"
     )
 
-    def __init__(
-        self, *, penalizer: float = 0.0, tol: float = 1e-10, max_iter: int = 200
-    ) -> None:
+    def __init__(self, *, penalizer: float = 0.0, tol: float = 1e-10, max_iter: int = 200) -> None:
         self.penalizer = penalizer
         self.tol = tol
         self.max_iter = max_iter

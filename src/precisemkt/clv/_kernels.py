@@ -1386,14 +1386,13 @@ def pnbd_quad(
             edge = hi if side == 0 else lo
             # log-concave tail bound beyond the new edge
             pe = pT * math.exp(edge)
-            tail_slope = abs((1.0 - a0) - a1 * pe / (pe + d))
+            slope = (1.0 - a0) - a1 * pe / (pe + d)
             lf_edge = (1.0 - a0) * edge - a1 * math.log1p(qT * math.expm1(edge)) - ref
-            if side == 0 and edge < 0.0 and (1.0 - a0) - a1 * pe / (pe + d) < 0.0:
-                if math.exp(lf_edge) / tail_slope <= _SERIES_EPS * total:
-                    break
-            if side == 1 and edge > -L and (1.0 - a0) - a1 * pe / (pe + d) > 0.0:
-                if math.exp(lf_edge) / tail_slope <= _SERIES_EPS * total:
-                    break
+            # the bound holds where log F falls away from the mode (slope < 0 to the
+            # right, > 0 to the left)
+            outward = (slope < 0.0) if side == 0 else (slope > 0.0)
+            if outward and math.exp(lf_edge) / abs(slope) <= _SERIES_EPS * total:
+                break
     # log I = log F(y_T) + ref + log total, log F(y_T) = log pT - (r+x) log(alpha+T) - (s+1)
     # log(beta+T); the odds add (r+x) log(alpha+T) + s log(beta+T) + log s
     value = math.log(s) + math.log(total) + ref + math.log(pT) - math.log(beta + T)

@@ -184,8 +184,8 @@ class TransactionModel(FittedModel):
         x, tx, T = a["frequency"], a["recency"], a["T"]
 
         def rows(lo: int, hi: int) -> FloatArray:
-            part = [v if v.size == 1 else v[lo:hi] for v in (x, tx, T, t)]
-            out, clean = self._predict_rows(params, *part[:3], part[3], hi - lo, what)
+            px, ptx, pT, pt = (v if v.size == 1 else v[lo:hi] for v in (x, tx, T, t))
+            out, clean = self._predict_rows(params, px, ptx, pT, pt, hi - lo, what)
             if not clean:
                 raise_rfm_violation(x, tx, T, n, index=index)
             return out
@@ -473,8 +473,8 @@ class TransactionModel(FittedModel):
         --------
         >>> from precisemkt.clv import BGNBD
         >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
-        >>> plain = m.discounted_expected_transactions(2, 30.4, 38.9, periods=3, period_length=4.345)
-        >>> bool(plain == m.predict_purchases(3 * 4.345, 2, 30.4, 38.9))
+        >>> det = m.discounted_expected_transactions(2, 30.4, 38.9, periods=3, period_length=4.3)
+        >>> bool(det == m.predict_purchases(3 * 4.3, 2, 30.4, 38.9))  # no discounting
         True
         """
         params, a, n, index, scalar = self._customers(

@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precisemkt._typing import FloatArray
 from precisemkt._validation import check_interval, format_message
 from precisemkt.clv._gammagamma import GammaGamma
-from precisemkt._typing import FloatArray
 from precisemkt.clv._inputs import first_bad, prediction_arrays, wrap
 from precisemkt.clv._transaction import TransactionModel, _check_discounting
 from precisemkt.errors import InvalidParameterError, ValidationError
