@@ -83,17 +83,30 @@ def test_penalizer_is_stored_and_checked() -> None:
         BGNBD(penalizer=-1.0).fit([1, 0], [1.0, 0.0], [5.0, 5.0])
 
 
-def test_penalizer_rescues_a_fit_without_interior_maximum() -> None:
-    """Five customers: the likelihood rises forever as a and b shrink (test_api); the
-    error says to use the penalizer, once, and the penalised fit has an estimate."""
-    data = [2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25]
+def test_penalizer_rescues_a_fit_whose_parameter_runs_to_infinity(cdnow: pd.DataFrame) -> None:
+    """30 random CDNOW customers (issue 12): beta runs to infinity. The error says to use
+    the penalizer, states the drift once, and the penalised fit has an estimate."""
+    rng = np.random.default_rng(3)
+    sub = cdnow.iloc[rng.choice(len(cdnow), 30, replace=False)]
     with pytest.raises(ConvergenceError) as info:
-        BGNBD().fit(*data)
+        ParetoNBD().fit(*_rfm(sub))
     message = str(info.value)
+    assert "as beta run(s) to 0 or infinity" in message
     assert "penalizer=0.01" in message
     assert message.count("keeps rising") == 1
-    model = BGNBD(penalizer=0.01).fit(*data)
+    model = ParetoNBD(penalizer=0.01).fit(*_rfm(sub))
     assert np.all(np.isfinite(model.standard_errors_))
+    assert 1.0 < model.params_["beta"] < 100.0
+
+
+def test_error_does_not_suggest_the_penalizer_for_a_parameter_running_to_zero() -> None:
+    # five customers: the likelihood rises forever as a and b shrink (test_api); an L2
+    # penalty on the parameters pulls the same way, so the message says so
+    with pytest.raises(ConvergenceError) as info:
+        BGNBD().fit([2, 1, 0, 0, 5], [30.4, 1.7, 0, 0, 20], [38.9, 38.9, 38.9, 30, 25])
+    message = str(info.value)
+    assert "cannot stop this" in message
+    assert message.count("keeps rising") == 1
 
 
 def test_gammagamma_error_talks_about_spend() -> None:

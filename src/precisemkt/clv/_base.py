@@ -278,6 +278,7 @@ class FittedModel:
         penalty = self._penalty(penalizer)
         messages: list[str] = []
         drifting: list[str] = []
+        rising = False  # a parameter ran to infinity (what the penalizer prevents)
         for start in self._starts(initial_params):
             params, value, hess, n_iter, problem = _maximize(
                 loglik, start, n_customers, k, tol, max_iter, penalty
@@ -289,6 +290,7 @@ class FittedModel:
                 self._set_fitted(params, value, hess, n_customers, n_iter)
                 return
             drifting += [n for n in drift if n not in drifting]
+            rising = rising or any(v >= 1e7 for v in params)
             if problem and not drift and problem not in messages:
                 messages.append(problem)
         if drifting:
@@ -298,12 +300,18 @@ class FittedModel:
                 f"the likelihood keeps rising as {shown} run(s) to 0 or infinity, so there "
                 "is no interior maximum",
             )
-        advice = (
-            "penalizer=0.01 or larger (it shrinks the estimates, so it changes them; "
-            "use it when there are few customers or the data cannot pin a parameter down)"
-            if penalizer == 0
-            else f"a penalizer larger than {penalizer:g}"
-        )
+        if drifting and not rising:
+            advice = (
+                "more customers (the penalizer pulls parameters toward 0, so it cannot stop this)"
+            )
+        elif penalizer == 0:
+            advice = (
+                "penalizer=0.01 or larger (it shrinks the estimates, so it changes them; "
+                "use it when there are few customers or the data cannot pin a parameter "
+                "down)"
+            )
+        else:
+            advice = f"a penalizer larger than {penalizer:g}"
         raise ConvergenceError(
             f"The {self._label} fit did not converge: {'; '.join(messages)}. Try: "
             "initial_params near plausible values (e.g. published estimates rescaled to "
