@@ -358,7 +358,7 @@ class FittedModel:
         params : mapping
             Every parameter by name (all > 0).
         **kwargs
-            Constructor arguments (``tol``, ``max_iter``).
+            Constructor arguments (``penalizer``, ``tol``, ``max_iter``).
 
         Returns
         -------
