@@ -485,7 +485,12 @@ class TransactionModel(FittedModel):
             out = self._lifetime_transactions(params, a, n, index, step, rate)
         else:
             out = self._discounted_sum(params, a, n, index, int(horizon), step, rate)
-        return wrap(self._finite(out, "the discounted expectation"), index, scalar, "dert")
+        return wrap(
+            self._finite(out, "the discounted expectation"),
+            index,
+            scalar,
+            "discounted_transactions",
+        )
 
     def _lifetime_transactions(
         self,
