@@ -134,6 +134,7 @@ def cases(quick: bool) -> list[Case]:
     small = 2_000 if quick else 20_000
     people = make_people(big, random_state=0)
     people["spend_band"] = pd.cut(people["annual_spend"], SPEND_BANDS, labels=False)
+    people = people.drop(columns=["customer_id", "annual_spend"])  # identifiers never leave
     sample = people.iloc[:small].reset_index(drop=True)
     n_classes = check_anonymity(people, PEOPLE_QIS).n_classes
     out = [

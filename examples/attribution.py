@@ -35,4 +35,4 @@ print(f"\nP(conversion) = {markov.conversion_probability:.6f} (observed rate {ob
 # 5. Does a longer memory predict conversion better out of sample?
 selection = choose_markov_order(paths, max_order=3, random_state=0)
 print(selection.scores.round(5).to_string())
-print(f"best order: {selection.best_order} (the simulated chain is first-order)")
+print(f"best order: {selection.best} (the simulated chain is first-order)")

@@ -29,4 +29,5 @@ print("discoveries after BH:", int((ex.adjust_pvalues(p, method="bh") < 0.05).su
 daily = rng.binomial(1_000, [0.10, 0.105], size=(30, 2)).cumsum(axis=0)
 visitors = 1_000 * np.arange(1, 31)[:, None] * np.ones(2)
 seq = ex.msprt(daily, visitors)
-print("mSPRT stopped at day:", seq.stopped_at)
+stopped = "never (no evidence yet)" if seq.stopped_at is None else f"day {seq.stopped_at + 1}"
+print("mSPRT stopped:", stopped)

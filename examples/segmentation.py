@@ -8,6 +8,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 
 from precisemkt.datasets import load_cdnow
 from precisemkt.errors import DataQualityWarning
@@ -50,7 +51,8 @@ x = np.column_stack(
 )
 x = (x - x.mean(axis=0)) / x.std(axis=0)
 choice = choose_k(x, ks=range(2, 9), random_state=0)
-print(choice.to_frame().round(3).to_string(), "\nsuggested k:", choice.suggested_k, "\n")
-labels = KMeans(choice.suggested_k, n_init=5, random_state=0).fit_predict(x)
-profiles = segment_profiles(features, labels)
+print(choice.to_frame().round(3).to_string(), "\nsuggested k:", choice.best, "\n")
+labels = KMeans(choice.best, n_init=5, random_state=0).fit_predict(x)
+# KMeans returns an array in the rows' order: give it the customer ids to pair it by id
+profiles = segment_profiles(features, pd.Series(labels, index=features.index))
 print(profiles[["size", "share", "n_orders", "total_spend", "distinguishing"]].round(2).to_string())

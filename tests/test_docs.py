@@ -16,7 +16,7 @@ import pytest
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 #: Guides whose python blocks are run by this test.
-PAGES = ["clv"]
+PAGES = ["attribution", "clv", "experiments"]
 
 _BLOCK = re.compile(r"^```python[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
 

@@ -25,7 +25,10 @@ events, _, _ = make_journeys(20_000, channels=5, random_state=7)
 paths = paths_from_events(events, value_col="value")
 kwargs = {"n_boot": 100, "random_state": 0}
 results = {
-    **heuristic_attribution(paths, models=["first_touch", "last_touch", "linear"], **kwargs),
+    **{
+        model: heuristic_attribution(paths, model=model, **kwargs)
+        for model in ["first_touch", "last_touch", "linear"]
+    },
     "markov": markov_attribution(paths, **kwargs),
     "shapley": shapley_attribution(paths, **kwargs),
 }

@@ -31,6 +31,7 @@ def main() -> None:
         runpy.run_path(str(EXAMPLE), run_name="__main__")
     (OUT / "privacy_example.txt").write_text(buffer.getvalue())
     people, hier = make_people(5000, random_state=0, return_hierarchies=True)
+    people = people.drop(columns=["customer_id", "annual_spend"])  # never released
     mondrian_hier = {q: h for q, h in hier.items() if q != "age"}
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.5))

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 
 from precisemkt.datasets import load_cdnow
 from precisemkt.errors import DataQualityWarning
@@ -37,7 +38,7 @@ plt.close(fig)
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 4))
 plot_rf_heatmap(scores, ax=axes[0])
-plot_rf_heatmap(scores, values=revenue.to_numpy(), ax=axes[1])
+plot_rf_heatmap(scores, values=revenue, ax=axes[1])
 axes[0].set_title("customers")
 axes[1].set_title("mean spend ($)")
 fig.tight_layout()
@@ -52,7 +53,8 @@ x = np.column_stack(
 x = (x - x.mean(axis=0)) / x.std(axis=0)
 labels = KMeans(5, n_init=5, random_state=0).fit_predict(x)
 fig, ax = plt.subplots(figsize=(7, 3.8))
-plot_segment_profiles(segment_profiles(features, labels), ax=ax)
+profiles = segment_profiles(features, pd.Series(labels, index=features.index))
+plot_segment_profiles(profiles, ax=ax)
 ax.set_title("k-means (k = 5) on CDNOW profiles: what sets each cluster apart")
 fig.tight_layout()
 fig.savefig(OUT / "segmentation_profiles.png", dpi=110)

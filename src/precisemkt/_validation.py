@@ -24,6 +24,7 @@ __all__ = [
     "as_float_array",
     "as_int_array",
     "check_bool",
+    "check_columns",
     "check_finite",
     "check_int",
     "check_interval",
@@ -34,6 +35,7 @@ __all__ = [
     "check_type",
     "format_message",
     "is_default_index",
+    "is_hashable",
     "require_columns",
     "require_frame",
     "show_value",
@@ -52,6 +54,21 @@ def show_value(value: Any) -> str:
         value = value.item()
     text = repr(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def is_hashable(value: Any) -> bool:
+    """True when ``value`` can be a dict key (lists and dicts cannot).
+
+    Examples
+    --------
+    >>> is_hashable("C17"), is_hashable([1])
+    (True, False)
+    """
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def format_message(what: str, rule: str, got: str, hint: str) -> str:
@@ -104,6 +121,47 @@ def require_columns(frame: pd.DataFrame, columns: Iterable[str], *, name: str = 
                 "be present",
                 f"columns [{available}]",
                 "Pass the right name with the matching *_col argument or rename the column.",
+            )
+        )
+
+
+def check_columns(frame: pd.DataFrame, columns: Mapping[str, Any], *, name: str = "data") -> None:
+    """Check column-name arguments: hashable names, present in ``frame``, not duplicated.
+
+    ``columns`` maps each argument (``"customer_col"``) to the column name it holds;
+    ``None`` entries (an optional column not used) are skipped.
+
+    Examples
+    --------
+    >>> check_columns(pd.DataFrame({"a": [1]}), {"amount_col": "a", "order_col": None})
+    """
+    for arg, col in columns.items():
+        if col is None:
+            continue
+        try:
+            hash(col)
+        except TypeError:
+            raise InvalidParameterError(
+                format_message(
+                    arg,
+                    "be one column name (a string)",
+                    f"{show_value(col)} ({type(col).__name__})",
+                    f"Pass the name itself, e.g. {arg}={show_value(next(iter(col), col))}."
+                    if isinstance(col, list | tuple) and col
+                    else "Pass the name of one column.",
+                )
+            ) from None
+    used = [c for c in columns.values() if c is not None]
+    require_columns(frame, used, name=name)
+    repeated = [c for c in dict.fromkeys(used) if int((frame.columns == c).sum()) > 1]
+    if repeated:
+        raise ValidationError(
+            format_message(
+                f"{name} column {show_value(repeated[0])}",
+                "appear once (column names must be unique)",
+                f"{int((frame.columns == repeated[0]).sum())} columns with that name",
+                "Rename or drop the copies, e.g. "
+                f"{name} = {name}.loc[:, ~{name}.columns.duplicated()].",
             )
         )
 

@@ -65,3 +65,14 @@ def quiet(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     with contextlib.redirect_stdout(io.StringIO()), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return func(*args, **kwargs)
+
+
+def heuristics(
+    paths: pd.DataFrame, models: tuple[str, ...] | list[str] | None = None, **kwargs: Any
+) -> dict[str, Any]:
+    """Several heuristic models as ``{model: AttributionResult}`` (one call per model)."""
+    from precisemkt.attribution import heuristic_attribution
+    from precisemkt.attribution._heuristic import HEURISTIC_MODELS
+
+    chosen = HEURISTIC_MODELS if models is None else models
+    return {m: heuristic_attribution(paths, model=m, **kwargs) for m in chosen}

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from precisemkt.attribution import heuristic_attribution, paths_from_events
+from precisemkt.attribution import AttributionResult, heuristic_attribution, paths_from_events
 from precisemkt.attribution._heuristic import HEURISTIC_MODELS
 from precisemkt.datasets import make_journeys
 from precisemkt.errors import InvalidParameterError
-from tests.attribution.helpers import SMALL, path_tables, quiet, rows_of
+from tests.attribution.helpers import SMALL, heuristics, path_tables, quiet, rows_of
 from tests.reference import attribution as ref
 
 
@@ -35,7 +35,7 @@ def test_equals_channelattribution_heuristics(ca: ModuleType, source: str) -> No
     theirs = quiet(
         ca.heuristic_models, paths, "path", "conversions", var_value="value", flg_pro=False
     ).set_index("channel_name")
-    ours = heuristic_attribution(paths, models=["first_touch", "last_touch", "linear"])
+    ours = heuristics(paths, ["first_touch", "last_touch", "linear"])
     for model, prefix in [
         ("first_touch", "first_touch"),
         ("last_touch", "last_touch"),
@@ -57,7 +57,7 @@ def test_equals_channelattribution_heuristics(ca: ModuleType, source: str) -> No
 @given(path_tables(channels="abcd"), st.sampled_from(HEURISTIC_MODELS), st.floats(0.3, 5.0))
 def test_matches_reference(paths: pd.DataFrame, model: str, half_life: float) -> None:
     paths = paths.assign(path=paths["path"].str.replace("d", "direct"))
-    res = heuristic_attribution(paths, models=[model], half_life=half_life)[model]
+    res = heuristic_attribution(paths, model=model, half_life=half_life)
     conv, value = ref.heuristic(rows_of(paths), model, half_life=half_life)
     for ours, theirs in [(res.conversions, conv), (res.value, value)]:
         assert ours is not None
@@ -74,7 +74,7 @@ def test_worked_example() -> None:
             "value": [500.0, 80.0],
         }
     )
-    res = heuristic_attribution(paths)
+    res = heuristics(paths)
     assert res["first_touch"].conversions.to_dict() == {"direct": 0, "email": 2, "search": 10}
     assert res["last_touch"].conversions.to_dict() == {"direct": 10, "email": 2, "search": 0}
     assert res["last_non_direct"].conversions.to_dict() == {"direct": 0, "email": 12, "search": 0}
@@ -102,21 +102,21 @@ def test_time_decay_uses_timestamps() -> None:
         }
     )
     paths = paths_from_events(events, value_col="value")
-    res = heuristic_attribution(paths, models=["time_decay"])["time_decay"]
+    res = heuristic_attribution(paths, model="time_decay")
     assert res.time_basis == "timestamps"
     # lags 14, 7, 0 days, half-life 7 days -> weights 1/7, 2/7, 4/7 of 70
     assert res.value.to_dict() == pytest.approx(  # type: ignore[union-attr]
         {"display": 10.0, "email": 40.0, "search": 20.0}
     )
-    same = heuristic_attribution(paths, models=["time_decay"], half_life="168h")["time_decay"]
+    same = heuristic_attribution(paths, model="time_decay", half_life="168h")
     pd.testing.assert_series_equal(res.conversions, same.conversions)
-    faster = heuristic_attribution(paths, models=["time_decay"], half_life=3.5)["time_decay"]
+    faster = heuristic_attribution(paths, model="time_decay", half_life=3.5)
     assert faster.conversions["email"] > res.conversions["email"]
 
 
 def test_huge_lags_do_not_underflow() -> None:
     paths = pd.DataFrame({"path": ["a > b"], "conversions": [1], "touch_lags": [(1e6, 1e6 + 7.0)]})
-    res = heuristic_attribution(paths, models=["time_decay"], half_life=7.0)["time_decay"]
+    res = heuristic_attribution(paths, model="time_decay", half_life=7.0)
     assert res.conversions.to_dict() == pytest.approx({"a": 2 / 3, "b": 1 / 3})
 
 
@@ -124,32 +124,32 @@ def test_direct_channel_and_position_weights() -> None:
     paths = pd.DataFrame(
         {"path": ["a > (direct) > b > (direct)", "(direct)"], "conversions": [1, 1]}
     )
-    res = heuristic_attribution(
+    res = heuristics(
         paths,
-        models=["last_non_direct", "position_based"],
+        ["last_non_direct", "position_based"],
         direct_channel="(direct)",
         position_weights=(0.5, 0.0, 0.5),
     )
     assert res["last_non_direct"].conversions.to_dict() == {"(direct)": 1, "a": 0, "b": 1}
     assert res["position_based"].conversions.to_dict() == {"(direct)": 1.5, "a": 0.5, "b": 0.0}
     assert res["position_based"].parameters == {"position_weights": (0.5, 0.0, 0.5)}
-    none = heuristic_attribution(paths, models=["last_non_direct"], direct_channel=None)
-    assert none["last_non_direct"].conversions["(direct)"] == 2
+    none = heuristic_attribution(paths, model="last_non_direct", direct_channel=None)
+    assert none.conversions["(direct)"] == 2
 
 
-def test_results_come_in_the_order_asked() -> None:
-    res = heuristic_attribution(SMALL, models=("linear", "first_touch"))
-    assert list(res) == ["linear", "first_touch"]
-    single = heuristic_attribution(SMALL, models="linear")
-    assert list(single) == ["linear"]
+def test_returns_one_attribution_result_like_its_siblings() -> None:
+    # issue 13: it returned a dict while markov/shapley return an AttributionResult
+    res = heuristic_attribution(SMALL)
+    assert isinstance(res, AttributionResult)
+    assert res.model == "linear"
+    assert heuristic_attribution(SMALL, model="first_touch").model == "first_touch"
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"models": ["u_shape"]}, InvalidParameterError, "models must be one of 'first_touch'"),
-        ({"models": []}, InvalidParameterError, "models must be a non-empty sequence"),
-        ({"models": ["linear", "linear"]}, InvalidParameterError, "models must not repeat"),
+        ({"model": "u_shape"}, InvalidParameterError, "model must be one of 'first_touch'"),
+        ({"model": ["linear"]}, InvalidParameterError, "model must be one of"),
         (
             {"position_weights": (0.5, 0.5, 0.5)},
             InvalidParameterError,

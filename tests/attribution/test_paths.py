@@ -12,7 +12,7 @@ from precisemkt.errors import InvalidParameterError, ValidationError
 from tests.attribution.helpers import SMALL
 
 MODELS = [
-    lambda p, **k: heuristic_attribution(p, models=["linear"], **k)["linear"],
+    lambda p, **k: heuristic_attribution(p, model="linear", **k),
     lambda p, **k: markov_attribution(p, **k),
     lambda p, **k: shapley_attribution(p, **k),
 ]
@@ -171,5 +171,5 @@ def test_unicode_names_and_white_space() -> None:
             "conversions": [1, 2, 3],
         }
     )
-    res = heuristic_attribution(paths, models=["first_touch"])["first_touch"]
+    res = heuristic_attribution(paths, model="first_touch")
     assert res.conversions.to_dict() == {"réseaux": 4, "搜索": 2}

@@ -3,6 +3,8 @@ and its identity with the exact values of the conversions game."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from precisemkt.attribution import shapley_attribution
-from precisemkt.errors import InvalidParameterError
+from precisemkt.errors import DataQualityWarning, InvalidParameterError
 from tests.attribution.helpers import SMALL, path_tables, rows_of
 from tests.reference import attribution as ref
 
@@ -18,7 +20,9 @@ TEN = "abcdefghij"
 
 
 def assert_brute_force(paths: pd.DataFrame, kind: str) -> None:
-    res = shapley_attribution(paths, value=kind)
+    with warnings.catch_warnings():  # the rate game warns about negative credits
+        warnings.simplefilter("ignore", DataQualityWarning)
+        res = shapley_attribution(paths, value=kind)
     conv, value = ref.shapley(rows_of(paths), kind)
     for ours, theirs in [(res.conversions, conv), (res.value, value)]:
         assert ours is not None
@@ -88,17 +92,55 @@ def test_conversion_rate_game_by_hand() -> None:
     paths = pd.DataFrame(
         {"path": ["a > b", "a", "b"], "conversions": [6, 2, 1], "nulls": [4, 8, 9]}
     )
-    assert shapley_attribution(paths).conversions.to_dict() == pytest.approx({"a": 6, "b": 3})
+    res = shapley_attribution(paths, value="conversion_rate")
+    assert res.conversions.to_dict() == pytest.approx({"a": 6, "b": 3})
+    assert res.model == "shapley_conversion_rate"
+    assert "conversion-rate game" in res.parameters["caveat"]
 
 
-def test_negative_credit_is_possible_under_conversion_rates() -> None:
+def test_default_is_the_conversions_game_of_zhao_et_al() -> None:
+    # issue 12: the default was the conversion-rate game. By hand, the conversions game:
+    # "a > b" splits its 6 conversions 3 / 3, "a" keeps 2, "b" keeps 1 -> a 5, b 4.
+    paths = pd.DataFrame(
+        {"path": ["a > b", "a", "b"], "conversions": [6, 2, 1], "nulls": [4, 8, 9]}
+    )
+    res = shapley_attribution(paths)
+    assert res.model == "shapley"
+    assert res.parameters["value"] == "conversions"
+    assert res.conversions.to_dict() == pytest.approx({"a": 5, "b": 4}, rel=1e-12)
+
+
+def test_negative_credit_is_possible_under_conversion_rates_and_is_shown() -> None:
     # Journeys that add channel b convert less than those with a alone.
     paths = pd.DataFrame(
         {"path": ["a", "a > b", "b"], "conversions": [50, 5, 1], "nulls": [50, 95, 99]}
     )
-    res = shapley_attribution(paths)
+    with pytest.warns(DataQualityWarning, match="negative credit.*'b'"):
+        res = shapley_attribution(paths, value="conversion_rate")
     assert res.conversions["b"] < 0
     assert res.conversions.sum() == pytest.approx(56)
+    default = shapley_attribution(paths)  # the conversions game: b earns its own share
+    assert default.conversions.to_dict() == pytest.approx({"a": 52.5, "b": 3.5}, rel=1e-12)
+
+
+def test_rare_high_rate_channel_does_not_take_the_conversions() -> None:
+    # The shape of ChannelAttribution's Data.csv defect (channel "mi": 15 journeys,
+    # 4 conversions, credited 2,203 conversions by the rate game), built here: a big
+    # channel converting at 2% and a rare one at 27%. The default credits stay within
+    # what each channel's journeys converted (Zhao et al.'s split); the rate game's do not.
+    paths = pd.DataFrame(
+        {
+            "path": ["big", "big > rare", "rare", "big > other", "other"],
+            "conversions": [2000, 1, 3, 500, 300],
+            "nulls": [98000, 4, 7, 24500, 14700],
+        }
+    )
+    res = shapley_attribution(paths)
+    assert (res.conversions >= 0).all()
+    assert res.conversions["rare"] == pytest.approx(3.5, rel=1e-12)  # 3 + 1/2
+    with pytest.warns(DataQualityWarning):
+        rate = shapley_attribution(paths, value="conversion_rate")
+    assert rate.conversions["rare"] > 100  # the defect the default avoids
 
 
 @settings(max_examples=3)
@@ -137,7 +179,7 @@ def test_symmetric_channels_get_equal_credit() -> None:
     ("kwargs", "match"),
     [
         ({"method": "sampled"}, "method must be one of 'exact', 'simplified', 'ordered'"),
-        ({"value": "revenue"}, "value must be one of 'conversion_rate', 'conversions'"),
+        ({"value": "revenue"}, "value must be one of 'conversions', 'conversion_rate'"),
         (
             {"method": "simplified", "value": "conversion_rate"},
             "value must be 'conversions' with method='simplified'",

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from precisemkt._numba import njit
-from precisemkt.errors import InvalidParameterError
+from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.experiments import _kernels, bootstrap_test
 from precisemkt.experiments._kernels import bootstrap_kernel
 from tests.reference.experiments import (
@@ -182,7 +182,8 @@ def test_bootstrap_statistics_and_determinism():
     batch = bootstrap_test(np.stack([a, a]), np.stack([b, a]), n_resamples=200, random_state=0)
     assert batch.pvalue.shape == (2,)
     assert batch.statistic[1] == 0.0
-    one = bootstrap_test([1.0], [2.0], n_resamples=50, random_state=0)
-    assert one.pvalue == pytest.approx(2 / 51)
+    # issue 12: one observation per arm used to give p = 2 / (B + 1) ("significant")
+    with pytest.raises(ValidationError, match="at least 2 observation"):
+        bootstrap_test([1.0], [2.0], n_resamples=50, random_state=0)
     with pytest.raises(InvalidParameterError, match="statistic must be one of"):
         bootstrap_test(a, b, statistic="mode")

@@ -16,7 +16,6 @@ from precisemkt.experiments import (
     cuped,
     mann_whitney,
     means_test,
-    means_test_from_stats,
     proportions_test,
     ratio_metric_test,
 )
@@ -170,7 +169,7 @@ def test_welch_from_stats_and_batches():
     ref = stats.ttest_ind(b, a, equal_var=False, axis=-1)
     np.testing.assert_allclose(res.statistic, ref.statistic, rtol=1e-10)
     np.testing.assert_allclose(res.pvalue, ref.pvalue, rtol=1e-10)
-    fs = means_test_from_stats([1.0, 1.3, 0.9], [1.0, 1.2, 0.8], [50, 60, 70])
+    fs = means_test(mean=[1.0, 1.3, 0.9], std=[1.0, 1.2, 0.8], n=[50, 60, 70])
     ref2 = stats.ttest_ind_from_stats(0.9, 0.8, 70, 1.0, 1.0, 50, equal_var=False)
     assert fs.statistic[1] == pytest.approx(ref2.statistic, rel=REL)
     assert fs.pvalue[1] == pytest.approx(ref2.pvalue, rel=REL)
@@ -184,7 +183,7 @@ def test_welch_edge_cases():
     with pytest.raises(ValidationError, match="at least 2 observation"):
         means_test([1.0], [1.0, 2.0])
     with pytest.raises(ValidationError, match="n must be at least 2"):
-        means_test_from_stats([1.0, 2.0], [1.0, 1.0], [1, 5])
+        means_test(mean=[1.0, 2.0], std=[1.0, 1.0], n=[1, 5])
     with pytest.raises(ValidationError, match="a must not contain NaN"):
         means_test([1.0, np.nan], [1.0, 2.0])
 
@@ -236,19 +235,20 @@ def test_ratio_metric_reduces_to_welch_z_and_matches_naive():
         assert res.variances[j] == pytest.approx(var, rel=1e-12)
     with pytest.raises(ValidationError, match="at least 2 units"):
         ratio_metric_test(y[:3], x[:3], [0, 1, 1])
-    with pytest.raises(ValidationError, match="integer arm codes"):
-        ratio_metric_test(y[:4], x[:4], ["a", "b", "a", "b"])
+    # issue 12: string labels are accepted (they used to raise "integer arm codes")
+    labelled = ratio_metric_test(y, x, np.where(v == 1, "treatment", "control"))
+    assert labelled.statistic == res.statistic
 
 
 def test_relative_intervals_delta_and_fieller():
-    res = means_test_from_stats([10.0, 11.0], [2.0, 2.0], [400, 400])
+    res = means_test(mean=[10.0, 11.0], std=[2.0, 2.0], n=[400, 400])
     d_lo, d_hi = res.confidence_interval(relative=True)
     f_lo, f_hi = res.confidence_interval(relative=True, method="fieller")
     assert d_lo < 0.1 < d_hi
     assert f_lo < 0.1 < f_hi
     assert abs(d_lo - f_lo) < 2e-3
     assert abs(d_hi - f_hi) < 2e-3
-    wide = means_test_from_stats([0.1, 1.0], [2.0, 2.0], [20, 20]).confidence_interval(
+    wide = means_test(mean=[0.1, 1.0], std=[2.0, 2.0], n=[20, 20]).confidence_interval(
         relative=True, method="fieller"
     )
     assert wide == (-np.inf, np.inf)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -11,11 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from precisemkt.datasets import make_people
-from precisemkt.errors import InvalidParameterError, PrivacyError, ValidationError
-from precisemkt.privacy import Hierarchy, anonymize, check_anonymity
+from precisemkt.errors import (
+    DataQualityWarning,
+    InvalidParameterError,
+    PrivacyError,
+    ValidationError,
+)
+from precisemkt.privacy import Hierarchy, anonymize, check_anonymity, laplace_sum
 from tests.privacy.tables import Table, tables
 
 QIS = ["age", "zip_code", "sex", "education", "marital_status", "occupation"]
+# make_people's columns that are neither quasi-identifiers nor sensitive, declared
+ROLES: dict[str, object] = {"identifiers": "customer_id", "insensitive": "annual_spend"}
 
 
 def _whole_table_can(
@@ -90,29 +98,68 @@ def test_output_always_meets_the_request(
         assert rep.t <= t + 1e-12
     assert res.n_suppressed <= math.floor(max_suppression * len(table.df) + 1e-9)
     assert res.n_suppressed + len(res.data) == len(table.df)
-    assert set(res.suppressed) | set(res.data.index) == set(table.df.index)
+    assert set(res.suppressed) <= set(table.df.index)
+    assert res.data.index.equals(pd.RangeIndex(len(res.data)))
     pd.testing.assert_frame_equal(table.df, original)  # input untouched
 
 
-def test_non_qi_columns_and_index_are_kept() -> None:
-    people = make_people(400, random_state=3).set_index("customer_id")
-    people.index = people.index * 10  # a non-default index
-    res = anonymize(people, ["age", "sex"], k=5)
-    assert res.data.index.equals(people.index)
-    pd.testing.assert_series_equal(res.data["annual_spend"], people["annual_spend"])
-    assert res.report.row_class.index.equals(people.index)
+def test_declared_columns_are_kept_identifiers_dropped_index_reset() -> None:
+    people = make_people(400, random_state=3).set_index("customer_id", drop=False)
+    people.index = people.index * 10  # a non-default index holding the ids
+    res = anonymize(people, ["age", "sex"], k=5, **ROLES)
+    assert "customer_id" not in res.data.columns
+    assert res.dropped == ("customer_id",)
+    assert res.data.index.equals(pd.RangeIndex(400))
+    assert res.data["annual_spend"].tolist() == people["annual_spend"].tolist()
+    assert res.report.row_class.index.equals(pd.RangeIndex(400))
+    drop = anonymize(people, ["age", "sex"], k=5, undeclared="drop", sensitive="income_band")
+    assert list(drop.data.columns) == ["age", "sex", "income_band"]
+
+
+def test_issue_12_undeclared_near_unique_columns_are_refused() -> None:
+    """Issue 12: anonymize(make_people(3000), [...], k=5).data held customer_id."""
+    people = make_people(3000, random_state=0)
+    with pytest.raises(PrivacyError) as info:
+        anonymize(people, ["age", "zip_code", "sex"], k=5)
+    message = str(info.value)
+    assert "'customer_id' (100% of rows)" in message
+    assert "'annual_spend'" in message
+    assert "identifiers=[...]" in message
+    assert "insensitive=[...]" in message
+    # a column with 89% singled-out rows passes, one with 90% is refused (the rule)
+    n = 100
+    df = pd.DataFrame({"q": [1, 2] * 50, "a": list(range(89)) + [89] * 11})
+    anonymize(df, ["q"], k=5)
+    df["a"] = list(range(90)) + [90] * 10
+    with pytest.raises(PrivacyError, match=r"'a' \(90% of rows\)"):
+        anonymize(df, ["q"], k=5)
+    assert len(df) == n
+    with pytest.raises(InvalidParameterError, match="have one role"):
+        anonymize(people, ["age"], k=5, identifiers="age")
+    with pytest.raises(InvalidParameterError, match="undeclared must be one of"):
+        anonymize(people, ["age"], k=5, undeclared="keep", **ROLES)
+    with pytest.raises(ValidationError, match="'nope' must be present"):
+        anonymize(people, ["age"], k=5, identifiers="nope")
+
+
+def test_check_anonymity_warns_about_undeclared_near_unique_columns() -> None:
+    people = make_people(500, random_state=3)
+    with pytest.warns(DataQualityWarning, match="'customer_id' \\(100% of rows\\)"):
+        check_anonymity(people, ["age", "sex"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_anonymity(people, ["age", "sex"], **ROLES)  # type: ignore[arg-type]
 
 
 def test_global_levels_and_labels() -> None:
     people, hier = make_people(1500, random_state=4, return_hierarchies=True)
-    res = anonymize(people, QIS, k=5, method="global", hierarchies=hier, max_suppression=0.02)
+    res = anonymize(
+        people, QIS, k=5, method="global", hierarchies=hier, max_suppression=0.02, **ROLES
+    )
     assert set(res.levels) == set(QIS)
     for col, level in res.levels.items():
-        expected = (
-            hier[col].generalize(people.loc[res.data.index, col], level)
-            if level > 0
-            else people.loc[res.data.index, col]
-        )
+        kept = people.loc[~people.index.isin(res.suppressed), col]
+        expected = hier[col].generalize(kept, level) if level > 0 else kept
         assert res.data[col].astype(str).tolist() == expected.astype(str).tolist()
     assert res.n_suppressed <= 30
     assert res.information_loss.c_avg >= 1.0
@@ -120,7 +167,9 @@ def test_global_levels_and_labels() -> None:
 
 def test_gcp_is_the_mean_of_attribute_ncp_and_counts_suppression() -> None:
     people, hier = make_people(800, random_state=5, return_hierarchies=True)
-    res = anonymize(people, QIS, k=10, method="global", hierarchies=hier, max_suppression=0.05)
+    res = anonymize(
+        people, QIS, k=10, method="global", hierarchies=hier, max_suppression=0.05, **ROLES
+    )
     loss = res.information_loss
     assert loss.gcp == pytest.approx(loss.ncp.mean())
     assert loss.ncp.min() >= res.n_suppressed / len(people) - 1e-12
@@ -132,14 +181,28 @@ def test_gcp_is_the_mean_of_attribute_ncp_and_counts_suppression() -> None:
 def test_same_seed_same_answer_and_global_is_deterministic() -> None:
     people, hier = make_people(600, random_state=6, return_hierarchies=True)
     a = anonymize(
-        people, QIS, k=4, hierarchies={c: hier[c] for c in QIS if c != "age"}, random_state=11
+        people,
+        QIS,
+        k=4,
+        hierarchies={c: hier[c] for c in QIS if c != "age"},
+        random_state=11,
+        **ROLES,
     )
     b = anonymize(
-        people, QIS, k=4, hierarchies={c: hier[c] for c in QIS if c != "age"}, random_state=11
+        people,
+        QIS,
+        k=4,
+        hierarchies={c: hier[c] for c in QIS if c != "age"},
+        random_state=11,
+        **ROLES,
     )
     pd.testing.assert_frame_equal(a.data, b.data)
-    g1 = anonymize(people, QIS, k=4, method="global", hierarchies=hier, max_suppression=0.1)
-    g2 = anonymize(people, QIS, k=4, method="global", hierarchies=hier, max_suppression=0.1)
+    g1 = anonymize(
+        people, QIS, k=4, method="global", hierarchies=hier, max_suppression=0.1, **ROLES
+    )
+    g2 = anonymize(
+        people, QIS, k=4, method="global", hierarchies=hier, max_suppression=0.1, **ROLES
+    )
     assert g1.levels == g2.levels
 
 
@@ -154,9 +217,17 @@ def test_discernibility_metric_minimises_discernibility() -> None:
         hierarchies=hier,
         max_suppression=0.05,
         metric="discernibility",
+        **ROLES,
     )
     gcp = anonymize(
-        people, qis, k=5, method="global", hierarchies=hier, max_suppression=0.05, metric="gcp"
+        people,
+        qis,
+        k=5,
+        method="global",
+        hierarchies=hier,
+        max_suppression=0.05,
+        metric="gcp",
+        **ROLES,
     )
     assert dm.information_loss.discernibility <= gcp.information_loss.discernibility
     assert gcp.information_loss.gcp <= dm.information_loss.gcp
@@ -178,7 +249,7 @@ def test_impossible_requests_raise_privacy_error_with_a_way_out() -> None:
 
 
 def test_bad_arguments() -> None:
-    df = make_people(50, random_state=8)
+    df = make_people(50, random_state=8).drop(columns=["customer_id", "annual_spend"])
     with pytest.raises(InvalidParameterError, match="method must be one of"):
         anonymize(df, ["age"], k=2, method="datafly")
     with pytest.raises(InvalidParameterError, match="k must be an integer in"):
@@ -203,17 +274,33 @@ def test_uncovered_and_missing_values_are_reported() -> None:
     df = pd.DataFrame({"edu": ["BSc", "MSc", "PhD"], "age": [20.0, np.nan, 40.0]})
     h = Hierarchy.tree([{"BSc": "uni", "MSc": "uni"}])
     with pytest.raises(ValidationError, match=r"covered by its hierarchy.*'PhD'"):
-        anonymize(df, ["edu"], k=1, hierarchies={"edu": h})
-    with pytest.raises(ValidationError, match="have only finite numbers"):
-        anonymize(df, ["age"], k=1)
-    with pytest.raises(ValidationError, match="no missing values to be generalised"):
-        anonymize(df, ["age"], k=1, method="global")
+        anonymize(df, ["edu"], k=1, hierarchies={"edu": h}, insensitive="age")
+    # issue 12: NA in a QI speaks of missing values in that column (not "empty cells")
+    for method in ("mondrian", "global"):
+        with pytest.raises(
+            ValidationError,
+            match=r"quasi-identifier column 'age' must have no missing values; got 1 "
+            r"missing value\(s\) \(first in row 1\)",
+        ):
+            anonymize(df, ["age"], k=1, method=method, insensitive="edu")
+        text = pd.DataFrame({"edu": ["BSc", None, "PhD"], "x": [1, 1, 1]})
+        with pytest.raises(ValidationError, match="'edu' must have no missing values"):
+            anonymize(text, ["edu"], k=1, method=method)
+    # issue 12: inf in a numeric QI is a ValidationError naming the column (both methods)
+    inf = pd.DataFrame({"a": [1.0, 2.0, np.inf, 4.0], "s": list("abab")}, index=list("pqrs"))
+    for method in ("mondrian", "global"):
+        with pytest.raises(
+            ValidationError,
+            match=r"quasi-identifier column 'a' must have only finite numbers; got 1 "
+            r"infinite value\(s\) \(first: inf in row 'r'\)",
+        ):
+            anonymize(inf, ["a"], k=2, method=method)
 
 
 def test_edge_cases_one_row_and_constant_columns() -> None:
     one = pd.DataFrame({"a": [1], "s": ["x"]})
     for method in ("mondrian", "global"):
-        res = anonymize(one, ["a"], k=1, method=method)
+        res = anonymize(one, ["a"], k=1, method=method, sensitive="s")
         assert res.report.k == 1
         assert len(res.data) == 1
     const = pd.DataFrame({"a": [5] * 6, "b": ["q"] * 6})
@@ -233,5 +320,21 @@ def test_huge_values_and_floats_keep_exact_labels() -> None:
 
 def test_progress_bar_runs() -> None:
     people, hier = make_people(200, random_state=9, return_hierarchies=True)
-    res = anonymize(people, ["age", "sex"], k=3, method="global", hierarchies=hier, progress=True)
+    res = anonymize(
+        people, ["age", "sex"], k=3, method="global", hierarchies=hier, **ROLES, progress=True
+    )
     assert res.report.k >= 3
+
+
+def test_issue_13_messages_show_values_as_people_write_them() -> None:
+    """No np.float64(...) / np.int64(...) in messages: values appear as 1e+300, 5, 'x'."""
+    df = pd.DataFrame({"v": np.array([1.0, 2.0, 1e300]), "s": ["a", "b", "a"]})
+    with pytest.raises(ValidationError) as info:
+        anonymize(df, ["v"], k=1, hierarchies={"v": Hierarchy.intervals(widths=[10], upper=100)},
+                  sensitive="s")  # fmt: skip
+    assert "first: 1e+300" in str(info.value)
+    assert "np." not in str(info.value)
+    with pytest.raises(InvalidParameterError) as info2:
+        laplace_sum([1.0], lower=np.int64(5), upper=np.float64(1.0), epsilon=1.0)
+    assert "lower=5, upper=1.0" in str(info2.value)
+    assert "np." not in str(info2.value)

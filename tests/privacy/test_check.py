@@ -142,6 +142,6 @@ def test_errors_name_the_problem() -> None:
     with pytest.raises(InvalidParameterError, match="must be a pandas DataFrame"):
         check_anonymity(df.to_numpy(), ["z"])  # type: ignore[arg-type]
     with pytest.raises(InvalidParameterError, match="has no sensitive column"):
-        check_anonymity(df, ["z"]).recursive_c(2)
+        check_anonymity(df, ["z"], insensitive="s").recursive_c(2)
     with pytest.raises(InvalidParameterError, match="not repeat a column"):
         check_anonymity(df, ["z", "z"])

@@ -97,7 +97,17 @@ def test_people_outputs_and_average_class_size() -> None:
     people, hier = make_people(250, random_state=12, return_hierarchies=True)
     qis = ["age", "zip_code", "sex", "education"]
     for sens in ("purchase_category", "annual_spend"):
-        res = anonymize(people, qis, k=5, method="global", hierarchies=hier, max_suppression=0.05)
+        res = anonymize(
+            people,
+            qis,
+            k=5,
+            method="global",
+            hierarchies=hier,
+            max_suppression=0.05,
+            sensitive=sens,
+            identifiers="customer_id",
+            undeclared="drop",
+        )
         _compare(res.data, qis, sens)
         data = res.data.reset_index(drop=True)
         theirs = _quiet(pm.average_ecsize, people, data, qis)

@@ -16,7 +16,9 @@ from precisemkt.privacy import anonymize, check_anonymity
 
 def test_class_size_plot_marks_k() -> None:
     people = make_people(500, random_state=0)
-    rep = check_anonymity(people, ["age", "sex"])
+    rep = check_anonymity(
+        people, ["age", "sex"], identifiers="customer_id", insensitive="annual_spend"
+    )
     fig, ax = plt.subplots()
     assert plot_class_sizes(rep, k=5, ax=ax) is ax
     assert ax.get_legend().get_texts()[0].get_text() == "k = 5"
@@ -29,7 +31,15 @@ def test_information_loss_plot_one_line_per_method() -> None:
     people, hier = make_people(500, random_state=1, return_hierarchies=True)
     qis = ["age", "sex", "education"]
     results = [
-        anonymize(people, qis, k=k, method=m, hierarchies=hier if m == "global" else None)
+        anonymize(
+            people,
+            qis,
+            k=k,
+            method=m,
+            hierarchies=hier if m == "global" else None,
+            identifiers="customer_id",
+            insensitive="annual_spend",
+        )
         for k in (2, 5)
         for m in ("mondrian", "global")
     ]

@@ -249,3 +249,13 @@ def group_sequential_reference(fractions: np.ndarray, cumulative_alpha: np.ndarr
         grid, dens = new_grid, new_dens
         prev_alpha = cum
     return np.array(bounds)
+
+
+def logit_normal_greater_reference(a1: float, b1: float, a2: float, b2: float) -> float:
+    """``P(X2 > X1)`` with ``logit X ~ N(ψ(a) - ψ(b), ψ'(a) + ψ'(b))``, by scipy's
+    digamma and trigamma (the kernel uses asymptotic series and log1p differences)."""
+    from scipy.special import digamma, ndtr, polygamma
+
+    shift = (digamma(a2) - digamma(b2)) - (digamma(a1) - digamma(b1))
+    var = sum(float(polygamma(1, x)) for x in (a1, b1, a2, b2))
+    return float(ndtr(shift / math.sqrt(var)))

@@ -95,7 +95,7 @@ def test_predict_fit_predict_summary_and_frames() -> None:
     assert list(summary.columns) == ["size", "share", "recency", "spend"]
     assert summary["size"].sum() == 600
     assert summary["share"].sum() == pytest.approx(1.0)
-    assert km.feature_names_in_ == ["recency", "spend"]
+    assert list(km.feature_names_in_) == ["recency", "spend"]
 
 
 def test_one_cluster_and_k_equal_n() -> None:
@@ -108,11 +108,11 @@ def test_one_cluster_and_k_equal_n() -> None:
 
 
 def test_errors() -> None:
-    with pytest.raises(NotFittedError, match=r"this KMeans must be fitted first"):
+    with pytest.raises(NotFittedError, match=r"KMeans is not fitted yet"):
         KMeans(2).predict([[0.0]])
     with pytest.raises(ValidationError, match=r"X must have at least n_clusters=5 rows"):
         KMeans(5).fit(np.zeros((3, 2)))
-    with pytest.raises(ValidationError, match=r"X must not contain NaN"):
+    with pytest.raises(ValidationError, match=r"X must not contain missing values"):
         KMeans(2).fit([[0.0, 1.0], [np.nan, 2.0], [3.0, 1.0]])
     with pytest.raises(ValidationError, match=r"X must be 2-dimensional"):
         KMeans(2).fit(np.zeros(5))

@@ -58,7 +58,8 @@ def test_rf_heatmap_counts_customers(cdnow_scores: tuple[pd.DataFrame, pd.DataFr
     assert grid.sum() == len(scores)
     # top-left cell is R = 5, F = 1
     assert grid[0, 0] == ((scores["r_score"] == 5) & (scores["f_score"] == 1)).sum()
-    means = plot_rf_heatmap(scores, values=np.ones(len(scores))).images[0].get_array()
+    ones = pd.Series(1.0, index=scores.index)
+    means = plot_rf_heatmap(scores, values=ones).images[0].get_array()
     assert np.nanmax(means) == 1.0
 
 
@@ -69,3 +70,37 @@ def test_segment_profile_chart(cdnow_scores: tuple[pd.DataFrame, pd.DataFrame]) 
     assert ax.images[0].get_array().shape == (len(profiles), summary.shape[1])
     with pytest.raises(ValidationError, match=r"profiles must have standardised-difference"):
         plot_segment_profiles(summary)
+
+
+def test_segment_bars_align_revenue_by_customer_id(
+    cdnow_scores: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    # issue 13: a shuffled spend Series used to be paired by position (Champions at 22% of
+    # revenue instead of 57% on the full CDNOW log)
+    summary, scores = cdnow_scores
+    segments = rfm_segments(scores)
+    revenue = summary["monetary_value"] * summary["frequency"]
+    shuffled = revenue.sample(frac=1.0, random_state=0)
+    aligned = [b.get_width() for b in plot_rfm_segments(segments, revenue).containers[1]]
+    from_shuffled = [b.get_width() for b in plot_rfm_segments(segments, shuffled).containers[1]]
+    np.testing.assert_allclose(from_shuffled, aligned, rtol=1e-12)
+    champions = list(segments.cat.categories).index("Champions")
+    expected = revenue[segments == "Champions"].sum() / revenue.sum()
+    assert aligned[champions] == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(ValidationError, match=r"missing from revenue"):
+        plot_rfm_segments(segments, revenue.iloc[1:])
+    with pytest.raises(ValidationError, match=r"be indexed by customer id"):
+        plot_rfm_segments(segments, revenue.to_numpy())
+
+
+def test_rf_heatmap_aligns_values_by_customer_id(
+    cdnow_scores: tuple[pd.DataFrame, pd.DataFrame],
+) -> None:
+    summary, scores = cdnow_scores
+    value = summary["monetary_value"]
+    grid = plot_rf_heatmap(scores, values=value).images[0].get_array()
+    shuffled = value.sample(frac=1.0, random_state=1)
+    again = plot_rf_heatmap(scores, values=shuffled).images[0].get_array()
+    np.testing.assert_allclose(np.ma.filled(again, np.nan), np.ma.filled(grid, np.nan))
+    with pytest.raises(ValidationError, match=r"same customer ids"):
+        plot_rf_heatmap(scores, values=value.iloc[:-1])

@@ -52,7 +52,7 @@ def test_tiers_edge_cases_and_messages() -> None:
     ]
     with pytest.raises(ValidationError, match=r"values must be non-negative"):
         value_tiers([1.0, -2.0])
-    with pytest.raises(ValidationError, match=r"values must not contain NaN"):
+    with pytest.raises(ValidationError, match=r"values must not contain missing values"):
         value_tiers([1.0, np.nan])
     with pytest.raises(InvalidParameterError, match=r"cutoffs must be strictly increasing"):
         value_tiers([1.0], cutoffs=(0.9, 0.8))
@@ -84,7 +84,9 @@ def test_segment_profiles_messages_and_constant_feature() -> None:
     features = pd.DataFrame({"a": [1.0, 2.0, 3.0], "const": [5.0, 5.0, 5.0]})
     out = segment_profiles(features, np.array([0, 0, 1]))
     assert (out["const_z"] == 0).all()
-    with pytest.raises(ValidationError, match=r"labels must share the index of features"):
+    with pytest.raises(
+        ValidationError, match=r"features and labels must be indexed by the same customer ids"
+    ):
         segment_profiles(features, pd.Series([0, 1, 1], index=[5, 6, 7]))
     with pytest.raises(ValidationError, match=r"must have the same length"):
         segment_profiles(features, [0, 1])

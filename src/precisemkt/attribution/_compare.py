@@ -7,17 +7,26 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from precisemkt._validation import check_options, format_message
-from precisemkt.attribution._heuristic import HEURISTIC_MODELS, check_models, heuristic_attribution
+from precisemkt._validation import check_options, format_message, show_value
+from precisemkt.attribution._heuristic import HEURISTIC_MODELS, check_models, heuristic_results
 from precisemkt.attribution._markov import markov_attribution
 from precisemkt.attribution._result import AttributionResult
 from precisemkt.attribution._shapley import shapley_attribution
 from precisemkt.errors import InvalidParameterError
 
-__all__ = ["ALL_MODELS", "compare_models"]
+__all__ = ["ALL_MODELS", "DEFAULT_MODELS", "compare_models"]
 
-#: Model names :func:`compare_models` understands, in its default column order.
-ALL_MODELS = (*HEURISTIC_MODELS, "markov", "shapley", "shapley_simplified")
+#: Models :func:`compare_models` shows by default, in column order.
+DEFAULT_MODELS = (*HEURISTIC_MODELS, "markov", "shapley")
+#: Every model name :func:`compare_models` understands. ``"shapley"`` is the exact
+#: conversions game (Zhao et al. 2018), equal to ``"shapley_simplified"``; the
+#: conversion-rate game is only shown when asked for by its own name.
+ALL_MODELS = (*DEFAULT_MODELS, "shapley_simplified", "shapley_conversion_rate")
+_SHAPLEY = {
+    "shapley": ("exact", "conversions"),
+    "shapley_simplified": ("simplified", "conversions"),
+    "shapley_conversion_rate": ("exact", "conversion_rate"),
+}
 
 
 def compare_models(
@@ -44,8 +53,11 @@ def compare_models(
         One row per path or journey (see :func:`heuristic_attribution`).
     models : sequence of str, optional
         Any of the six heuristic models, ``"markov"`` (exact, of order ``order``),
-        ``"shapley"`` (exact, conversion-rate game) and ``"shapley_simplified"``. Default:
-        all of them.
+        ``"shapley"`` (exact, conversions game of Zhao et al. 2018),
+        ``"shapley_simplified"`` (its closed form, the same numbers) and
+        ``"shapley_conversion_rate"`` (the conversion-rate game; see the caveat in
+        :func:`shapley_attribution`). Default: the heuristics, ``"markov"`` and
+        ``"shapley"``.
     measure : {"conversions", "value", "share"}
         Which credit fills the table.
     order : int, default 1
@@ -74,13 +86,13 @@ def compare_models(
     0       a          3.0         0.0    1.33
     1       b          1.0         4.0    2.67
     """
-    chosen = check_models(ALL_MODELS if models is None else models, ALL_MODELS)
+    chosen = check_models(DEFAULT_MODELS if models is None else models, ALL_MODELS)
     check_options(measure, "measure", ("conversions", "value", "share"))
     results: dict[str, AttributionResult] = {}
     heuristics = [m for m in chosen if m in HEURISTIC_MODELS]
     if heuristics:
         results.update(
-            heuristic_attribution(
+            heuristic_results(
                 paths,
                 models=heuristics,
                 direct_channel=direct_channel,
@@ -105,11 +117,12 @@ def compare_models(
             value_col=value_col,
             sep=sep,
         )
-    for name, method in (("shapley", "exact"), ("shapley_simplified", "simplified")):
+    for name, (method, game) in _SHAPLEY.items():
         if name in chosen:
             results[name] = shapley_attribution(
                 paths,
                 method=method,
+                value=game,
                 path_col=path_col,
                 conversions_col=conversions_col,
                 nulls_col=nulls_col,
@@ -124,7 +137,7 @@ def compare_models(
                 format_message(
                     "measure",
                     "be 'conversions' or 'share' when the paths have no value column",
-                    repr(measure),
+                    show_value(measure),
                     f"Add a {value_col!r} column to compare value.",
                 )
             )

@@ -10,7 +10,13 @@ import numpy.typing as npt
 import pandas as pd
 
 from precisemkt._typing import BoolArray, FloatArray, IntArray
-from precisemkt._validation import as_float_array, format_message, require_columns, require_frame
+from precisemkt._validation import (
+    as_float_array,
+    format_message,
+    require_columns,
+    require_frame,
+    show_value,
+)
 from precisemkt.attribution._paths import check_sep, row_label
 from precisemkt.errors import DataQualityWarning, InvalidParameterError, ValidationError
 
@@ -74,7 +80,7 @@ def _duration(value: object, name: str, datetimes: bool) -> float | None:
                 format_message(
                     name,
                     "be a number in the time column's unit when times are numeric",
-                    repr(value),
+                    show_value(value),
                     "Pass a number, or datetimes in the time column.",
                 )
             )
@@ -82,7 +88,7 @@ def _duration(value: object, name: str, datetimes: bool) -> float | None:
             nanos = float(pd.Timedelta(value).value)
         except (TypeError, ValueError) as exc:
             raise InvalidParameterError(
-                format_message(name, "be a duration", repr(value), "Use e.g. '30D'.")
+                format_message(name, "be a duration", show_value(value), "Use e.g. '30D'.")
             ) from exc
     elif isinstance(value, int | float | np.number) and not isinstance(value, bool):
         nanos = float(value) * (_NS_PER_DAY if datetimes else 1.0)
@@ -93,7 +99,7 @@ def _duration(value: object, name: str, datetimes: bool) -> float | None:
             format_message(
                 name,
                 "be a non-negative duration (days when a number and times are datetimes)",
-                repr(value),
+                show_value(value),
                 "Use e.g. lookback='30D'.",
             )
         )
@@ -122,7 +128,7 @@ def _channels(events: pd.DataFrame, col: str, touch: BoolArray, sep: str) -> Obj
     if bad:
         raise ValidationError(
             format_message(
-                f"channel name {bad[0]!r}",
+                f"channel name {show_value(bad[0])}",
                 f"not contain the separator {sep!r}",
                 f"{len(bad)} such channel(s) in column {col!r}",
                 "Rename the channels or pass another sep=.",

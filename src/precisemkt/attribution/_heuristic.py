@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray, SeedLike
-from precisemkt._validation import as_float_array, check_options, format_message
+from precisemkt._validation import as_float_array, check_options, format_message, show_value
 from precisemkt.attribution import _kernels as K
 from precisemkt.attribution._paths import Journeys, parse_paths, weighted_counts
 from precisemkt.attribution._result import AttributionResult, build_result, run_bootstrap
 from precisemkt.errors import InvalidParameterError
 
-__all__ = ["HEURISTIC_MODELS", "heuristic_attribution"]
+__all__ = ["HEURISTIC_MODELS", "heuristic_attribution", "heuristic_results"]
 
 #: The heuristic models, in the order they are reported.
 HEURISTIC_MODELS = (
@@ -45,7 +45,7 @@ def check_models(models: object, allowed: Sequence[str], name: str = "models") -
             format_message(
                 name,
                 f"be a non-empty sequence of names from {', '.join(allowed)}",
-                repr(models),
+                show_value(models),
                 "Pass e.g. models=['linear'].",
             )
         )
@@ -53,7 +53,7 @@ def check_models(models: object, allowed: Sequence[str], name: str = "models") -
         check_options(model, name, allowed)
     if len(set(chosen)) != len(chosen):
         raise InvalidParameterError(
-            format_message(name, "not repeat a model", repr(models), "Drop the duplicates.")
+            format_message(name, "not repeat a model", show_value(models), "Drop the duplicates.")
         )
     return tuple(str(m) for m in chosen)
 
@@ -66,7 +66,7 @@ def _position_weights(weights: object) -> tuple[float, float, float]:
                 "position_weights",
                 "be three non-negative shares (first, middle, last) summing to 1, with "
                 "first + last > 0",
-                repr(weights),
+                show_value(weights),
                 "The usual U-shape is (0.4, 0.2, 0.4).",
             )
         )
@@ -83,7 +83,7 @@ def _half_life(half_life: object, timestamps: bool) -> float:
                 format_message(
                     "half_life",
                     "be a number of touches when the paths carry no touch times",
-                    repr(half_life),
+                    show_value(half_life),
                     "Pass a number, or build the paths with paths_from_events() to decay by "
                     "elapsed time.",
                 )
@@ -92,7 +92,9 @@ def _half_life(half_life: object, timestamps: bool) -> float:
             days = pd.Timedelta(half_life) / pd.Timedelta(days=1)
         except (TypeError, ValueError) as exc:
             raise InvalidParameterError(
-                format_message("half_life", "be a duration", repr(half_life), "Use e.g. '7D'.")
+                format_message(
+                    "half_life", "be a duration", show_value(half_life), "Use e.g. '7D'."
+                )
             ) from exc
         half_life = days
     if (
@@ -105,7 +107,7 @@ def _half_life(half_life: object, timestamps: bool) -> float:
             format_message(
                 "half_life",
                 "be a positive number (or a duration such as '7D' with touch times)",
-                repr(half_life),
+                show_value(half_life),
                 "A touch this long before the conversion gets half the weight of one at it.",
             )
         )
@@ -123,7 +125,7 @@ def _position_lags(journeys: Journeys) -> FloatArray:
 def heuristic_attribution(
     paths: pd.DataFrame,
     *,
-    models: Sequence[str] | str = HEURISTIC_MODELS,
+    model: str = "linear",
     direct_channel: str | None = "direct",
     position_weights: Sequence[float] = (0.4, 0.2, 0.4),
     half_life: float | str | datetime.timedelta | None = None,
@@ -136,7 +138,7 @@ def heuristic_attribution(
     n_boot: int = 0,
     random_state: SeedLike = None,
     progress: bool = False,
-) -> dict[str, AttributionResult]:
+) -> AttributionResult:
     """Attribute conversions and value with rule-based (heuristic) models.
 
     For every converting path the conversions (and value) are split over its touches:
@@ -158,8 +160,10 @@ def heuristic_attribution(
     paths : pandas.DataFrame
         One row per path or journey: the path (``"a > b > c"`` or a list of channels),
         conversions and, when present, ``nulls``, ``value`` and touch lags.
-    models : sequence of str or str
-        Which models to run (default: all six).
+    model : str, default "linear"
+        Which rule: ``"first_touch"``, ``"last_touch"``, ``"last_non_direct"``,
+        ``"linear"``, ``"position_based"`` or ``"time_decay"``. For several at once use
+        :func:`compare_models` (a table) or one call per model.
     direct_channel : str or None, default "direct"
         The channel last-non-direct skips.
     position_weights : (float, float, float), default (0.4, 0.2, 0.4)
@@ -181,8 +185,8 @@ def heuristic_attribution(
 
     Returns
     -------
-    dict of str to AttributionResult
-        One result per model, in the order asked.
+    AttributionResult
+        The model's credits, like every other attribution function.
 
     Examples
     --------
@@ -190,12 +194,49 @@ def heuristic_attribution(
     >>> from precisemkt.attribution import heuristic_attribution
     >>> paths = pd.DataFrame({"path": ["search > email > direct", "email"],
     ...                       "conversions": [10, 2], "value": [500.0, 80.0]})
-    >>> res = heuristic_attribution(paths, models=["linear", "last_non_direct"])
-    >>> res["linear"].conversions.round(3).to_dict()
+    >>> heuristic_attribution(paths).conversions.round(3).to_dict()
     {'direct': 3.333, 'email': 5.333, 'search': 3.333}
-    >>> res["last_non_direct"].value.to_dict()
+    >>> heuristic_attribution(paths, model="last_non_direct").value.to_dict()
     {'direct': 0.0, 'email': 580.0, 'search': 0.0}
     """
+    check_options(model, "model", HEURISTIC_MODELS)
+    results = heuristic_results(
+        paths,
+        models=[model],
+        direct_channel=direct_channel,
+        position_weights=position_weights,
+        half_life=half_life,
+        path_col=path_col,
+        conversions_col=conversions_col,
+        nulls_col=nulls_col,
+        value_col=value_col,
+        lags_col=lags_col,
+        sep=sep,
+        n_boot=n_boot,
+        random_state=random_state,
+        progress=progress,
+    )
+    return results[model]
+
+
+def heuristic_results(
+    paths: pd.DataFrame,
+    *,
+    models: Sequence[str] | str = HEURISTIC_MODELS,
+    direct_channel: str | None = "direct",
+    position_weights: Sequence[float] = (0.4, 0.2, 0.4),
+    half_life: float | str | datetime.timedelta | None = None,
+    path_col: str = "path",
+    conversions_col: str = "conversions",
+    nulls_col: str = "nulls",
+    value_col: str = "value",
+    lags_col: str = "touch_lags",
+    sep: str = ">",
+    n_boot: int = 0,
+    random_state: SeedLike = None,
+    progress: bool = False,
+) -> dict[str, AttributionResult]:
+    """Several heuristic models from one parse of the paths (see :func:`heuristic_attribution`)."""
     chosen = check_models(models, HEURISTIC_MODELS)
     journeys = parse_paths(
         paths,
@@ -208,7 +249,9 @@ def heuristic_attribution(
     )
     if direct_channel is not None and not isinstance(direct_channel, str):
         raise InvalidParameterError(
-            format_message("direct_channel", "be a channel name or None", repr(direct_channel), "")
+            format_message(
+                "direct_channel", "be a channel name or None", show_value(direct_channel), ""
+            )
         )
     w_first, w_middle, w_last = _position_weights(position_weights)
     timestamps = journeys.lags is not None

@@ -21,7 +21,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from precisemkt._typing import BoolArray, FloatArray, IntArray, SeedLike
-from precisemkt._validation import check_bool, check_int, format_message
+from precisemkt._validation import check_bool, check_int, format_message, show_value
 from precisemkt.attribution import _kernels as K
 from precisemkt.attribution._paths import Journeys, parse_paths, weighted_counts
 from precisemkt.attribution._result import AttributionResult, build_result, run_bootstrap
@@ -75,7 +75,7 @@ def check_order(order: object, n_channels: int) -> int:
             format_message(
                 "order",
                 f"keep (channels + 1) ** order below 2**62 with {n_channels} channels",
-                repr(order),
+                show_value(order),
                 "Use a lower order; windows that long are rarely seen twice anyway.",
             )
         )

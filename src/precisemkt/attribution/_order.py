@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
-from precisemkt._results import ResultMixin
+from precisemkt._results import Selection
 from precisemkt._typing import FloatArray, IntArray, SeedLike
 from precisemkt._validation import check_bool, check_int, check_random_state, format_message
 from precisemkt.attribution import _kernels as K
@@ -23,13 +23,22 @@ _EPS = 1e-9
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class MarkovOrderSelection(ResultMixin):
+class MarkovOrderSelection(Selection):
     """Cross-validated scores of Markov chains of order 1 to ``max_order``.
+
+    The library's one "choose a setting" shape (:class:`~precisemkt._results.Selection`,
+    as ``choose_k`` returns): ``parameter`` is ``"order"``, ``best`` the chosen order,
+    ``criterion`` ``"log_loss"`` and ``scores`` the table; ``best_order`` is kept as an
+    alias of ``best``.
 
     Attributes
     ----------
-    best_order : int
-        The order with the lowest held-out log loss.
+    parameter : str
+        ``"order"``.
+    best : int
+        The order with the lowest held-out log loss (also ``best_order``).
+    criterion : str
+        ``"log_loss"``, the column of ``scores`` minimised.
     scores : pandas.DataFrame
         Indexed by order: ``log_loss`` (mean held-out log loss per journey, lower is
         better), ``log_loss_se`` (its standard error over folds) and ``n_states`` (the
@@ -41,25 +50,17 @@ class MarkovOrderSelection(ResultMixin):
     >>> from precisemkt.attribution import choose_markov_order
     >>> paths = pd.DataFrame({"path": ["a > b", "c > b", "a", "c"],
     ...                       "conversions": [40, 4, 10, 10], "nulls": [60, 96, 90, 90]})
-    >>> choose_markov_order(paths, max_order=2, random_state=0).best_order
-    2
+    >>> sel = choose_markov_order(paths, max_order=2, random_state=0)
+    >>> sel.parameter, sel.best, sel.best_order
+    ('order', 2, 2)
+    >>> list(sel.to_frame().columns)
+    ['log_loss', 'log_loss_se', 'n_states']
     """
 
-    best_order: int
-    scores: pd.DataFrame
-
-    def to_frame(self) -> pd.DataFrame:
-        """The score table (one row per order).
-
-        Examples
-        --------
-        >>> import pandas as pd
-        >>> from precisemkt.attribution import choose_markov_order
-        >>> paths = pd.DataFrame({"path": ["a", "b"], "conversions": [4, 1], "nulls": [6, 9]})
-        >>> list(choose_markov_order(paths, max_order=2, random_state=0).to_frame().columns)
-        ['log_loss', 'log_loss_se', 'n_states']
-        """
-        return self.scores.copy()
+    @property
+    def best_order(self) -> int:
+        """The chosen order (alias of ``best``, kept for compatibility)."""
+        return self.best
 
 
 def _suffix_keys(tokens: IntArray, offsets: IntArray, order: int, base: int) -> IntArray:
@@ -144,7 +145,8 @@ def choose_markov_order(
     Returns
     -------
     MarkovOrderSelection
-        ``best_order`` and the score table.
+        The shared :class:`~precisemkt._results.Selection` shape: ``best`` (alias
+        ``best_order``) and the score table.
 
     Examples
     --------
@@ -203,4 +205,9 @@ def choose_markov_order(
         },
         index=pd.Index(np.arange(1, top + 1), name="order"),
     )
-    return MarkovOrderSelection(int(np.argmin(losses.mean(axis=0))) + 1, scores)
+    return MarkovOrderSelection(
+        parameter="order",
+        best=int(np.argmin(losses.mean(axis=0))) + 1,
+        criterion="log_loss",
+        scores=scores,
+    )

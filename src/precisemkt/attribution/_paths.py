@@ -25,11 +25,20 @@ from precisemkt._validation import (
     format_message,
     require_columns,
     require_frame,
+    show_value,
 )
 from precisemkt.attribution import _kernels as K
 from precisemkt.errors import InvalidParameterError, ValidationError
 
-__all__ = ["Journeys", "check_sep", "parse_paths", "row_label", "weighted_counts"]
+__all__ = [
+    "COMMON_SEPARATORS",
+    "Journeys",
+    "check_sep",
+    "check_sep_used",
+    "parse_paths",
+    "row_label",
+    "weighted_counts",
+]
 
 
 def weighted_counts(index: IntArray, weights: FloatArray, size: int) -> FloatArray:
@@ -45,7 +54,11 @@ class Journeys:
 
     ``conversions``, ``nulls`` and ``value`` are per path; ``lags`` (time from each touch to
     its journey's end) is aligned with ``tokens`` or ``None``. ``whole_counts`` says whether
-    the counts are whole numbers (needed to resample journeys).
+    the counts are whole numbers (needed to resample journeys). Counts and values whose
+    sums would overflow float64 (near 1e308) are stored divided by a power of two,
+    ``count_scale`` and ``value_scale`` (1 otherwise): every model is unchanged by a
+    common scale, and :func:`~precisemkt.attribution._result.build_result` multiplies the
+    credits back.
     """
 
     channels: tuple[str, ...]
@@ -56,6 +69,8 @@ class Journeys:
     value: FloatArray | None
     lags: FloatArray | None
     whole_counts: bool
+    count_scale: float = 1.0
+    value_scale: float = 1.0
 
     @property
     def n_paths(self) -> int:
@@ -113,12 +128,52 @@ def check_sep(sep: object) -> str:
             format_message(
                 "sep",
                 "contain a character other than white space",
-                repr(sep),
+                show_value(sep),
                 "Channel names are trimmed of spaces, so a separator of spaces is ambiguous; "
                 "use e.g. '>'.",
             )
         )
     return stripped
+
+
+#: Separators people use between channels; a path table split on another ``sep`` that
+#: contains none of it but one of these was almost surely given the wrong ``sep``.
+COMMON_SEPARATORS = (">", "|", ",", ";", "→")
+#: Sums of counts or values larger than this are computed on data divided by a power of two.
+_SCALE_ABOVE = 2.0**1000
+
+
+def check_sep_used(uniques: list[object], sep: str, path_col: str) -> None:
+    """Raise when no path string holds ``sep`` but some hold another common separator.
+
+    Without this a table of ``"a > b"`` paths read with ``sep="|"`` would silently treat
+    every path as one channel named ``"a > b"``.
+    """
+    strings = [u for u in uniques if isinstance(u, str)]
+    if not strings or any(sep in u for u in strings):
+        return
+    for other in COMMON_SEPARATORS:
+        if other == sep:
+            continue
+        hits = [u for u in strings if other in u]
+        if hits:
+            raise ValidationError(
+                format_message(
+                    "sep",
+                    f"occur in the paths of column {path_col!r}",
+                    f"sep={sep!r}, found in no path, while {len(hits)} path(s) contain "
+                    f"{other!r} (e.g. {show_value(hits[0])})",
+                    f"Pass sep={other!r}, or split the paths into lists of channels first.",
+                )
+            )
+
+
+def _power_of_two_scale(values: FloatArray) -> float:
+    """1, or the power of two bringing a sum that would overflow back into range."""
+    total = float(np.sum(values / 2.0**64))  # cannot overflow: entries are finite
+    if total * 2.0**64 < _SCALE_ABOVE:
+        return 1.0
+    return float(2.0 ** (np.floor(np.log2(total)) + 64 - 900))
 
 
 def row_label(index: pd.Index, position: int) -> str:
@@ -173,14 +228,14 @@ def _split_sequences(
                         format_message(
                             f"paths column {describe[0]!r}",
                             "hold channel names as strings",
-                            f"{name!r} ({type(name).__name__}) in {describe[1](i)}",
+                            f"{show_value(name)} ({type(name).__name__}) in {describe[1](i)}",
                             "Convert channel identifiers with str() first.",
                         )
                     )
                 if sep in name:
                     raise ValidationError(
                         format_message(
-                            f"channel name {name!r}",
+                            f"channel name {show_value(name)}",
                             f"not contain the separator {sep!r}",
                             f"it in {describe[1](i)}",
                             "Rename the channel or pass another sep=.",
@@ -192,7 +247,7 @@ def _split_sequences(
                 format_message(
                     f"paths column {describe[0]!r}",
                     "hold strings like 'a > b' or sequences of channel names",
-                    f"{item!r} ({type(item).__name__}) in {describe[1](i)}",
+                    f"{show_value(item)[:80]} ({type(item).__name__}) in {describe[1](i)}",
                     "Drop rows without a path or build them with paths_from_events().",
                 )
             )
@@ -228,6 +283,7 @@ def _tokens(
         return row_label(frame.index, int(np.argmax(codes == i)))
 
     if pd.api.types.infer_dtype(unique_list, skipna=False) == "string":
+        check_sep_used(unique_list, sep, path_col)
         raw_codes, raw_names, counts = _split_strings(unique_list, sep)
     else:
         names, counts = _split_sequences(unique_list, sep, (path_col, where))
@@ -251,7 +307,7 @@ def _tokens(
             format_message(
                 f"paths column {path_col!r}",
                 "hold non-empty channel names",
-                f"the path {unique_list[path]!r} in {where(path)}",
+                f"the path {show_value(unique_list[path])} in {where(path)}",
                 f"Remove empty paths and doubled separators ({sep!r}).",
             )
         )
@@ -343,7 +399,7 @@ def parse_paths(
                 "Value is earned by conversions; check the columns are aligned.",
             )
         )
-    if conversions.sum() + nulls.sum() <= 0:
+    if not ((conversions > 0).any() or (nulls > 0).any()):  # no sum: it may overflow
         raise ValidationError(
             format_message(
                 f"paths columns {conversions_col!r} + {nulls_col!r}",
@@ -354,6 +410,12 @@ def parse_paths(
         )
     codes, channels, tokens, offsets = _tokens(frame, path_col, sep)
     whole = bool(np.all(conversions == np.round(conversions)) and np.all(nulls == np.round(nulls)))
+    count_scale = _power_of_two_scale(np.concatenate([conversions, nulls]))
+    value_scale = 1.0 if value is None else _power_of_two_scale(value)
+    if count_scale != 1.0:
+        conversions, nulls, whole = conversions / count_scale, nulls / count_scale, False
+    if value is not None and value_scale != 1.0:
+        value = value / value_scale
     lengths = np.diff(offsets)
     if lags_col is None or lags_col not in frame.columns:
         n_unique = offsets.size - 1
@@ -366,6 +428,8 @@ def parse_paths(
             value=None if value is None else weighted_counts(codes, value, n_unique),
             lags=None,
             whole_counts=whole,
+            count_scale=count_scale,
+            value_scale=value_scale,
         )
     row_lengths = lengths[codes]
     row_offsets = np.zeros(codes.size + 1, np.int64)
@@ -380,4 +444,6 @@ def parse_paths(
         value=value,
         lags=_lags(frame, lags_col, row_lengths),
         whole_counts=whole,
+        count_scale=count_scale,
+        value_scale=value_scale,
     )

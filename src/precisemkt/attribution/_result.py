@@ -19,6 +19,7 @@ from precisemkt._validation import (
     check_options,
     check_random_state,
     format_message,
+    show_value,
 )
 from precisemkt.attribution._paths import Journeys
 from precisemkt.errors import InvalidParameterError, ValidationError
@@ -111,8 +112,8 @@ class AttributionResult(ResultMixin):
         >>> import pandas as pd
         >>> from precisemkt.attribution import heuristic_attribution
         >>> paths = pd.DataFrame({"path": ["a > b", "b"], "conversions": [30, 10]})
-        >>> res = heuristic_attribution(paths, models=["linear"], n_boot=50, random_state=0)
-        >>> lo, hi = res["linear"].confidence_interval(0.9)
+        >>> res = heuristic_attribution(paths, model="linear", n_boot=50, random_state=0)
+        >>> lo, hi = res.confidence_interval(0.9)
         >>> bool((lo <= hi).all())
         True
         """
@@ -133,7 +134,7 @@ class AttributionResult(ResultMixin):
                     format_message(
                         "measure",
                         "be 'conversions' or 'share' for paths without a value column",
-                        repr(measure),
+                        show_value(measure),
                         "Add a value column to attribute value.",
                     )
                 )
@@ -149,12 +150,15 @@ class AttributionResult(ResultMixin):
     def to_frame(self) -> pd.DataFrame:
         """One row per channel: credits, share, removal effects and 95% intervals if any.
 
+        The interval (of the conversions credit, from the bootstrap replicates) is in the
+        columns ``ci_low`` and ``ci_high``, as in every result frame of the library.
+
         Examples
         --------
         >>> import pandas as pd
         >>> from precisemkt.attribution import heuristic_attribution
         >>> paths = pd.DataFrame({"path": ["a > b", "b"], "conversions": [3, 1]})
-        >>> res = heuristic_attribution(paths, models=["last_touch"])["last_touch"]
+        >>> res = heuristic_attribution(paths, model="last_touch")
         >>> res.to_frame().reset_index()
           channel  conversions  share
         0       a          0.0    0.0
@@ -170,7 +174,7 @@ class AttributionResult(ResultMixin):
             columns["value_removal_effect"] = self.value_removal_effects
         if self.bootstrap_conversions is not None:
             low, high = self.confidence_interval(0.95)
-            columns["conversions_low"], columns["conversions_high"] = low, high
+            columns["ci_low"], columns["ci_high"] = low, high
         return pd.DataFrame(columns)
 
 
@@ -199,8 +203,32 @@ def build_result(
     draws: FloatArray | None = None,
     **extras: Any,
 ) -> AttributionResult:
-    """Wrap credit arrays (and bootstrap draws laid out ``[conversions | value]``) as a result."""
+    """Wrap credit arrays (and bootstrap draws laid out ``[conversions | value]``) as a result.
+
+    Credits computed on scaled counts or values (see :class:`Journeys`) are scaled back;
+    a total that float64 cannot hold raises :class:`ValidationError`.
+    """
     channels = journeys.channels
+    width = len(channels)
+    with np.errstate(over="ignore"):
+        conversions = conversions * journeys.count_scale
+        if value is not None:
+            value = value * journeys.value_scale
+        if draws is not None and value is not None and journeys.value_scale != 1.0:
+            draws = np.concatenate([draws[:, :width], draws[:, width:] * journeys.value_scale], 1)
+        totals = [("conversions", float(conversions.sum()))]
+        if value is not None:
+            totals.append(("value", float(value.sum())))
+    for what, amount in totals:
+        if not np.isfinite(amount):
+            raise ValidationError(
+                format_message(
+                    f"the total {what}",
+                    "fit in a float64 (below 1.8e308)",
+                    "a sum that overflows",
+                    f"Express {what} in larger units (e.g. thousands) before attributing.",
+                )
+            )
     total = float(conversions.sum())
     share = conversions / total if total > 0 else np.zeros_like(conversions)
     return AttributionResult(
@@ -229,6 +257,15 @@ def run_bootstrap(
     rng = check_random_state(random_state)
     if n_boot == 0:
         return None
+    if journeys.count_scale != 1.0:
+        raise ValidationError(
+            format_message(
+                "conversions and nulls",
+                "sum to fewer than 2**1000 journeys to resample them",
+                "counts near the float64 limit",
+                "Use n_boot=0: at these counts the sampling error is nil.",
+            )
+        )
     if not journeys.whole_counts:
         raise ValidationError(
             format_message(

@@ -1,8 +1,9 @@
 """Shapley-value attribution: exact over all coalitions, simplified and ordered.
 
 The channels are the players. A coalition ``S`` is worth what the journeys whose channel
-set is a subset of ``S`` achieved: their conversion rate (Dalessandro et al. 2012) or
-their conversions (Zhao et al. 2018). Both are subset sums of per-channel-set totals,
+set is a subset of ``S`` achieved: their conversions (Zhao et al. 2018, the default) or
+their conversion rate (Dalessandro et al. 2012, on request). Both are subset sums of
+per-channel-set totals,
 computed for all ``2**n`` coalitions at once by a zeta transform; the Shapley values then
 take one pass of ``n 2**n`` marginal contributions. Twenty channels take a fraction of a
 second and the answer is exact (no sampling, no truncation of coalitions).
@@ -10,22 +11,31 @@ second and the answer is exact (no sampling, no truncation of coalitions).
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray, IntArray, SeedLike
-from precisemkt._validation import check_options, format_message
+from precisemkt._validation import check_options, format_message, show_value
 from precisemkt.attribution import _kernels as K
 from precisemkt.attribution._paths import Journeys, parse_paths, weighted_counts
 from precisemkt.attribution._result import AttributionResult, build_result, run_bootstrap
-from precisemkt.errors import InvalidParameterError
+from precisemkt.errors import DataQualityWarning, InvalidParameterError
 
-__all__ = ["MAX_EXACT_CHANNELS", "shapley_attribution"]
+__all__ = ["MAX_EXACT_CHANNELS", "RATE_CAVEAT", "shapley_attribution"]
 
 #: Exact Shapley values hold a few arrays of 2**n floats; 24 channels need ~0.5 GB.
 MAX_EXACT_CHANNELS = 24
 _METHODS = ("exact", "simplified", "ordered")
-_VALUES = ("conversion_rate", "conversions")
+_VALUES = ("conversions", "conversion_rate")
+#: What the conversion-rate game's credits mean, shown with its results.
+RATE_CAVEAT = (
+    "conversion-rate game: a channel's credit is its Shapley share of the overall "
+    "conversion RATE, rescaled to the conversions; channels seen on few journeys with a "
+    "high rate get large credit and channels whose journeys convert below average get "
+    "negative credit, so the credits are not conversions a channel earned"
+)
 
 
 def _exact(journeys: Journeys, idx: IntArray, rate: bool) -> FloatArray:
@@ -102,20 +112,31 @@ def shapley_attribution(
     A coalition :math:`S` of channels is worth :math:`v(S)`, built from the journeys whose
     set of distinct channels is a subset of :math:`S`:
 
+    * ``value="conversions"`` (the default; Zhao, Mahboobi & Bagheri 2018, "Shapley
+      value methods for attribution modeling in online advertising"): their
+      conversions. The game is a sum of one unanimity game per converting path, so the
+      Shapley value has a closed form: each converting journey's conversions (and value)
+      are split equally over its distinct channels. Credits are never negative, a
+      channel only earns from journeys it took part in, and they sum to the conversions.
     * ``value="conversion_rate"`` (Dalessandro et al. 2012): their conversions divided by
       their number (conversions + nulls); 0 when there are none. The Shapley values sum
-      to the overall conversion rate and are rescaled to the total conversions; a
-      channel can receive negative credit if journeys with it convert less.
-    * ``value="conversions"``: their conversions, so credits sum to the conversions.
+      to the overall conversion rate and are rescaled to the total conversions. Caveat:
+      these are shares of a rate, not conversions earned. A channel seen on a handful of
+      journeys that converted well can take thousands of conversions, and a channel whose
+      journeys convert below average gets negative credit (on ChannelAttribution's
+      ``Data.csv`` a channel with 15 journeys and 4 conversions received 2,203
+      conversions and the largest channel −2,034 in value). Results are named
+      ``"shapley_conversion_rate"``, carry the caveat in ``parameters["caveat"]`` and
+      warn (:class:`~precisemkt.errors.DataQualityWarning`) when a credit is negative.
 
     ``method="exact"`` computes
     :math:`\phi_j = \sum_{S \not\ni j} \frac{|S|!\,(n-|S|-1)!}{n!}\,(v(S\cup j) - v(S))`
-    over all :math:`2^n` coalitions. ``method="simplified"`` is the closed form of Zhao et
-    al. (2018) for the conversions game: each converting path's conversions are split
-    equally over its distinct channels (exact equals it when ``value="conversions"``).
-    ``method="ordered"`` refines it by touch position: a channel's share of a path is
-    split equally over the positions where it occurs (``result.position_credits``).
-    Value is attributed by the same game with value in place of conversions.
+    over all :math:`2^n` coalitions (up to 24 channels). ``method="simplified"`` is the
+    closed form of the conversions game above (the same numbers, for any number of
+    channels). ``method="ordered"`` refines it by touch position: a channel's share of a
+    path is split equally over the positions where it occurs
+    (``result.position_credits``). Value is attributed by the same game with value in
+    place of conversions.
 
     Parameters
     ----------
@@ -124,9 +145,9 @@ def shapley_attribution(
         value.
     method : {"exact", "simplified", "ordered"}
         How the values are computed.
-    value : {"conversion_rate", "conversions"} or None
-        The coalition worth for ``method="exact"`` (default ``"conversion_rate"``). The
-        simplified and ordered methods are defined for ``"conversions"`` only.
+    value : {"conversions", "conversion_rate"} or None
+        The coalition worth (default ``"conversions"``). The simplified and ordered
+        methods are defined for ``"conversions"`` only.
     path_col, conversions_col, nulls_col, value_col : str
         Column names; ``nulls_col`` and ``value_col`` are used when present.
     sep : str, default ">"
@@ -141,7 +162,9 @@ def shapley_attribution(
     Returns
     -------
     AttributionResult
-        Credits per channel (``position_credits`` too for ``method="ordered"``).
+        Credits per channel (``position_credits`` too for ``method="ordered"``); the
+        model is ``"shapley"`` (exact, conversions game), ``"shapley_conversion_rate"``,
+        ``"shapley_simplified"`` or ``"shapley_ordered"``.
 
     Examples
     --------
@@ -150,20 +173,20 @@ def shapley_attribution(
     >>> paths = pd.DataFrame({"path": ["a > b", "a", "b"],
     ...                       "conversions": [6, 2, 1], "nulls": [4, 8, 9]})
     >>> shapley_attribution(paths).conversions.round(4).to_dict()
-    {'a': 6.0, 'b': 3.0}
-    >>> shapley_attribution(paths, method="simplified").conversions.to_dict()
     {'a': 5.0, 'b': 4.0}
+    >>> shapley_attribution(paths, value="conversion_rate").conversions.round(4).to_dict()
+    {'a': 6.0, 'b': 3.0}
     """
     check_options(method, "method", _METHODS)
     if value is None:
-        value = "conversion_rate" if method == "exact" else "conversions"
+        value = "conversions"
     check_options(value, "value", _VALUES)
     if method != "exact" and value != "conversions":
         raise InvalidParameterError(
             format_message(
                 "value",
                 f"be 'conversions' with method={method!r} (its closed form is that game's)",
-                repr(value),
+                show_value(value),
                 "Use method='exact' for the conversion-rate game.",
             )
         )
@@ -205,12 +228,28 @@ def shapley_attribution(
     draws = run_bootstrap(
         journeys, credit, n_boot=n_boot, random_state=random_state, progress=progress
     )
+    parameters: dict[str, object] = {"method": method, "value": value}
+    if method == "exact" and value == "conversion_rate":
+        name = "shapley_conversion_rate"
+        parameters["caveat"] = RATE_CAVEAT
+        negative = [journeys.channels[i] for i in np.flatnonzero(point[:n] < 0)]
+        if negative:
+            warnings.warn(
+                f"{len(negative)} channel(s) received negative credit in the "
+                f"conversion-rate Shapley game (first: {negative[0]!r}). This is the "
+                f"{RATE_CAVEAT}. Use the default value='conversions' for credits that are "
+                "conversions earned.",
+                DataQualityWarning,
+                stacklevel=2,
+            )
+    else:
+        name = "shapley" if method == "exact" else f"shapley_{method}"
     return build_result(
-        "shapley" if method == "exact" else f"shapley_{method}",
+        name,
         journeys,
         point[:n],
         None if journeys.value is None else point[n:],
-        {"method": method, "value": value},
+        parameters,
         draws=draws,
         **extras,
     )

@@ -29,7 +29,31 @@ from precisemkt.errors import (
     InvalidParameterError,
 )
 
-__all__ = ["FittedModel", "threads_for", "unpack"]
+__all__ = ["CHUNK_ROWS", "FittedModel", "between_chunks", "chunked", "threads_for", "unpack"]
+
+#: Rows per kernel call when predictions run in chunks: a compiled kernel cannot be
+#: interrupted, so long work is split and Ctrl-C (KeyboardInterrupt) lands between calls.
+CHUNK_ROWS = 1 << 20
+
+
+def between_chunks() -> None:
+    """Called by the chunked drivers after every chunk: Python runs its signal handlers
+    here, so a KeyboardInterrupt raised during a kernel surfaces before the next chunk."""
+
+
+def chunked(n: int, rows: Callable[[int, int], FloatArray]) -> FloatArray:
+    """``rows(lo, hi)`` for consecutive slices of at most :data:`CHUNK_ROWS` of ``0 .. n``,
+    concatenated (one chunk, no copy, when ``n`` is small)."""
+    size = CHUNK_ROWS
+    if n <= size:
+        return rows(0, n)
+    out = np.empty(n)
+    for lo in range(0, n, size):
+        hi = min(n, lo + size)
+        out[lo:hi] = rows(lo, hi)
+        between_chunks()
+    return out
+
 
 #: Below this many rows the kernels run on one thread: waking a thread pool costs more
 #: than it saves on small inputs (and much more on a busy machine, where even 1M rows can
@@ -70,14 +94,23 @@ _PARAM_RANGE = (1e-100, 1e100)
 
 
 def _maximize(
-    loglik: LogLik, start: FloatArray, n: float, k: int, tol: float, max_iter: int
+    loglik: LogLik,
+    start: FloatArray,
+    n: float,
+    k: int,
+    tol: float,
+    max_iter: int,
+    penalty: FloatArray | None = None,
 ) -> tuple[FloatArray, float, FloatArray, int, str]:
     """Maximise ``loglik`` over log-parameters from ``start`` (raw).
 
-    Returns the raw parameters, the log-likelihood and its raw-parameter Hessian there
-    (from the last evaluation, not recomputed), the iterations and a problem message
-    (empty on success).
+    The objective minimised is ``-loglik / n + sum(penalty * params**2)`` (``penalty``
+    defaults to zeros: plain maximum likelihood). Returns the raw parameters, the
+    log-likelihood and its raw-parameter Hessian there (from the last evaluation, not
+    recomputed, without the penalty), the iterations and a problem message (empty on
+    success).
     """
+    pen = np.zeros(k) if penalty is None else np.asarray(penalty, dtype=np.float64)
     cache: dict[bytes, tuple[float, FloatArray, FloatArray, FloatArray, float]] = {}
 
     def evaluate(theta: FloatArray) -> tuple[float, FloatArray, FloatArray, FloatArray, float]:
@@ -97,7 +130,10 @@ def _maximize(
                 # negative mean log-likelihood in log-parameters
                 g = -(p * grad) / n
                 h = -(p[:, None] * hess * p[None, :] + np.diag(p * grad)) / n
-                cache[key] = (-value / n, g, h, hess, value)
+                # penalty sum(c p^2) in log-parameters: gradient 2 c p^2, Hessian 4 c p^2
+                sq = pen * p * p
+                objective = -value / n + float(np.sum(sq))
+                cache[key] = (objective, g + 2.0 * sq, h + np.diag(4.0 * sq), hess, value)
         return cache[key]
 
     minimize: Any = optimize.minimize  # scipy-stubs' overloads reject the jac=True form
@@ -145,6 +181,9 @@ class FittedModel(Estimator):
 
     _names: ClassVar[tuple[str, ...]]
     _label: ClassVar[str]
+    #: Positions of the parameters measured in the data's time unit (penalised after
+    #: rescaling time so that the longest observation is 1, as lifetimes does).
+    _time_params: ClassVar[tuple[int, ...]] = ()
 
     params_: pd.Series
     standard_errors_: pd.Series
@@ -156,7 +195,15 @@ class FittedModel(Estimator):
     n_iter_: int
     time_unit_: TimeUnit | None
 
-    def __init__(self, *, tol: float = 1e-10, max_iter: int = 200) -> None:
+    #: Hint of the ConvergenceError about the data this model needs.
+    _data_hint: ClassVar[str] = (
+        "checking that the data have both repeat buyers and customers without repeat "
+        "purchases (without them nothing shows the dropout process) and expressing time "
+        "in a unit where T is of order 10-100"
+    )
+
+    def __init__(self, *, penalizer: float = 0.0, tol: float = 1e-10, max_iter: int = 200) -> None:
+        self.penalizer = penalizer
         self.tol = tol
         self.max_iter = max_iter
 
@@ -214,35 +261,77 @@ class FittedModel(Estimator):
             )
         ]
 
+    def _penalty(self, penalizer: float) -> FloatArray:
+        """Per-parameter weights ``c_i`` of the penalty ``sum(c_i params_i**2)``.
+
+        Parameters in the data's time unit are penalised in units of the longest
+        observation (``max T``, the third data column of the models that have them), as
+        lifetimes does, so the estimate does not depend on the time unit.
+        """
+        scale = np.ones(len(self._names))
+        if self._time_params:
+            span = float(np.max(self.__dict__["_patterns"].columns[2]))
+            if span > 0:
+                scale[list(self._time_params)] = 1.0 / span
+        out: FloatArray = penalizer * scale * scale
+        return out
+
     def _fit_loglik(
         self, loglik: LogLik, n_customers: float, initial_params: Mapping[str, float] | None
     ) -> None:
-        """Maximise ``loglik`` and set every fitted attribute."""
+        """Maximise ``loglik`` (minus the penalty) and set every fitted attribute."""
+        penalizer = check_interval(
+            self.penalizer,
+            "penalizer",
+            low=0,
+            high=math.inf,
+            closed="left",
+            hint="Use 0 for plain maximum likelihood, or a small value such as 0.01.",
+        )
         tol = check_interval(self.tol, "tol", low=0, closed="neither")
         max_iter = check_int(self.max_iter, "max_iter", low=1)
         k = len(self._names)
-        messages = []
+        penalty = self._penalty(penalizer)
+        messages: list[str] = []
+        drifting: list[str] = []
+        rising = False  # a parameter ran to infinity (what the penalizer prevents)
         for start in self._starts(initial_params):
             params, value, hess, n_iter, problem = _maximize(
-                loglik, start, n_customers, k, tol, max_iter
+                loglik, start, n_customers, k, tol, max_iter, penalty
             )
             drift = [n for n, v in zip(self._names, params, strict=True) if not 1e-7 < v < 1e7]
-            if drift:
-                problem = (
-                    f"the likelihood keeps rising as {', '.join(drift)} run(s) to 0 or "
-                    "infinity, so there is no interior maximum (too few customers, or no "
-                    "sign of the dropout process in the data)"
-                )
-            if not problem:
+            if not drift and not problem:
+                # observed information of the penalised objective (the likelihood's if 0)
+                hess = hess - 2.0 * n_customers * np.diag(penalty)
                 self._set_fitted(params, value, hess, n_customers, n_iter)
                 return
-            messages.append(problem)
+            drifting += [n for n in drift if n not in drifting]
+            rising = rising or any(v >= 1e7 for v in params)
+            if problem and not drift and problem not in messages:
+                messages.append(problem)
+        if drifting:
+            shown = ", ".join(n for n in self._names if n in drifting)
+            messages.insert(
+                0,
+                f"the likelihood keeps rising as {shown} run(s) to 0 or infinity, so there "
+                "is no interior maximum",
+            )
+        if drifting and not rising:
+            advice = (
+                "more customers (the penalizer pulls parameters toward 0, so it cannot stop this)"
+            )
+        elif penalizer == 0:
+            advice = (
+                "penalizer=0.01 or larger (it shrinks the estimates, so it changes them; "
+                "use it when there are few customers or the data cannot pin a parameter "
+                "down)"
+            )
+        else:
+            advice = f"a penalizer larger than {penalizer:g}"
         raise ConvergenceError(
-            f"The {self._label} fit did not converge ({'; '.join(messages)}). Try: "
-            "initial_params near plausible values (e.g. the published CDNOW estimates "
-            "rescaled to your time unit), a larger max_iter, expressing time in a unit "
-            "where T is of order 10-100, or checking that the data have both repeat "
-            "buyers and customers without repeat purchases."
+            f"The {self._label} fit did not converge: {'; '.join(messages)}. Try: "
+            "initial_params near plausible values (e.g. published estimates rescaled to "
+            f"your units), a larger max_iter, {advice}, or {self._data_hint}."
         )
 
     def _set_fitted(
@@ -285,7 +374,7 @@ class FittedModel(Estimator):
         params : mapping
             Every parameter by name (all > 0).
         **kwargs
-            Constructor arguments (``tol``, ``max_iter``).
+            Constructor arguments (``penalizer``, ``tol``, ``max_iter``).
 
         Returns
         -------

@@ -32,15 +32,35 @@ from precisemkt.errors import InvalidParameterError, ValidationError
 __all__ = ["BGBB"]
 
 
-def _periods(values: FloatArray, name: str) -> FloatArray:
+#: Most transaction opportunities a BG/BB computation accepts (n_periods, and n_periods
+#: plus the periods ahead of a prediction): the likelihood and the predictions sum over
+#: every opportunity and tabulate log-gamma differences up to it, so time and memory grow
+#: with this count; the cap keeps a fit to seconds and the tables to about 1 MB.
+MAX_PERIODS = 10_000
+
+
+def _periods(
+    values: FloatArray, name: str, error: type[Exception] = InvalidParameterError
+) -> FloatArray:
     bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
     if bad.any():
-        raise InvalidParameterError(
+        raise error(
             format_message(
                 name,
                 "be a whole number of periods >= 0",
                 show_value(values[bad][0]),
                 "Count transaction opportunities.",
+            )
+        )
+    if values.size and float(np.max(values)) > MAX_PERIODS:
+        raise error(
+            format_message(
+                name,
+                f"be at most {MAX_PERIODS:,} (BG/BB sums over every transaction opportunity, "
+                "so its work grows with the count)",
+                f"{float(np.max(values)):,.0f}",
+                "Count opportunities in a coarser unit (e.g. years instead of days); "
+                "for continuous time use BGNBD or ParetoNBD.",
             )
         )
     return values
@@ -58,6 +78,12 @@ class BGBB(FittedModel):
 
     Parameters
     ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters, as lifetimes' ``penalizer_coef``: the fit minimises
+        ``-mean log-likelihood + penalizer * sum(params**2)``. It shrinks the
+        estimates toward 0, so it changes them (and the standard errors, taken from the
+        penalised information); use a small value (0.001-0.1) when there are few
+        customers or a fit does not converge.
     tol : float, default 1e-10
         Gradient tolerance of the Newton optimiser.
     max_iter : int, default 200
@@ -95,6 +121,10 @@ class BGBB(FittedModel):
 
     _names: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
     _label: ClassVar[str] = "BG/BB"
+    _data_hint: ClassVar[str] = (
+        "checking that the data have both repeat buyers and customers whose last "
+        "transaction came well before n_periods (without them nothing shows dropout)"
+    )
     _patterns: Patterns
 
     def _start(self) -> FloatArray:
@@ -175,6 +205,7 @@ class BGBB(FittedModel):
                 )
             )
         size = check_rfm(x, tx, n, index=index, t_name="n_periods", discrete=True)
+        _periods(n, "n_periods", ValidationError)
         w = check_weights(c.values["weights"], size, index)
         require_repeat_buyers(x, w, self._label)
         self._patterns = compress((x, tx, n), w)
@@ -199,6 +230,10 @@ class BGBB(FittedModel):
             t_name="n_periods",
             discrete=True,
         )
+        ahead = arrays.get("t", np.zeros(1))
+        n_max = float(np.max(arrays["n_periods"])) if arrays["n_periods"].size else 0.0
+        t_max = float(np.max(ahead)) if ahead.size else 0.0
+        _periods(np.array([n_max + t_max]), "n_periods + t")
         full = {
             k: np.ascontiguousarray(np.broadcast_to(v, (size,))).astype(np.int64)
             for k, v in arrays.items()

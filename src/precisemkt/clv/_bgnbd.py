@@ -20,6 +20,7 @@ class _BetaGeometric(TransactionModel):
     """Shared implementation; ``_m`` is 0 for BG/NBD and 1 for MBG/NBD."""
 
     _names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+    _time_params: ClassVar[tuple[int, ...]] = (1,)
     _m: ClassVar[int]
 
     def _loglik(self, params: FloatArray, data: Patterns, order: int) -> FloatArray:
@@ -94,6 +95,13 @@ class BGNBD(_BetaGeometric):
 
     Parameters
     ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters, as lifetimes' ``penalizer_coef``: the fit minimises
+        ``-mean log-likelihood + penalizer * sum(params**2)``, with time-valued
+        parameters in units of the longest observation (``max T = 1``). It shrinks the
+        estimates toward 0, so it changes them (and the standard errors, taken from the
+        penalised information); use a small value (0.001-0.1) when there are few
+        customers or a fit does not converge.
     tol : float, default 1e-10
         Gradient tolerance of the Newton optimiser (mean log-likelihood, log-parameters).
     max_iter : int, default 200
@@ -144,6 +152,13 @@ class MBGNBD(_BetaGeometric):
 
     Parameters
     ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters, as lifetimes' ``penalizer_coef``: the fit minimises
+        ``-mean log-likelihood + penalizer * sum(params**2)``, with time-valued
+        parameters in units of the longest observation (``max T = 1``). It shrinks the
+        estimates toward 0, so it changes them (and the standard errors, taken from the
+        penalised information); use a small value (0.001-0.1) when there are few
+        customers or a fit does not converge.
     tol : float, default 1e-10
         Gradient tolerance of the Newton optimiser.
     max_iter : int, default 200

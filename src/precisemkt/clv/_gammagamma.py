@@ -56,16 +56,46 @@ def _check_spend(x: FloatArray, m: FloatArray, index: Any, *, repeat_buyers: boo
                 "Fit on customers with frequency > 0, e.g. summary[summary.frequency > 0].",
             )
         )
-    bad_m = ~np.isfinite(m) | (m < 0) | ((m == 0) if repeat_buyers else False)
+    if repeat_buyers:
+        _check_positive_spend(m, index)
+        return
+    bad_m = ~np.isfinite(m) | (m < 0)
     if bad_m.any():
         count, label = first_bad(bad_m, index if m.size > 1 else None)
-        rule = "be > 0" if repeat_buyers else "be >= 0"
         raise ValidationError(
             format_message(
                 "monetary_value",
-                f"{rule} and finite (average repeat-transaction value)",
+                "be >= 0 and finite (average repeat-transaction value)",
                 f"{count} bad value(s) (first: {label}, value {show_value(m[bad_m][0])})",
-                "Drop refunds and zero-value customers before fitting.",
+                "Drop refunds before predicting.",
+            )
+        )
+
+
+def _check_positive_spend(m: FloatArray, index: Any) -> None:
+    """Raise unless every repeat buyer's average spend is finite and > 0.
+
+    The Gamma-Gamma density is zero at a spend of 0, so one repeat buyer with $0 (free
+    orders, refunds netted out) makes the likelihood -inf; the message names the first such
+    customer and how to leave them out.
+    """
+    bad = ~np.isfinite(m) | (m <= 0)
+    if bad.any():
+        count, label = first_bad(bad, index if m.size > 1 else None)
+        value = float(m[bad][0])
+        fix = (
+            "Gamma-Gamma models positive spend: leave zero-value repeat buyers out of the "
+            "fit (e.g. repeat[repeat.monetary_value > 0]) and value them separately "
+            "(expected_spend(0, 0.0) is the population mean)."
+            if np.isfinite(value)
+            else "Fill or drop customers without a known spend."
+        )
+        raise ValidationError(
+            format_message(
+                "monetary_value",
+                "be > 0 and finite for every repeat buyer (average repeat-transaction value)",
+                f"{count} bad value(s) (first: {label}, value {show_value(value)})",
+                fix,
             )
         )
 
@@ -81,6 +111,12 @@ class GammaGamma(FittedModel):
 
     Parameters
     ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters, as lifetimes' ``penalizer_coef``: the fit minimises
+        ``-mean log-likelihood + penalizer * sum(params**2)``. It shrinks the
+        estimates toward 0, so it changes them (and the standard errors, taken from the
+        penalised information); use a small value (0.001-0.1) when there are few
+        customers or a fit does not converge.
     tol : float, default 1e-10
         Gradient tolerance of the Newton optimiser.
     max_iter : int, default 200
@@ -122,6 +158,10 @@ class GammaGamma(FittedModel):
 
     _names: ClassVar[tuple[str, ...]] = ("p", "q", "gamma")
     _label: ClassVar[str] = "Gamma-Gamma"
+    _data_hint: ClassVar[str] = (
+        "checking the average spends for refunds, outliers and near-constant values "
+        "(the model needs spend that varies between customers)"
+    )
     _patterns: Patterns
 
     def _start(self) -> FloatArray:

@@ -30,6 +30,13 @@ class ParetoNBD(TransactionModel):
 
     Parameters
     ----------
+    penalizer : float, default 0.0
+        L2 penalty on the parameters, as lifetimes' ``penalizer_coef``: the fit minimises
+        ``-mean log-likelihood + penalizer * sum(params**2)``, with time-valued
+        parameters in units of the longest observation (``max T = 1``). It shrinks the
+        estimates toward 0, so it changes them (and the standard errors, taken from the
+        penalised information); use a small value (0.001-0.1) when there are few
+        customers or a fit does not converge.
     tol : float, default 1e-10
         Gradient tolerance of the Newton optimiser (mean log-likelihood, log-parameters).
     max_iter : int, default 200
@@ -71,6 +78,7 @@ class ParetoNBD(TransactionModel):
     """
 
     _names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
+    _time_params: ClassVar[tuple[int, ...]] = (1, 3)
     _label: ClassVar[str] = "Pareto/NBD"
 
     def _loglik(self, params: FloatArray, data: Patterns, order: int) -> FloatArray:
@@ -236,10 +244,32 @@ class ParetoNBD(TransactionModel):
             closed="neither",
             hint="Use log(1 + annual rate) / periods per year.",
         )
+        out = self._dert(params, a, n, index, delta)
+        return wrap(self._finite(out, "DERT"), index, scalar, "dert")
+
+    def _dert(
+        self,
+        params: FloatArray,
+        a: dict[str, FloatArray],
+        n: int,
+        index: pd.Index | None,
+        delta: float,
+    ) -> FloatArray:
         r, alpha, s, beta = params
         alive = self._predict(params, a, np.zeros(1), n, 0, index)
         bt = beta + a["T"]
         ratio = special.hyperu(1.0, 2.0 - s, delta * bt)  # = (z^(s-1) U(s, s, z)), z = delta bt
         out = np.broadcast_to(alive * (r + a["frequency"]) / (alpha + a["T"]) * bt * ratio, (n,))
-        out = out.copy()
-        return wrap(self._finite(out, "DERT"), index, scalar, "dert")
+        return out.copy()
+
+    def _lifetime_transactions(
+        self,
+        params: FloatArray,
+        a: dict[str, FloatArray],
+        n: int,
+        index: pd.Index | None,
+        step: float,
+        rate: float,
+    ) -> FloatArray:
+        # DERT with the equivalent continuously compounded rate per data time unit
+        return self._dert(params, a, n, index, math.log1p(rate) / step)

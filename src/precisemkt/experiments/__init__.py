@@ -11,13 +11,11 @@ from precisemkt.experiments._bayes import BayesResult, bayes_means, bayes_propor
 from precisemkt.experiments._bootstrap import BootstrapTestResult, bootstrap_test
 from precisemkt.experiments._common import Lift
 from precisemkt.experiments._cuped import CupedResult, cuped
+from precisemkt.experiments._mann_whitney import MannWhitneyResult, mann_whitney
 from precisemkt.experiments._means import (
-    MannWhitneyResult,
     MeansTestResult,
     RatioMetricResult,
-    mann_whitney,
     means_test,
-    means_test_from_stats,
     ratio_metric_test,
 )
 from precisemkt.experiments._planning import (
@@ -65,7 +63,6 @@ __all__ = [
     "group_sequential_bounds",
     "mann_whitney",
     "means_test",
-    "means_test_from_stats",
     "msprt",
     "power",
     "proportions_test",

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precisemkt._estimator import Estimator
 from precisemkt._typing import FloatArray, IntArray, SeedLike
 from precisemkt._validation import check_int, check_interval, check_random_state, format_message
 from precisemkt.errors import ValidationError
@@ -15,7 +16,7 @@ from precisemkt.experiments._bayes import _check_prior, _Family, _result
 __all__ = ["ThompsonSampler"]
 
 
-class ThompsonSampler:
+class ThompsonSampler(Estimator):
     """Thompson sampling (Thompson 1933) for Bernoulli arms with Beta posteriors.
 
     Each call to :meth:`select` draws a rate from every arm's posterior and picks the arm

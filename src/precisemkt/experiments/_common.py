@@ -8,6 +8,7 @@ the answer has the leading shape (a float for one experiment). Comparisons are a
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -15,16 +16,26 @@ import pandas as pd
 from scipy import special
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_interval, check_options, format_message
+from precisemkt._validation import (
+    align_by_index,
+    check_interval,
+    check_options,
+    format_message,
+    show_value,
+)
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
     "ALTERNATIVES",
     "Lift",
+    "align_units",
+    "arm_moments",
     "as_arm_array",
     "as_samples",
+    "as_variant",
     "batch_frame",
     "check_alternative",
+    "check_counts",
     "check_level",
     "critical_value",
     "normal_interval",
@@ -84,7 +95,7 @@ def as_arm_array(values: Any, name: str, *, min_arms: int = 2, integer: bool = F
     except (TypeError, ValueError) as exc:
         raise ValidationError(
             format_message(
-                name, "contain numbers", repr(values)[:80], "Pass counts or stats per arm."
+                name, "contain numbers", show_value(values)[:80], "Pass counts or stats per arm."
             )
         ) from exc
     if arr.ndim == 0 or arr.shape[-1] < min_arms:
@@ -119,7 +130,7 @@ def as_arm_array(values: Any, name: str, *, min_arms: int = 2, integer: bool = F
             format_message(
                 name,
                 "contain whole numbers",
-                f"{arr[tuple(first)]!r} at index {tuple(int(i) for i in first)}",
+                f"{show_value(arr[tuple(first)])} at index {tuple(int(i) for i in first)}",
                 "Pass counts, not rates.",
             )
         )
@@ -135,7 +146,7 @@ def as_samples(values: Any, name: str, *, min_size: int = 1) -> FloatArray:
         arr = np.array(values, dtype=np.float64, copy=True)
     except (TypeError, ValueError) as exc:
         raise ValidationError(
-            format_message(name, "contain numbers", repr(values)[:80], "Convert text first.")
+            format_message(name, "contain numbers", show_value(values)[:80], "Convert text first.")
         ) from exc
     if arr.ndim not in (1, 2):
         raise ValidationError(
@@ -284,5 +295,184 @@ def check_no_extra(name: str, value: Any) -> None:
     """Raise if an option that does not apply was given (used for clearer errors)."""
     if value is not None:
         raise InvalidParameterError(
-            format_message(name, "be None here", repr(value), "This option does not apply.")
+            format_message(name, "be None here", show_value(value), "This option does not apply.")
         )
+
+
+def check_counts(successes: Any, trials: Any) -> tuple[FloatArray, FloatArray]:
+    """Validate per-arm counts of shape ``(..., k)`` (broadcast together); return copies.
+
+    Counts are whole, non-negative, ``successes <= trials`` and ``trials >= 1``.
+    """
+    s = as_arm_array(successes, "successes", integer=True)
+    n = as_arm_array(trials, "trials", integer=True)
+    with contextlib.suppress(ValueError):  # shapes that do not broadcast are reported below
+        s, n = (np.array(x) for x in np.broadcast_arrays(s, n))
+    if s.shape != n.shape:
+        raise ValidationError(
+            format_message(
+                "successes and trials",
+                "have the same shape",
+                f"shapes {s.shape} and {n.shape}",
+                "Pass one count per arm in both, control first.",
+            )
+        )
+    if (s < 0).any():
+        raise ValidationError(
+            format_message(
+                "successes",
+                "be non-negative",
+                f"minimum {show_value(s.min())}",
+                "Counts cannot be negative.",
+            )
+        )
+    if (n < 1).any():
+        idx = tuple(int(i) for i in np.argwhere(n < 1)[0])
+        raise ValidationError(
+            format_message(
+                "trials",
+                "be at least 1 in every arm",
+                f"{show_value(n[idx])} at index {idx}",
+                "Drop arms or experiments that received no traffic.",
+            )
+        )
+    if (s > n).any():
+        idx = tuple(int(i) for i in np.argwhere(s > n)[0])
+        raise ValidationError(
+            format_message(
+                "successes",
+                "be <= trials in every arm",
+                f"successes={show_value(s[idx])}, trials={show_value(n[idx])} at index {idx}",
+                "Did you swap the two arguments?",
+            )
+        )
+    return s, n
+
+
+def align_units(values: dict[str, Any]) -> dict[str, Any]:
+    """Per-unit inputs paired by unit id when any is a pandas object (the data contract).
+
+    Arrays alone keep their positional meaning (a 2-D array holds one experiment per row,
+    so its rows and a 1-D variant are not compared by ``len``).
+    """
+    if any(isinstance(v, pd.Series | pd.DataFrame) for v in values.values()):
+        return align_by_index(values, what="unit").values
+    return dict(values)
+
+
+def _labels_in_order(values: Any, control: Any) -> tuple[list[Any], Any]:
+    """Distinct arm labels, control first, and the labels as an object array."""
+    if isinstance(values, pd.Series | pd.Categorical | pd.Index) and isinstance(
+        values.dtype, pd.CategoricalDtype
+    ):
+        categories = list(values.dtype.categories)
+        flat = np.asarray(values, dtype=object)
+    else:
+        flat = np.array(values, dtype=object, copy=True)
+        categories = None
+    missing = pd.isna(flat)
+    if np.any(missing):
+        raise ValidationError(
+            format_message(
+                "variant",
+                "name an arm for every unit",
+                f"{int(np.sum(missing))} missing label(s)",
+                "Drop units without an assignment first.",
+            )
+        )
+    present = list(pd.unique(flat.ravel()))
+    if categories is not None:
+        labels = [c for c in categories if c in set(present)]
+    else:
+        try:
+            labels = sorted(present)
+        except TypeError:
+            labels = sorted(present, key=str)
+    if control is None:
+        control = "control" if "control" in labels else labels[0]
+    if control not in labels:
+        raise ValidationError(
+            format_message(
+                "control",
+                "be one of the variant labels",
+                show_value(control),
+                f"Use one of {', '.join(show_value(v) for v in labels[:5])}.",
+            )
+        )
+    return [control] + [v for v in labels if v != control], flat
+
+
+def as_variant(
+    variant: Any, shape: tuple[int, ...], control: Any = None
+) -> tuple[Any, int, tuple[Any, ...]]:
+    """Arm codes ``0..k-1`` (control 0) broadcast to ``shape``, the arm count and labels.
+
+    ``variant`` holds integer codes ``0, 1, ...`` (0 the control), booleans (``False`` the
+    control) or labels of any kind (strings, categories). Labels are ordered with the
+    control first (``control``; by default the label ``"control"`` when present, else the
+    first label in sorted order, or the first category of a categorical), then the rest
+    in sorted (category) order.
+    """
+    raw = np.asarray(variant)
+    labelled = raw.dtype.kind not in "biuf" or (
+        isinstance(variant, pd.Series | pd.Categorical | pd.Index)
+        and isinstance(variant.dtype, pd.CategoricalDtype)
+    )
+    if raw.dtype.kind == "f" and not np.all(np.isfinite(raw)):
+        labelled = True
+    if raw.dtype.kind == "f" and not labelled and not np.all(raw == np.round(raw)):
+        labelled = True
+    if control is not None and not labelled:
+        labelled = True
+    if labelled:
+        labels, flat = _labels_in_order(variant, control)
+        lookup = {v: i for i, v in enumerate(labels)}
+        codes = np.array([lookup[v] for v in flat.ravel()], dtype=np.int64).reshape(flat.shape)
+        names: tuple[Any, ...] = tuple(labels)
+    else:
+        codes = np.array(raw, copy=True).astype(np.int64)
+        names = ()
+    if codes.ndim == 0 or codes.shape != shape[-codes.ndim :]:
+        raise ValidationError(
+            format_message(
+                "variant", f"have shape {shape} or {shape[-1:]}", f"shape {codes.shape}", ""
+            )
+        )
+    if codes.min() < 0:
+        raise ValidationError(
+            format_message(
+                "variant",
+                "hold arm codes >= 0 (0 the control) or arm labels",
+                f"minimum {show_value(codes.min())}",
+                "Pass labels with control=..., or codes 0, 1, ...",
+            )
+        )
+    k = int(codes.max()) + 1
+    if k < 2:
+        raise ValidationError(
+            format_message(
+                "variant",
+                "contain at least two arms",
+                f"only arm {show_value(names[0] if names else k - 1)}",
+                "A test compares a control with at least one variant.",
+            )
+        )
+    if not names:
+        names = tuple(range(k))
+    return np.broadcast_to(codes, shape), k, names
+
+
+def arm_moments(codes: Any, k: int, name: str) -> tuple[FloatArray, FloatArray]:
+    """Per-arm masks ``(..., k, n)`` and sizes ``(..., k)`` of a batch; each arm needs 2."""
+    masks = np.stack([codes == j for j in range(k)], axis=-2)  # (..., k, n)
+    sizes = masks.sum(axis=-1).astype(np.float64)
+    if (sizes < 2).any():
+        raise ValidationError(
+            format_message(
+                f"every arm of {name}",
+                "have at least 2 units",
+                f"smallest arm size {int(sizes.min())}",
+                "Check the variant codes; each arm must appear at least twice.",
+            )
+        )
+    return masks.astype(np.float64), sizes

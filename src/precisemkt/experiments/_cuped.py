@@ -11,8 +11,15 @@ import pandas as pd
 from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._validation import format_message
 from precisemkt.errors import ValidationError
-from precisemkt.experiments._common import as_samples, check_alternative, squeeze
-from precisemkt.experiments._means import MeansTestResult, _means_result, arm_moments, as_variant
+from precisemkt.experiments._common import (
+    align_units,
+    arm_moments,
+    as_samples,
+    as_variant,
+    check_alternative,
+    squeeze,
+)
+from precisemkt.experiments._means import MeansTestResult, means_result
 
 __all__ = ["CupedResult", "cuped"]
 
@@ -99,7 +106,14 @@ class CupedResult(ResultMixin):
         return frame
 
 
-def cuped(y: Any, covariate: Any, variant: Any, *, alternative: str = "two-sided") -> CupedResult:
+def cuped(
+    y: Any,
+    covariate: Any,
+    variant: Any,
+    *,
+    control: Any = None,
+    alternative: str = "two-sided",
+) -> CupedResult:
     """Test a metric after CUPED adjustment by a pre-experiment covariate.
 
     ``Y_cuped = Y - θ (X - mean(X))`` with ``θ = Cov(Y, X) / Var(X)`` estimated on all
@@ -111,11 +125,18 @@ def cuped(y: Any, covariate: Any, variant: Any, *, alternative: str = "two-sided
 
     Parameters
     ----------
-    y, covariate : array_like
+    y, covariate : array_like or pandas Series
         Outcome and pre-period covariate per unit: 1-D, or 2-D with one experiment per row.
-    variant : array_like
-        Arm code per unit (0 = control, 1, ... or booleans), same shape or 1-D.
+    variant : array_like or pandas Series
+        Arm of each unit, same shape or 1-D: codes 0 (control), 1, ..., booleans, or
+        labels such as ``"control"`` / ``"treatment"`` (see ``control``).
+    control : label, optional
+        The control arm's label when ``variant`` holds labels; by default ``"control"``
+        if present, else the first label in sorted order.
     alternative : {"two-sided", "greater", "less"}
+
+    Pandas inputs indexed by unit id are aligned on their index (the same ids in any
+    order); different ids raise :class:`~precisemkt.errors.ValidationError`.
 
     Returns
     -------
@@ -131,8 +152,9 @@ def cuped(y: Any, covariate: Any, variant: Any, *, alternative: str = "two-sided
     >>> bool(res.pvalue < res.unadjusted.pvalue)
     True
     """
-    yy = as_samples(y, "y", min_size=4)
-    xx = as_samples(covariate, "covariate", min_size=4)
+    aligned = align_units({"y": y, "covariate": covariate, "variant": variant})
+    yy = as_samples(aligned["y"], "y", min_size=4)
+    xx = as_samples(aligned["covariate"], "covariate", min_size=4)
     if yy.shape != xx.shape:
         raise ValidationError(
             format_message(
@@ -140,8 +162,8 @@ def cuped(y: Any, covariate: Any, variant: Any, *, alternative: str = "two-sided
             )
         )
     alternative = check_alternative(alternative)
-    codes, k = as_variant(variant, yy.shape)
-    masks, n = arm_moments(yy, codes, k, "variant")
+    codes, k, _ = as_variant(aligned["variant"], yy.shape, control)
+    masks, n = arm_moments(codes, k, "variant")
     xc = xx - xx.mean(axis=-1, keepdims=True)
     yc = yy - yy.mean(axis=-1, keepdims=True)
     var_x = (xc**2).sum(axis=-1)
@@ -166,6 +188,6 @@ def cuped(y: Any, covariate: Any, variant: Any, *, alternative: str = "two-sided
     return CupedResult(
         theta=squeeze(theta),
         variance_reduction=squeeze(reduction),
-        adjusted=_means_result(m_adj, np.sqrt(v_adj), n, alternative),
-        unadjusted=_means_result(m_raw, np.sqrt(v_raw), n, alternative),
+        adjusted=means_result(m_adj, np.sqrt(v_adj), n, alternative),
+        unadjusted=means_result(m_raw, np.sqrt(v_raw), n, alternative),
     )

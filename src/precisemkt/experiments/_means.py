@@ -1,4 +1,4 @@
-"""Tests of means and distributions: Welch's t-test, Mann-Whitney U, ratio metrics."""
+"""Tests of means: Welch's t-test (raw data or summary statistics) and ratio metrics."""
 
 from __future__ import annotations
 
@@ -7,16 +7,24 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special, stats
+from scipy import special
 
 from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_bool, check_options, format_message
-from precisemkt.errors import ValidationError
+from precisemkt._validation import (
+    check_bool,
+    check_options,
+    format_message,
+    show_value,
+)
+from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.experiments._common import (
     Lift,
+    align_units,
+    arm_moments,
     as_arm_array,
     as_samples,
+    as_variant,
     batch_frame,
     check_alternative,
     check_level,
@@ -28,14 +36,13 @@ from precisemkt.experiments._common import (
 )
 
 __all__ = [
-    "MannWhitneyResult",
     "MeansTestResult",
     "RatioMetricResult",
-    "as_variant",
-    "mann_whitney",
+    "check_summaries",
+    "means_result",
     "means_test",
-    "means_test_from_stats",
     "ratio_metric_test",
+    "two_samples",
     "welch",
 ]
 
@@ -77,9 +84,31 @@ def welch(
     return diff, se, np.asarray(t, dtype=np.float64), np.asarray(df, dtype=np.float64)
 
 
+def _power_of_two(scale: FloatArray) -> FloatArray:
+    """The power of two at or below each positive finite scale (1 elsewhere): exact to divide by."""
+    ok = np.isfinite(scale) & (scale > 0)
+    safe = np.where(ok, scale, 1.0)
+    return np.asarray(np.where(ok, np.exp2(np.floor(np.log2(safe))), 1.0), dtype=np.float64)
+
+
+def scaled_welch(
+    mean: FloatArray, std: FloatArray, n: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """:func:`welch` computed on the summaries divided by a power of two per experiment.
+
+    t and df do not depend on the unit; dividing by the largest ``|mean|`` or ``std`` keeps
+    ``std**2`` and the difference of means finite for data near 1e300 (and away from
+    underflow near 1e-300). Difference and standard error come back in the data's unit.
+    """
+    scale = _power_of_two(np.maximum(np.abs(mean), std).max(axis=-1, keepdims=True))
+    diff, se, t, df = welch(mean / scale, (std / scale) ** 2, n)
+    with np.errstate(over="ignore"):
+        return diff * scale, se * scale, t, df
+
+
 @dataclass(frozen=True, slots=True)
 class MeansTestResult(ResultMixin):
-    """Result of :func:`means_test` / :func:`means_test_from_stats` (Welch's t-test).
+    """Result of :func:`means_test` (Welch's t-test, from data or summary statistics).
 
     Comparison fields are floats (one experiment of two arms), batch-shaped arrays, or
     carry a trailing axis of ``k - 1`` comparisons against arm 0.
@@ -99,7 +128,7 @@ class MeansTestResult(ResultMixin):
 
     Examples
     --------
-    >>> res = means_test_from_stats([10.0, 10.5], [2.0, 2.2], [200, 210])
+    >>> res = means_test(mean=[10.0, 10.5], std=[2.0, 2.2], n=[200, 210])
     >>> round(res.statistic, 4)
     2.4099
     """
@@ -123,7 +152,7 @@ class MeansTestResult(ResultMixin):
 
         Examples
         --------
-        >>> res = means_test_from_stats([10.0, 10.5], [2.0, 2.2], [200, 210])
+        >>> res = means_test(mean=[10.0, 10.5], std=[2.0, 2.2], n=[200, 210])
         >>> lo, hi = res.confidence_interval()
         >>> round(lo, 4), round(hi, 4)
         (0.0921, 0.9079)
@@ -131,12 +160,17 @@ class MeansTestResult(ResultMixin):
         level = check_level(level)
         check_bool(relative, "relative")
         k = self.means.shape[-1]
-        var = self.stds**2 / self.nobs
         if relative:
             m = check_ratio_method("delta" if method is None else method)
+            # the ratio is unit-free: compute it on summaries scaled by a power of two
+            scale = _power_of_two(
+                np.maximum(np.abs(self.means), self.stds).max(axis=-1, keepdims=True)
+            )
+            means = self.means / scale
+            var = (self.stds / scale) ** 2 / self.nobs
             low, high = ratio_interval(
-                self.means[..., 1:],
-                self.means[..., :1],
+                means[..., 1:],
+                means[..., :1],
                 var[..., 1:],
                 var[..., :1],
                 level,
@@ -145,7 +179,7 @@ class MeansTestResult(ResultMixin):
             )
         else:
             check_options("welch" if method is None else method, "method", ("welch",))
-            diff, se, _, df = welch(self.means, self.stds**2, self.nobs)
+            diff, se, _, df = scaled_welch(self.means, self.stds, self.nobs)
             q = (1.0 + level) / 2.0 if self.alternative == "two-sided" else level
             low, high = normal_interval(
                 diff, se, level, self.alternative, crit=special.stdtrit(df, q)
@@ -157,7 +191,7 @@ class MeansTestResult(ResultMixin):
 
         Examples
         --------
-        >>> means_test_from_stats([1.0, 2.0], [1.0, 1.0], [10, 10]).to_frame().shape
+        >>> means_test(mean=[1.0, 2.0], std=[1.0, 1.0], n=[10, 10]).to_frame().shape
         (1, 7)
         """
         low, high = self.confidence_interval(0.95)
@@ -175,11 +209,12 @@ class MeansTestResult(ResultMixin):
         )
 
 
-def _means_result(
+def means_result(
     mean: FloatArray, std: FloatArray, n: FloatArray, alternative: str
 ) -> MeansTestResult:
+    """Welch's test of checked per-arm summaries (the builder every means test shares)."""
     k = mean.shape[-1]
-    diff, _, t, df = welch(mean, std**2, n)
+    diff, _, t, df = scaled_welch(mean, std, n)
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = mean[..., 1:] / mean[..., :1] - 1.0
     return MeansTestResult(
@@ -194,28 +229,15 @@ def _means_result(
     )
 
 
-def means_test_from_stats(
-    mean: Any, std: Any, n: Any, *, alternative: str = "two-sided"
-) -> MeansTestResult:
-    """Welch's t-test from per-arm means, standard deviations and sizes.
+def check_summaries(
+    mean: Any, std: Any, n: Any, *, min_n: int = 2, positive_std: bool = False
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Validate per-arm summary statistics ``mean, std, n`` of shape ``(..., k)``.
 
-    Parameters
-    ----------
-    mean, std, n : array_like, shape (..., k)
-        Per-arm sample mean, sample standard deviation (``ddof=1``) and size, control
-        first. Leading axes index experiments.
-    alternative : {"two-sided", "greater", "less"}
-
-    Returns
-    -------
-    MeansTestResult
-        Agrees with :func:`scipy.stats.ttest_ind_from_stats` (``equal_var=False``).
-
-    Examples
-    --------
-    >>> res = means_test_from_stats([[5, 5.2], [5, 5]], [[1, 1], [1, 1]], [[50, 50], [50, 50]])
-    >>> res.pvalue.round(4).tolist()
-    [0.3198, 1.0]
+    The one spelling of summary-statistic inputs in :mod:`precisemkt.experiments`
+    (:func:`means_test`, :func:`~precisemkt.experiments.bayes_means`,
+    :func:`~precisemkt.experiments.msprt`): sample means, sample standard deviations
+    (``ddof=1``) and sizes, control first.
     """
     m = as_arm_array(mean, "mean")
     s = as_arm_array(std, "std")
@@ -230,21 +252,30 @@ def means_test_from_stats(
                 "Pass one value per arm in each.",
             )
         )
-    if (s < 0).any():
-        raise ValidationError(format_message("std", "be non-negative", f"minimum {s.min():g}", ""))
-    if (size < 2).any():
+    if (s <= 0).any() if positive_std else (s < 0).any():
+        raise ValidationError(
+            format_message(
+                "std",
+                "be > 0 in every arm" if positive_std else "be non-negative",
+                f"minimum {show_value(s.min())}",
+                "A constant metric has nothing to compare." if positive_std else "",
+            )
+        )
+    if (size < min_n).any():
         raise ValidationError(
             format_message(
                 "n",
-                "be at least 2 in every arm",
-                f"minimum {size.min():g}",
-                "A sample variance needs two observations; collect more data.",
+                f"be at least {min_n} in every arm",
+                f"minimum {show_value(size.min())}",
+                "A sample variance needs two observations; collect more data."
+                if min_n == 2
+                else "",
             )
         )
-    return _means_result(m, s, size, check_alternative(alternative))
+    return m, s, size
 
 
-def _two_samples(a: Any, b: Any, min_size: int) -> tuple[FloatArray, FloatArray]:
+def two_samples(a: Any, b: Any, min_size: int) -> tuple[FloatArray, FloatArray]:
     xa = as_samples(a, "a", min_size=min_size)
     xb = as_samples(b, "b", min_size=min_size)
     if xa.ndim != xb.ndim or (xa.ndim == 2 and xa.shape[0] != xb.shape[0]):
@@ -259,266 +290,79 @@ def _two_samples(a: Any, b: Any, min_size: int) -> tuple[FloatArray, FloatArray]
     return xa, xb
 
 
-def means_test(a: Any, b: Any, *, alternative: str = "two-sided") -> MeansTestResult:
-    """Welch's t-test of the variant ``b`` against the control ``a``.
+def means_test(
+    a: Any = None,
+    b: Any = None,
+    *,
+    mean: Any = None,
+    std: Any = None,
+    n: Any = None,
+    alternative: str = "two-sided",
+) -> MeansTestResult:
+    """Welch's t-test of the variant ``b`` against the control ``a``, or from summaries.
+
+    Give either the raw observations ``a, b`` or the per-arm summary statistics
+    ``mean=, std=, n=`` (the spelling every experiments function uses for them, as
+    :func:`~precisemkt.experiments.bayes_means` and :func:`~precisemkt.experiments.msprt`).
 
     Parameters
     ----------
-    a, b : array_like
+    a, b : array_like, optional
         Observations of the control and of the variant: 1-D for one experiment, or 2-D
         with one experiment per row. Each arm needs at least 2 observations.
+    mean, std, n : array_like, shape (..., k), optional
+        Instead of ``a, b``: per-arm sample mean, sample standard deviation (``ddof=1``)
+        and size, control first; leading axes index experiments; ``k > 2`` arms give one
+        comparison per variant.
     alternative : {"two-sided", "greater", "less"}
         ``"greater"``: the variant mean exceeds the control's.
 
     Returns
     -------
     MeansTestResult
-        Agrees with ``scipy.stats.ttest_ind(b, a, equal_var=False)``; with zero variance
-        in both arms it returns t = 0, p = 1 for equal means (scipy: ``nan``).
+        Agrees with ``scipy.stats.ttest_ind(b, a, equal_var=False)`` and
+        :func:`scipy.stats.ttest_ind_from_stats`; with zero variance in both arms it
+        returns t = 0, p = 1 for equal means (scipy: ``nan``). Data near the float limits
+        (1e300, 1e-300) are summarised after division by a power of two, so the p-value
+        stays exact where scipy returns ``nan``.
 
     Examples
     --------
     >>> res = means_test([1.0, 2.0, 3.0, 4.0], [2.0, 3.0, 4.0, 6.0])
     >>> round(res.pvalue, 4)
     0.2903
+    >>> res = means_test(mean=[[5, 5.2], [5, 5]], std=[[1, 1], [1, 1]], n=[[50, 50], [50, 50]])
+    >>> res.pvalue.round(4).tolist()
+    [0.3198, 1.0]
     """
-    xa, xb = _two_samples(a, b, 2)
-    mean = np.stack([xa.mean(axis=-1), xb.mean(axis=-1)], axis=-1)
-    std = np.stack([xa.std(axis=-1, ddof=1), xb.std(axis=-1, ddof=1)], axis=-1)
-    n = np.broadcast_to(np.array([xa.shape[-1], xb.shape[-1]], dtype=np.float64), mean.shape).copy()
-    return _means_result(mean, std, n, check_alternative(alternative))
-
-
-@dataclass(frozen=True, slots=True)
-class MannWhitneyResult(ResultMixin):
-    """Result of :func:`mann_whitney`.
-
-    Attributes
-    ----------
-    statistic : float or ndarray
-        U of the variant (``scipy.stats.mannwhitneyu(b, a)``).
-    pvalue : float or ndarray
-    superiority : float or ndarray
-        ``P(B > A) + P(B = A) / 2 = U / (n_a n_b)``, the effect the test is about.
-    effect : Lift
-        Difference and relative difference of the medians (descriptive).
-    method, alternative : str
-
-    Examples
-    --------
-    >>> res = mann_whitney([1, 2, 3, 4], [3, 5, 6, 7])
-    >>> res.statistic, round(res.superiority, 4)
-    (14.5, 0.9062)
-    """
-
-    statistic: Any
-    pvalue: Any
-    superiority: Any
-    effect: Lift
-    nobs: tuple[int, int]
-    method: str
-    alternative: str
-    _se: Any
-
-    def confidence_interval(self, level: float = 0.95) -> ConfidenceInterval:
-        """Interval for the probability of superiority (DeLong et al. 1988 variance).
-
-        Examples
-        --------
-        >>> lo, hi = mann_whitney([1, 2, 3, 4], [3, 5, 6, 7]).confidence_interval()
-        >>> 0 <= lo < hi <= 1
-        True
-        """
-        level = check_level(level)
-        low, high = normal_interval(self.superiority, self._se, level, self.alternative)
-        return ConfidenceInterval(squeeze(np.clip(low, 0.0, 1.0)), squeeze(np.clip(high, 0.0, 1.0)))
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per experiment.
-
-        Examples
-        --------
-        >>> mann_whitney([1, 2, 3], [2, 3, 4]).to_frame().shape
-        (1, 7)
-        """
-        low, high = self.confidence_interval(0.95)
-        return batch_frame(
-            {
-                "statistic": self.statistic,
-                "pvalue": self.pvalue,
-                "superiority": self.superiority,
-                "effect": self.effect.absolute,
-                "relative_effect": self.effect.relative,
-                "ci_low": low,
-                "ci_high": high,
-            },
-            np.shape(self.statistic),
+    raw = a is not None or b is not None
+    summaries = mean is not None or std is not None or n is not None
+    if raw == summaries or (raw and (a is None or b is None)):
+        raise InvalidParameterError(
+            format_message(
+                "means_test data",
+                "be either the observations a and b, or mean=, std= and n=",
+                "both" if raw and summaries else "an incomplete set",
+                "Call means_test(a, b) or means_test(mean=..., std=..., n=...).",
+            )
         )
-
-
-def _mwu_null_sf(u: FloatArray, n1: int, n2: int) -> FloatArray:
-    """Exact ``P(U >= u)`` under the null without ties, by the Mann-Whitney recursion.
-
-    ``p(m, n, u) = m/(m+n) p(m-1, n, u-n) + n/(m+n) p(m, n-1, u)`` on probabilities
-    (no overflow), computed once for the sizes and shared by every experiment.
-    """
-    m_small, n_large = min(n1, n2), max(n1, n2)
-    size = m_small * n_large + 1
-    prev = [np.zeros(size) for _ in range(n_large + 1)]  # p(m-1, n, .) for n = 0..n_large
-    for n in range(n_large + 1):
-        prev[n][0] = 1.0  # p(0, n, u) = [u == 0]
-    for m in range(1, m_small + 1):
-        cur = [np.zeros(size) for _ in range(n_large + 1)]
-        cur[0][0] = 1.0  # p(m, 0, u) = [u == 0]
-        for n in range(1, n_large + 1):
-            shifted = np.zeros(size)
-            shifted[n:] = prev[n][: size - n]
-            cur[n] = m / (m + n) * shifted + n / (m + n) * cur[n - 1]
-        prev = cur
-    pmf = prev[n_large]
-    sf = np.cumsum(pmf[::-1])[::-1]  # P(U >= u)
-    # Tied (half-integer) U is truncated to an integer, as scipy's exact method does.
-    idx = np.clip(np.trunc(u).astype(np.int64), 0, size - 1)
-    return np.asarray(np.where(u > size - 1, 0.0, sf[idx]), dtype=np.float64)
-
-
-def mann_whitney(
-    a: Any, b: Any, *, alternative: str = "two-sided", method: str = "auto", continuity: bool = True
-) -> MannWhitneyResult:
-    """Mann-Whitney U test of the variant ``b`` against the control ``a``.
-
-    Parameters
-    ----------
-    a, b : array_like
-        Control and variant observations: 1-D, or 2-D with one experiment per row.
-    alternative : {"two-sided", "greater", "less"}
-        ``"greater"``: the variant is stochastically larger.
-    method : {"auto", "asymptotic", "exact"}
-        As :func:`scipy.stats.mannwhitneyu`: ``"auto"`` is exact when an arm has at most
-        8 observations and there are no ties, asymptotic (tie-corrected normal) otherwise.
-    continuity : bool, default True
-        Continuity correction of the asymptotic p-value.
-
-    Returns
-    -------
-    MannWhitneyResult
-        Statistic and p-value agree with ``scipy.stats.mannwhitneyu(b, a)``. When every
-        observation is tied the normal approximation is undefined; the p-value is then 1.
-
-    Examples
-    --------
-    >>> round(mann_whitney([1.0, 2.0, 3.0], [4.0, 5.0, 6.0]).pvalue, 4)
-    0.1
-    """
-    xa, xb = _two_samples(a, b, 1)
+    if summaries:
+        if mean is None or std is None or n is None:
+            raise InvalidParameterError(
+                format_message("mean, std and n", "all be given", "some missing", "Pass all three.")
+            )
+        return means_result(*check_summaries(mean, std, n), check_alternative(alternative))
+    xa, xb = two_samples(a, b, 2)
     alternative = check_alternative(alternative)
-    method = check_options(method, "method", ("auto", "asymptotic", "exact"))
-    continuity = check_bool(continuity, "continuity")
-    n1, n2 = xb.shape[-1], xa.shape[-1]  # x = variant, y = control (scipy's order)
-    xy = np.concatenate([xb, xa], axis=-1)
-    ranks = stats.rankdata(xy, axis=-1)
-    u1 = ranks[..., :n1].sum(axis=-1) - n1 * (n1 + 1) / 2.0
-    u2 = n1 * n2 - u1
-    if alternative == "greater":
-        u, factor = u1, 1.0
-    elif alternative == "less":
-        u, factor = u2, 1.0
-    else:
-        u, factor = np.maximum(u1, u2), 2.0
-    sorted_xy = np.sort(xy, axis=-1)
-    new = np.ones(sorted_xy.shape, dtype=bool)
-    new[..., 1:] = sorted_xy[..., 1:] != sorted_xy[..., :-1]
-    has_ties = not bool(new.all())
-    chosen = method
-    if method == "auto":
-        chosen = "asymptotic" if (n1 > 8 and n2 > 8) or has_ties else "exact"
-    if chosen == "exact":
-        p = _mwu_null_sf(u, n1, n2) * factor
-    else:
-        tie_term = _tie_term(sorted_xy, new)
-        n = n1 + n2
-        s = (
-            np.sqrt(n1 * n2 / 12.0 * ((n + 1) - tie_term / (n * (n - 1.0))))
-            if n > 1
-            else np.zeros_like(u)
-        )
-        num = u - n1 * n2 / 2.0 - (0.5 if continuity else 0.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(s > 0, num / np.where(s > 0, s, 1.0), -np.inf)
-        p = special.ndtr(-z) * factor
-    p = np.clip(p, 0.0, 1.0)
-    theta = u1 / (n1 * n2)
-    # DeLong placements from mid-ranks: for b_j, the share of a below it (+ half ties).
-    rank_b_within = stats.rankdata(xb, axis=-1)
-    rank_a_within = stats.rankdata(xa, axis=-1)
-    v_b = (ranks[..., :n1] - rank_b_within) / n2
-    v_a = 1.0 - (ranks[..., n1:] - rank_a_within) / n1
-    var_b = v_b.var(axis=-1, ddof=1) if n1 > 1 else np.zeros_like(theta)
-    var_a = v_a.var(axis=-1, ddof=1) if n2 > 1 else np.zeros_like(theta)
-    se = np.sqrt(var_b / n1 + var_a / n2)
-    med_a, med_b = np.median(xa, axis=-1), np.median(xb, axis=-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rel = med_b / med_a - 1.0
-    return MannWhitneyResult(
-        statistic=squeeze(u1),
-        pvalue=squeeze(p),
-        superiority=squeeze(theta),
-        effect=Lift(squeeze(med_b - med_a), squeeze(rel)),
-        nobs=(n2, n1),
-        method=chosen,
-        alternative=alternative,
-        _se=squeeze(se),
-    )
-
-
-def _tie_term(sorted_values: FloatArray, new: Any) -> FloatArray:
-    """``sum(t**3 - t)`` over tie groups of each row (rows sorted; ``new`` marks starts)."""
-    flat = new.reshape(-1, new.shape[-1])
-    rows, width = flat.shape
-    group = np.cumsum(flat, axis=-1) - 1 + (np.arange(rows) * width)[:, None]
-    t = np.bincount(group.ravel(), minlength=rows * width).reshape(rows, width).astype(np.float64)
-    out = (t**3 - t).sum(axis=-1)
-    return out.reshape(new.shape[:-1]) if new.ndim > 1 else np.asarray(out[0])
-
-
-def as_variant(variant: Any, shape: tuple[int, ...]) -> tuple[Any, int]:
-    """Check arm codes (bool or integers ``0..k-1``) broadcastable to ``shape``."""
-    try:
-        codes = np.array(variant, copy=True)
-    except (TypeError, ValueError) as exc:  # pragma: no cover - numpy accepts anything
-        raise ValidationError(
-            format_message("variant", "contain arm codes", repr(variant)[:80], "")
-        ) from exc
-    if codes.dtype == bool:
-        codes = codes.astype(np.int64)
-    if codes.dtype.kind not in "iuf" or (
-        codes.dtype.kind == "f" and not np.all(codes == np.round(codes))
-    ):
-        raise ValidationError(
-            format_message(
-                "variant",
-                "hold integer arm codes 0 (control), 1, ... or booleans",
-                f"dtype {codes.dtype}",
-                "Encode labels first, e.g. codes = pandas.factorize(labels, sort=True)[0].",
-            )
-        )
-    codes = codes.astype(np.int64)
-    if codes.shape != shape[-codes.ndim :] if codes.ndim else True:
-        raise ValidationError(
-            format_message(
-                "variant", f"have shape {shape} or {shape[-1:]}", f"shape {codes.shape}", ""
-            )
-        )
-    if codes.min() < 0:
-        raise ValidationError(format_message("variant", "be >= 0", f"minimum {codes.min()}", ""))
-    k = int(codes.max()) + 1
-    if k < 2:
-        raise ValidationError(
-            format_message(
-                "variant", "contain at least two arms (0 and 1)", f"only arm {k - 1}", ""
-            )
-        )
-    return np.broadcast_to(codes, shape), k
+    # Summaries of the data divided by a power of two (exact), so that sums and squares
+    # stay finite for values near 1e300 (and do not underflow near 1e-300).
+    top = np.maximum(np.abs(xa).max(axis=-1), np.abs(xb).max(axis=-1))[..., None]
+    scale = _power_of_two(top)
+    sa, sb = xa / scale, xb / scale
+    mean = np.stack([sa.mean(axis=-1), sb.mean(axis=-1)], axis=-1) * scale
+    std = np.stack([sa.std(axis=-1, ddof=1), sb.std(axis=-1, ddof=1)], axis=-1) * scale
+    n = np.broadcast_to(np.array([xa.shape[-1], xb.shape[-1]], dtype=np.float64), mean.shape).copy()
+    return means_result(mean, std, n, alternative)
 
 
 @dataclass(frozen=True, slots=True)
@@ -598,24 +442,13 @@ class RatioMetricResult(ResultMixin):
         )
 
 
-def arm_moments(values: FloatArray, codes: Any, k: int, name: str) -> tuple[FloatArray, FloatArray]:
-    """Per-arm masks and sizes of a ``(..., n)`` batch; each arm needs 2 units."""
-    masks = np.stack([codes == j for j in range(k)], axis=-2)  # (..., k, n)
-    sizes = masks.sum(axis=-1).astype(np.float64)
-    if (sizes < 2).any():
-        raise ValidationError(
-            format_message(
-                f"every arm of {name}",
-                "have at least 2 units",
-                f"smallest arm size {int(sizes.min())}",
-                "Check the variant codes; each arm 0..k-1 must appear at least twice.",
-            )
-        )
-    return masks.astype(np.float64), sizes
-
-
 def ratio_metric_test(
-    numerator: Any, denominator: Any, variant: Any, *, alternative: str = "two-sided"
+    numerator: Any,
+    denominator: Any,
+    variant: Any,
+    *,
+    control: Any = None,
+    alternative: str = "two-sided",
 ) -> RatioMetricResult:
     """Test a ratio metric (clicks per view, revenue per session) by the delta method.
 
@@ -628,11 +461,19 @@ def ratio_metric_test(
 
     Parameters
     ----------
-    numerator, denominator : array_like
-        Per-unit values, 1-D or 2-D (one experiment per row).
-    variant : array_like
-        Arm code of each unit (0 = control, 1, 2, ... or booleans), same shape or 1-D.
+    numerator, denominator : array_like or pandas Series
+        Per-unit values, 1-D or 2-D (one experiment per row). Denominators count
+        something (views, sessions) and must be non-negative.
+    variant : array_like or pandas Series
+        Arm of each unit, same shape or 1-D: codes 0 (control), 1, ..., booleans, or
+        labels such as ``"control"`` / ``"treatment"`` (see ``control``).
+    control : label, optional
+        The control arm's label when ``variant`` holds labels; by default ``"control"``
+        if present, else the first label in sorted order.
     alternative : {"two-sided", "greater", "less"}
+
+    Pandas inputs indexed by unit id are aligned on their index (the same ids in any
+    order); different ids raise :class:`~precisemkt.errors.ValidationError`.
 
     Returns
     -------
@@ -643,19 +484,36 @@ def ratio_metric_test(
     >>> res = ratio_metric_test([3, 1, 4, 1, 5, 9], [4, 2, 6, 2, 6, 10], [0, 0, 0, 1, 1, 1])
     >>> round(float(res.ratios[1]), 4)
     0.8333
+    >>> labels = ["control"] * 3 + ["treatment"] * 3
+    >>> same = ratio_metric_test([3, 1, 4, 1, 5, 9], [4, 2, 6, 2, 6, 10], labels)
+    >>> same.statistic == res.statistic
+    True
     """
-    y = as_samples(numerator, "numerator", min_size=2)
-    x = as_samples(denominator, "denominator", min_size=2)
+    aligned = align_units({"numerator": numerator, "denominator": denominator, "variant": variant})
+    y = as_samples(aligned["numerator"], "numerator", min_size=2)
+    x = as_samples(aligned["denominator"], "denominator", min_size=2)
     if x.shape != y.shape:
         raise ValidationError(
             format_message(
                 "numerator and denominator", "have the same shape", f"{y.shape} and {x.shape}", ""
             )
         )
+    if (x < 0).any():
+        raise ValidationError(
+            format_message(
+                "denominator",
+                "be non-negative for every unit (it counts views, sessions, ...)",
+                f"{int((x < 0).sum())} negative value(s) (minimum {show_value(x.min())})",
+                "Check the column; a ratio of sums with negative denominators has no meaning.",
+            )
+        )
     alternative = check_alternative(alternative)
-    codes, k = as_variant(variant, y.shape)
-    masks, n = arm_moments(y, codes, k, "variant")
-    yy, xx = y[..., None, :], x[..., None, :]
+    codes, k, _ = as_variant(aligned["variant"], y.shape, control)
+    masks, n = arm_moments(codes, k, "variant")
+    # Per-experiment power-of-two scales keep sums and squares finite near 1e300.
+    sy = _power_of_two(np.abs(y).max(axis=-1, keepdims=True))
+    sx = _power_of_two(np.abs(x).max(axis=-1, keepdims=True))
+    yy, xx = (y / sy)[..., None, :], (x / sx)[..., None, :]
     my = (masks * yy).sum(axis=-1) / n
     mx = (masks * xx).sum(axis=-1) / n
     if (mx == 0).any():
@@ -674,18 +532,22 @@ def ratio_metric_test(
     r = my / mx
     var = (vy - 2 * r * cxy + r**2 * vx) / (n * mx**2)
     var = np.maximum(var, 0.0)
+    unit = sy / sx  # R in the data's unit is r * unit
     diff = r[..., 1:] - r[..., :1]
     se = np.sqrt(var[..., 1:] + var[..., :1])
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         z = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.sign(diff) * np.inf)
         z = np.where((se == 0) & (diff == 0), 0.0, z)
         rel = r[..., 1:] / r[..., :1] - 1.0
+        ratios = r * unit
+        variances = var * unit**2
+        diff = diff * unit
     return RatioMetricResult(
         statistic=_fit(z, k),
         pvalue=_fit(normal_pvalue(z, alternative), k),
         effect=Lift(_fit(diff, k), _fit(rel, k)),
-        ratios=r,
-        variances=var,
+        ratios=ratios,
+        variances=variances,
         nobs=n,
         alternative=alternative,
     )

@@ -10,11 +10,20 @@ from scipy import special
 
 from precisemkt._results import ResultMixin
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_bool, check_interval, check_options, format_message
+from precisemkt._validation import (
+    check_bool,
+    check_interval,
+    check_options,
+    format_message,
+    show_value,
+)
 from precisemkt.errors import ValidationError
 from precisemkt.experiments._common import as_arm_array, check_alternative, squeeze
 
 __all__ = ["SRMResult", "SampleSize", "adjust_pvalues", "power", "sample_size", "srm_check"]
+
+#: Sample sizes are returned as int64; the total must stay below this.
+_MAX_N = float(2**62)
 
 
 def _design(
@@ -41,7 +50,7 @@ def _design(
                 format_message(
                     "baseline and baseline + effect",
                     "be rates strictly inside (0, 1)",
-                    f"baseline={base!r}, effect={delta!r}",
+                    f"baseline={show_value(baseline)}, effect={show_value(delta)}",
                     "Check the units: rates are fractions.",
                 )
             )
@@ -52,7 +61,7 @@ def _design(
         sd = np.asarray(std, dtype=np.float64)
         if np.any(~np.isfinite(sd)) or np.any(sd <= 0):
             raise ValidationError(
-                format_message("std", "be positive and finite", repr(std)[:60], "")
+                format_message("std", "be positive and finite", show_value(std)[:60], "")
             )
         sd_null = sd_alt = sd * np.sqrt(1.0 + 1.0 / ratio)
     return np.asarray(delta, dtype=np.float64), np.asarray(sd_null), np.asarray(sd_alt)
@@ -141,7 +150,21 @@ def sample_size(
     pw = check_interval(power, "power", low=0.0, high=1.0, closed="neither", hint="Use e.g. 0.8.")
     delta, sd0, sd1 = _design(baseline, mde, std, rel, r)
     crit = special.ndtri(1.0 - (a / 2.0 if alt == "two-sided" else a))
-    n_exact = (np.maximum(crit * sd0 + special.ndtri(pw) * sd1, 0.0) / np.abs(delta)) ** 2
+    with np.errstate(over="ignore"):
+        n_exact = (np.maximum(crit * sd0 + special.ndtri(pw) * sd1, 0.0) / np.abs(delta)) ** 2
+    too_big = ~(n_exact * max(r, 1.0) * 2.0 < _MAX_N)
+    if np.any(too_big):
+        worst = float(np.max(np.where(np.isnan(n_exact), np.inf, n_exact)))
+        raise ValidationError(
+            format_message(
+                "mde",
+                "be large enough for a sample size that can be counted (below 2**62 units "
+                "in total)",
+                f"a minimum detectable effect of {show_value(mde)} needing "
+                f"{worst:.3g} units per arm",
+                "No experiment detects an effect this small; raise mde.",
+            )
+        )
     n_c = np.ceil(n_exact - 1e-9).astype(np.int64)
     n_t = np.ceil(n_c * r - 1e-9).astype(np.int64)
     return SampleSize(
@@ -176,7 +199,9 @@ def power(
     a, r, alt, rel = _common_args(alpha, ratio, alternative, relative)
     n = np.asarray(n_control, dtype=np.float64)
     if np.any(~np.isfinite(n)) or np.any(n <= 0):
-        raise ValidationError(format_message("n_control", "be positive", repr(n_control)[:60], ""))
+        raise ValidationError(
+            format_message("n_control", "be positive", show_value(n_control)[:60], "")
+        )
     delta, sd0, sd1 = _design(baseline, mde, std, rel, r)
     crit = special.ndtri(1.0 - (a / 2.0 if alt == "two-sided" else a))
     shift = delta * np.sqrt(n) / sd1
@@ -244,7 +269,7 @@ def srm_check(counts: Any, expected_ratios: Any = None, *, alpha: float = 0.001)
     c = as_arm_array(counts, "counts", integer=True)
     if (c < 0).any():
         raise ValidationError(
-            format_message("counts", "be non-negative", f"minimum {c.min():g}", "")
+            format_message("counts", "be non-negative", f"minimum {show_value(c.min())}", "")
         )
     k = c.shape[-1]
     if expected_ratios is None:
@@ -256,7 +281,7 @@ def srm_check(counts: Any, expected_ratios: Any = None, *, alpha: float = 0.001)
                 format_message(
                     "expected_ratios",
                     f"hold {k} positive weights",
-                    repr(expected_ratios)[:60],
+                    show_value(expected_ratios)[:60],
                     "Give one planned share per arm, e.g. [0.5, 0.5].",
                 )
             )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,13 +11,13 @@ from scipy import special, stats
 
 from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_bool, check_options, format_message
+from precisemkt._validation import check_bool, check_options, format_message, show_value
 from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.experiments._common import (
     Lift,
-    as_arm_array,
     batch_frame,
     check_alternative,
+    check_counts,
     check_level,
     check_ratio_method,
     critical_value,
@@ -27,53 +26,23 @@ from precisemkt.experiments._common import (
     squeeze,
 )
 
-__all__ = ["ProportionsTestResult", "check_counts", "proportions_test", "wilson_interval"]
+__all__ = ["ProportionsTestResult", "proportions_test", "wilson_interval"]
 
 _METHODS = ("z", "chisq", "fisher")
+#: Fisher's exact test works on whole counts; float64 holds them exactly up to 2**53.
+_FISHER_MAX_TOTAL = float(2**53)
 
 
-def check_counts(successes: Any, trials: Any) -> tuple[FloatArray, FloatArray]:
-    """Validate per-arm counts of shape ``(..., k)`` (broadcast together); return copies."""
-    s = as_arm_array(successes, "successes", integer=True)
-    n = as_arm_array(trials, "trials", integer=True)
-    with contextlib.suppress(ValueError):  # shapes that do not broadcast are reported below
-        s, n = (np.array(x) for x in np.broadcast_arrays(s, n))
-    if s.shape != n.shape:
-        raise ValidationError(
-            format_message(
-                "successes and trials",
-                "have the same shape",
-                f"shapes {s.shape} and {n.shape}",
-                "Pass one count per arm in both, control first.",
-            )
-        )
-    if (s < 0).any():
-        raise ValidationError(
-            format_message(
-                "successes", "be non-negative", f"minimum {s.min():g}", "Counts cannot be negative."
-            )
-        )
-    if (n < 1).any():
-        idx = tuple(int(i) for i in np.argwhere(n < 1)[0])
-        raise ValidationError(
-            format_message(
-                "trials",
-                "be at least 1 in every arm",
-                f"{n[idx]:g} at index {idx}",
-                "Drop arms or experiments that received no traffic.",
-            )
-        )
-    if (s > n).any():
-        idx = tuple(int(i) for i in np.argwhere(s > n)[0])
-        raise ValidationError(
-            format_message(
-                "successes",
-                "be <= trials in every arm",
-                f"successes={s[idx]:g}, trials={n[idx]:g} at index {idx}",
-                "Did you swap the two arguments?",
-            )
-        )
-    return s, n
+def _wilson(s: Any, n: Any, level: float) -> tuple[FloatArray, FloatArray]:
+    """Wilson bounds of checked counts (no validation)."""
+    s = np.asarray(s, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    z = critical_value(level, "two-sided")
+    p = s / n
+    denom = 1.0 + z**2 / n
+    centre = (p + z**2 / (2.0 * n)) / denom
+    half = z * np.sqrt(p * (1.0 - p) / n + (z / (2.0 * n)) ** 2) / denom
+    return np.clip(centre - half, 0.0, 1.0), np.clip(centre + half, 0.0, 1.0)
 
 
 def wilson_interval(successes: Any, trials: Any, level: float = 0.95) -> ConfidenceInterval:
@@ -81,22 +50,59 @@ def wilson_interval(successes: Any, trials: Any, level: float = 0.95) -> Confide
 
     Finite for zero or all conversions: with ``s = 0`` it is ``[0, z²/(n+z²)]``.
 
+    Parameters
+    ----------
+    successes, trials : float or array_like
+        Conversions and trials (broadcast together): finite, ``0 <= successes <= trials``
+        and ``trials > 0`` (fractional, e.g. weighted, counts are accepted).
+    level : float, default 0.95
+        Confidence level in (0, 1).
+
     Examples
     --------
     >>> lo, hi = wilson_interval(0, 100)
     >>> round(lo, 12), round(hi, 4)
     (0.0, 0.037)
     """
-    s = np.asarray(successes, dtype=np.float64)
-    n = np.asarray(trials, dtype=np.float64)
-    z = critical_value(level, "two-sided")
-    p = s / n
-    denom = 1.0 + z**2 / n
-    centre = (p + z**2 / (2.0 * n)) / denom
-    half = z * np.sqrt(p * (1.0 - p) / n + z**2 / (4.0 * n**2)) / denom
-    return ConfidenceInterval(
-        squeeze(np.clip(centre - half, 0.0, 1.0)), squeeze(np.clip(centre + half, 0.0, 1.0))
-    )
+    level = check_level(level)
+    try:
+        s, n = (np.array(x, dtype=np.float64) for x in np.broadcast_arrays(successes, trials))
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            format_message(
+                "successes and trials",
+                "be numbers of the same shape",
+                f"{show_value(successes)} and {show_value(trials)}",
+                "Pass conversion and trial counts.",
+            )
+        ) from exc
+    for name, arr in (("successes", s), ("trials", n)):
+        if not np.all(np.isfinite(arr)):
+            raise ValidationError(
+                format_message(name, "be finite", "NaN or inf", "Drop missing counts first.")
+            )
+    if np.any(n <= 0):
+        raise ValidationError(
+            format_message(
+                "trials",
+                "be > 0",
+                show_value(n.min()),
+                "A rate needs at least one trial.",
+            )
+        )
+    if np.any(s < 0) or np.any(s > n):
+        bad = np.argwhere((s < 0) | (s > n))[0] if s.ndim else ()
+        idx = tuple(int(i) for i in bad)
+        raise ValidationError(
+            format_message(
+                "successes",
+                "lie in [0, trials]",
+                f"successes={show_value(s[idx])}, trials={show_value(n[idx])}",
+                "Did you swap the two arguments?",
+            )
+        )
+    low, high = _wilson(s, n, level)
+    return ConfidenceInterval(squeeze(low), squeeze(high))
 
 
 def _pairwise(s: FloatArray, n: FloatArray) -> tuple[FloatArray, ...]:
@@ -122,12 +128,14 @@ def _chisq_statistic(s: FloatArray, n: FloatArray, correction: bool) -> FloatArr
     """
     table = np.stack([s, n - s], axis=-1)  # (..., k, 2)
     total = n.sum(axis=-1)[..., None, None]
-    expected = n[..., :, None] * table.sum(axis=-2, keepdims=True) / total
+    # n * (column total / grand total): no product of two counts, so no overflow at 1e300.
+    expected = n[..., :, None] * (table.sum(axis=-2, keepdims=True) / total)
     dev = np.abs(table - expected)
     if correction and s.shape[-1] == 2:
         dev = dev - np.minimum(0.5, dev)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(expected > 0, dev**2 / np.where(expected > 0, expected, 1.0), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        root = np.where(expected > 0, dev / np.sqrt(np.where(expected > 0, expected, 1.0)), 0.0)
+        terms = root**2
     return np.asarray(terms.sum(axis=(-2, -1)), dtype=np.float64)
 
 
@@ -180,7 +188,8 @@ def _fisher(
     b = np.broadcast_to(n1 - s1, shape).astype(np.float64)
     d = np.broadcast_to(n0 - s0, shape).astype(np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        odds = np.where((c > 0) & (b > 0), a * d / np.where((c > 0) & (b > 0), c * b, 1.0), np.inf)
+        ok = (c > 0) & (b > 0)
+        odds = np.where(ok, (a / np.where(ok, c, 1.0)) * (d / np.where(ok, b, 1.0)), np.inf)
     degenerate = (a + c == 0) | (b + d == 0)
     odds = np.where(degenerate, np.nan, odds)
     row1 = a + b
@@ -308,8 +317,8 @@ class ProportionsTestResult(ResultMixin):
                 half = critical_value(two_level, "two-sided") * np.sqrt(v0 + v1)
                 low, high = diff - half, diff + half
             else:
-                l0, u0 = (np.asarray(x) for x in wilson_interval(s0, n0, two_level))
-                l1, u1 = (np.asarray(x) for x in wilson_interval(s1, n1, two_level))
+                l0, u0 = _wilson(s0, n0, two_level)
+                l1, u1 = _wilson(s1, n1, two_level)
                 low = diff - np.sqrt((p1 - l1) ** 2 + (u0 - p0) ** 2)
                 high = diff + np.sqrt((p0 - l0) ** 2 + (u1 - p1) ** 2)
             if alt == "greater":
@@ -420,7 +429,7 @@ def proportions_test(
             format_message(
                 "alternative",
                 "be 'two-sided' with method='chisq'",
-                repr(alternative),
+                show_value(alternative),
                 "Use method='z' for a one-sided test (z² equals the chi-square statistic).",
             )
         )
@@ -434,6 +443,16 @@ def proportions_test(
         stat = _chisq_statistic(pair_s, pair_n, correction)
         p = _chi2_sf(1, stat)
     else:
+        if (n0 + n1 > _FISHER_MAX_TOTAL).any():
+            raise ValidationError(
+                format_message(
+                    "trials",
+                    "sum to at most 2**53 per table for method='fisher' (the exact test "
+                    "needs counts float64 holds exactly)",
+                    f"a table of {show_value(float((n0 + n1).max()))} trials",
+                    "Use method='z': at these sizes it equals the exact test.",
+                )
+            )
         stat, p = _fisher(s0, n0, s1, n1, alternative)
     omnibus = _chisq_statistic(s, n, correction)
     rates = s / n

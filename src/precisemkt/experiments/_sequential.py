@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
+from precisemkt._estimator import Estimator
 from precisemkt._results import ResultMixin
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_int, check_interval, format_message
+from precisemkt._validation import check_int, check_interval, format_message, show_value
 from precisemkt.errors import InvalidParameterError, NotFittedError, ValidationError
-from precisemkt.experiments._common import squeeze
-from precisemkt.experiments._proportions import check_counts
+from precisemkt.experiments._common import check_counts, squeeze
+from precisemkt.experiments._means import check_summaries
 
 __all__ = [
     "GroupSequentialBounds",
@@ -38,12 +39,34 @@ def spending_function(t: Any, alpha: float, spending: str | float) -> FloatArray
     ``α log(1 + (e-1) t)``; a positive number ``ρ``: the power family ``α t^ρ``
     (Kim & DeMets 1987).
 
+    ``t`` must be finite and non-negative (NaN raises); fractions past 1 count as 1.
+
     Examples
     --------
     >>> round(float(spending_function(0.5, 0.05, "obrien_fleming")), 6)
     0.003051
     """
-    tt = np.clip(np.asarray(t, dtype=np.float64), 0.0, 1.0)
+    alpha = check_interval(alpha, "alpha", low=0.0, high=1.0, closed="neither")
+    spending = _check_spending(spending)
+    try:
+        raw = np.array(t, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(
+            format_message(
+                "t", "hold information fractions", show_value(t)[:60], "Pass numbers in [0, 1]."
+            )
+        ) from exc
+    if not np.all(np.isfinite(raw)) or np.any(raw < 0):
+        raise ValidationError(
+            format_message(
+                "t",
+                "hold finite information fractions >= 0",
+                f"{int(np.sum(~np.isfinite(raw) | (raw < 0)))} bad value(s) "
+                f"(first: {show_value(raw[~np.isfinite(raw) | (raw < 0)].ravel()[0])})",
+                "Use cumulative sample size / planned sample size.",
+            )
+        )
+    tt = np.clip(raw, 0.0, 1.0)
     if spending == "obrien_fleming":
         z = special.ndtri(1.0 - alpha / 4.0)
         with np.errstate(divide="ignore"):
@@ -56,13 +79,18 @@ def spending_function(t: Any, alpha: float, spending: str | float) -> FloatArray
 def _check_spending(spending: Any) -> str | float:
     if isinstance(spending, str) and spending in ("obrien_fleming", "pocock"):
         return spending
-    if isinstance(spending, int | float) and not isinstance(spending, bool) and spending > 0:
+    if (
+        isinstance(spending, int | float)
+        and not isinstance(spending, bool)
+        and math.isfinite(spending)
+        and spending > 0
+    ):
         return float(spending)
     raise InvalidParameterError(
         format_message(
             "spending",
             "be 'obrien_fleming', 'pocock' or a positive power-family exponent",
-            repr(spending),
+            show_value(spending),
             "Use e.g. spending=3.0 for α·t³.",
         )
     )
@@ -184,7 +212,7 @@ def _check_fractions(fractions: Any, n_looks: int | None) -> FloatArray:
             format_message(
                 "information_fractions",
                 "be strictly increasing in (0, 1]",
-                repr(fractions)[:80],
+                show_value(fractions)[:80],
                 "Use cumulative sample size / planned sample size, e.g. [0.25, 0.5, 1.0].",
             )
         )
@@ -251,7 +279,7 @@ def group_sequential_bounds(
     )
 
 
-class GroupSequentialTest:
+class GroupSequentialTest(Estimator):
     """Monitor one or many experiments look by look with Lan-DeMets alpha spending.
 
     The boundary of each look depends only on the information fractions seen so far, so
@@ -272,14 +300,18 @@ class GroupSequentialTest:
     z_ : ndarray
         z-statistics per look, shape ``(n_looks_so_far, ...)``.
     rejected_ : bool or ndarray
-    stopped_at_ : int or ndarray
-        Index of the look that rejected, -1 while running.
+    stopped_at_ : int, None or ndarray
+        Index of the look that rejected; ``None`` while none has (for many experiments,
+        an object array holding an int or ``None`` per experiment).
 
     Examples
     --------
     >>> gst = GroupSequentialTest(alpha=0.05, spending="obrien_fleming")
-    >>> _ = gst.update(1.2, information_fraction=1 / 3).update(2.7, information_fraction=2 / 3)
-    >>> bool(gst.rejected_), int(gst.stopped_at_)
+    >>> _ = gst.update(1.2, information_fraction=1 / 3)
+    >>> gst.stopped_at_ is None
+    True
+    >>> _ = gst.update(2.7, information_fraction=2 / 3)
+    >>> bool(gst.rejected_), gst.stopped_at_
     (True, 1)
     """
 
@@ -290,6 +322,7 @@ class GroupSequentialTest:
     rejected_: Any
     stopped_at_: Any
     _state: _State
+    _stopped: Any
 
     def __init__(self, alpha: float = 0.05, spending: str | float = "obrien_fleming") -> None:
         self.alpha = alpha
@@ -320,8 +353,8 @@ class GroupSequentialTest:
             raise ValidationError(
                 format_message(
                     "information_fraction",
-                    f"increase at every look and end at 1 (previous {past[-1]:g})",
-                    f"{frac:g}",
+                    f"increase at every look and end at 1 (previous {show_value(past[-1])})",
+                    show_value(frac),
                     "Pass cumulative fractions; the look at fraction 1 is the last.",
                 )
             )
@@ -341,18 +374,19 @@ class GroupSequentialTest:
         hit = np.abs(zz) >= bounds[-1]
         if past:
             was = np.asarray(self.rejected_)
-            stopped = np.where(~was & hit, len(past), self.stopped_at_)
+            stopped = np.where(~was & hit, len(past), self._stopped)
             rejected = was | hit
             self.z_ = np.concatenate([self.z_, zz[None]])
         else:
             stopped = np.where(hit, 0, -1)
             rejected = hit
             self.z_ = zz[None]
+        self._stopped = stopped
         self.information_fractions_ = fractions
         self.bounds_ = bounds
         self.alpha_spent_ = cumulative
         self.rejected_ = squeeze(rejected)
-        self.stopped_at_ = squeeze(stopped)
+        self.stopped_at_ = stopped_index(stopped)
         return self
 
     def summary(self) -> pd.DataFrame:
@@ -386,6 +420,21 @@ class GroupSequentialTest:
         )
 
 
+def stopped_index(looks: Any) -> Any:
+    """Look indexes with ``-1`` (never stopped) shown as ``None``.
+
+    One experiment gives an ``int`` or ``None``; a batch gives an object array holding an
+    ``int`` or ``None`` per experiment (``-1`` would be a valid index, the last look).
+    """
+    arr = np.asarray(looks)
+    if arr.ndim == 0:
+        return None if int(arr) < 0 else int(arr)
+    out = np.empty(arr.shape, dtype=object)
+    for idx, value in np.ndenumerate(arr):
+        out[idx] = None if value < 0 else int(value)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class MSPRTResult(ResultMixin):
     """Always-valid inference from :func:`msprt`; arrays have a trailing look axis.
@@ -401,8 +450,9 @@ class MSPRTResult(ResultMixin):
         ``1 - alpha`` confidence sequence (running intersection).
     mixing_variance : float or ndarray
     rejected : bool or ndarray
-    stopped_at : int or ndarray
-        First look with ``pvalue <= alpha`` (-1 if none).
+    stopped_at : int, None or ndarray
+        First look with ``pvalue <= alpha``; ``None`` if none (for a batch, an object
+        array with an int or ``None`` per experiment).
     alpha : float
 
     Examples
@@ -422,12 +472,12 @@ class MSPRTResult(ResultMixin):
     alpha: float
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per look (and experiment).
+        """One row per look (and experiment); the confidence sequence is ``ci_low``/``ci_high``.
 
         Examples
         --------
-        >>> msprt([[1, 2], [3, 5]], [[10, 10], [20, 20]]).to_frame().shape
-        (2, 5)
+        >>> list(msprt([[1, 2], [3, 5]], [[10, 10], [20, 20]]).to_frame().columns)
+        ['look', 'pvalue', 'effect', 'ci_low', 'ci_high']
         """
         n_looks = self.pvalue.shape[-1]
         batch = self.pvalue.shape[:-1]
@@ -437,8 +487,8 @@ class MSPRTResult(ResultMixin):
                 "look": look.ravel(),
                 "pvalue": self.pvalue.ravel(),
                 "effect": self.effect.ravel(),
-                "low": self.low.ravel(),
-                "high": self.high.ravel(),
+                "ci_low": self.low.ravel(),
+                "ci_high": self.high.ravel(),
             }
         )
         if batch:
@@ -485,9 +535,11 @@ def msprt(
     Parameters
     ----------
     successes, trials : array_like, shape (..., n_looks, 2), optional
-        Cumulative conversions and visitors per look (control, variant).
+        Cumulative conversions and visitors per look (control, variant); neither may
+        decrease from one look to the next.
     mean, std, n : array_like, shape (..., n_looks, 2), optional
-        Cumulative means, standard deviations and sizes per look, instead of counts.
+        Cumulative means, standard deviations and sizes per look, instead of counts
+        (``n`` may not decrease).
     alpha : float, default 0.05
     mixing_variance : float or array_like, optional
         ``τ²`` (per experiment if an array).
@@ -520,15 +572,12 @@ def msprt(
         est = s / size
         var_arm = est * (1.0 - est) / size
     else:
-        from precisemkt.experiments._means import means_test_from_stats
-
         if mean is None or std is None or n is None:
             raise InvalidParameterError(
                 format_message("mean, std and n", "all be given", "some missing", "")
             )
-        check = means_test_from_stats(mean, std, n)
-        est, size = check.means, check.nobs
-        var_arm = check.stds**2 / size
+        est, std_arm, size = check_summaries(mean, std, n)
+        var_arm = std_arm**2 / size
     if est.ndim < 2 or est.shape[-1] != 2:
         raise ValidationError(
             format_message(
@@ -538,6 +587,21 @@ def msprt(
                 "Give cumulative numbers per look, control then variant.",
             )
         )
+    cumulative = {"trials": size} if counts_given else {"n": size}
+    if counts_given:
+        cumulative["successes"] = s
+    for name, values in cumulative.items():
+        drop = np.diff(values, axis=-2) < 0
+        if drop.any():
+            look = int(np.argwhere(drop)[0][-2]) + 1
+            raise ValidationError(
+                format_message(
+                    name,
+                    "be cumulative (never decrease from one look to the next)",
+                    f"{int(drop.sum())} decrease(s) (first at look {look})",
+                    "Pass running totals per look, e.g. numpy.cumsum(daily, axis=-2).",
+                )
+            )
     delta = est[..., 1] - est[..., 0]
     v = var_arm[..., 0] + var_arm[..., 1]
     if mixing_variance is None:
@@ -548,7 +612,10 @@ def msprt(
         if np.any(~np.isfinite(tau2)) or np.any(tau2 <= 0):
             raise InvalidParameterError(
                 format_message(
-                    "mixing_variance", "be positive and finite", repr(mixing_variance)[:60], ""
+                    "mixing_variance",
+                    "be positive and finite",
+                    show_value(mixing_variance)[:60],
+                    "",
                 )
             )
     t2 = np.asarray(tau2, dtype=np.float64)[..., None]
@@ -572,6 +639,6 @@ def msprt(
         high=high,
         mixing_variance=squeeze(tau2),
         rejected=squeeze(rejected),
-        stopped_at=squeeze(stopped),
+        stopped_at=stopped_index(stopped),
         alpha=alpha,
     )

@@ -92,9 +92,11 @@ def plot_attribution(
     """
     check_options(measure, "measure", ("conversions", "value", "share"))
     table, intervals = _table(results, measure)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(table) * max(1, table.shape[1]) / 3), 4))
     n_models = table.shape[1]
+    if ax is None:
+        # one bar per channel and model, about 0.25 inch each, within 6 to 14 inches
+        width = float(np.clip(2.0 + 0.25 * len(table) * max(1, n_models), 6.0, 14.0))
+        _, ax = plt.subplots(figsize=(width, 4.5), layout="constrained")
     width = 0.8 / max(n_models, 1)
     x = np.arange(len(table))
     for i, model in enumerate(table.columns):
@@ -115,7 +117,14 @@ def plot_attribution(
     ax.axhline(0.0, color="0.3", linewidth=0.8)
     ax.set_ylabel(measure)
     ax.set_title("Credit by channel and model")
-    ax.legend(fontsize="small", ncols=min(n_models, 4))
+    # outside the bars, one model per line: readable for any number of models
+    ax.legend(
+        title="model",
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        fontsize="small",
+        frameon=False,
+    )
     return ax
 
 
@@ -137,7 +146,10 @@ def plot_transition_matrix(
     annotate : bool, default True
         Write each probability in its cell.
     max_states : int, default 40
-        Refuse larger chains (their matrix is unreadable); raise it at will.
+        Rows to draw at most. A larger chain (order 2 and up) shows START and its
+        ``max_states - 1`` busiest states (most journeys leaving them); transitions into
+        the states left out are summed in an ``(other states)`` column, so every row
+        still sums to 1.
 
     Returns
     -------
@@ -155,7 +167,7 @@ def plot_transition_matrix(
     >>> ax.get_xlabel()
     'to'
     """
-    limit = check_int(max_states, "max_states", low=1)
+    limit = check_int(max_states, "max_states", low=2)
     matrix = result.transition_matrix
     if matrix is None:
         raise InvalidParameterError(
@@ -167,18 +179,21 @@ def plot_transition_matrix(
             )
         )
     rows = list(dict.fromkeys(matrix["from"]))
-    cols = [s for s in rows if s != "(start)"] + ["(conversion)", "(null)"]
-    if len(rows) > limit:
-        raise InvalidParameterError(
-            format_message(
-                "max_states",
-                "be at least the number of states to draw",
-                f"{limit} for a chain of {len(rows)} states",
-                "Raise max_states, or plot an order-1 chain.",
-            )
-        )
+    n_states = len(rows)
+    if n_states > limit:
+        # the busiest states (journeys leaving them), START always among them
+        traffic = matrix.groupby("from", sort=False)["count"].sum().drop("(start)")
+        busiest = set(traffic.sort_values(ascending=False, kind="stable").index[: limit - 1])
+        rows = [r for r in rows if r == "(start)" or r in busiest]
+    shown = set(rows)
+    other = "(other states)"
+    targets = matrix["to"].where(matrix["to"].isin(shown | {"(conversion)", "(null)"}), other)
+    cols = [r for r in rows if r != "(start)"]
+    cols += [other] if (targets == other).any() else []
+    cols += ["(conversion)", "(null)"]
     grid = (
-        matrix.pivot_table(index="from", columns="to", values="probability", aggfunc="sum")
+        matrix.assign(to=targets)[matrix["from"].isin(shown)]
+        .pivot_table(index="from", columns="to", values="probability", aggfunc="sum")
         .reindex(index=rows, columns=cols)
         .fillna(0.0)
     )
@@ -208,5 +223,8 @@ def plot_transition_matrix(
                     )
     ax.set_xlabel("to")
     ax.set_ylabel("from")
-    ax.set_title(f"Markov chain of order {result.parameters.get('order', 1)}")
+    title = f"Markov chain of order {result.parameters.get('order', 1)}"
+    if len(rows) < n_states:
+        title += f": the {len(rows)} busiest of {n_states} states"
+    ax.set_title(title)
     return ax

@@ -98,8 +98,9 @@ def plot_information_loss(
     >>> from precisemkt.datasets import make_people
     >>> from precisemkt.privacy import anonymize
     >>> from precisemkt.plotting import plot_information_loss
-    >>> people = make_people(300, random_state=0)
-    >>> res = [anonymize(people, ["age", "sex"], k=k) for k in (2, 5, 10)]
+    >>> people = make_people(300, random_state=0)[["age", "sex", "purchase_category"]]
+    >>> res = [anonymize(people, ["age", "sex"], k=k, sensitive="purchase_category")
+    ...        for k in (2, 5, 10)]
     >>> ax = plot_information_loss(res)
     """
     check_options(metric, "metric", _LOSSES)

@@ -7,9 +7,16 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.ticker import PercentFormatter
 
-from precisemkt._validation import check_same_length, format_message, require_columns
+from precisemkt._validation import (
+    align_by_index,
+    as_float_array,
+    check_same_length,
+    format_message,
+    require_columns,
+)
 from precisemkt.errors import ValidationError
 
 __all__ = ["plot_rf_heatmap", "plot_rfm_segments", "plot_segment_profiles"]
@@ -22,16 +29,19 @@ def _short(value: float) -> str:
     return f"{value:.3g}"
 
 
-def _axes(ax: Any) -> Any:
-    return plt.subplots(figsize=(7, 4.5))[1] if ax is None else ax
+def _axes(ax: Axes | None) -> Axes:
+    if ax is not None:
+        return ax
+    new: Axes = plt.subplots(figsize=(7, 4.5))[1]
+    return new
 
 
 def plot_rfm_segments(
     segments: pd.Series,
     revenue: Any = None,
     *,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Horizontal bars of each segment's share of customers and of revenue.
 
     Parameters
@@ -39,8 +49,10 @@ def plot_rfm_segments(
     segments : pandas.Series
         Segment per customer (e.g. from :func:`~precisemkt.segmentation.rfm_segments`);
         categorical order is kept, otherwise segments are sorted by size.
-    revenue : array-like, optional
-        Value per customer, aligned with ``segments``; adds the revenue-share bars.
+    revenue : pandas.Series or array-like, optional
+        Value per customer; adds the revenue-share bars. A Series is aligned with
+        ``segments`` on the customer index (any order; other ids raise); an array is
+        taken in row order, which needs ``segments`` to have the default index.
     ax : matplotlib Axes, optional
 
     Returns
@@ -56,6 +68,8 @@ def plot_rfm_segments(
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['Lost', 'Champions']
     """
+    aligned = align_by_index({"segments": segments, "revenue": revenue})
+    segments, revenue = aligned.values["segments"], aligned.values["revenue"]
     ax = _axes(ax)
     labels = pd.Series(segments).reset_index(drop=True)
     counts = labels.value_counts(sort=not isinstance(labels.dtype, pd.CategoricalDtype))
@@ -69,7 +83,7 @@ def plot_rfm_segments(
         y - (height / 2 if revenue is not None else 0), customer_share, height, label="customers"
     )
     if revenue is not None:
-        values = np.asarray(revenue, dtype=float)
+        values = as_float_array(revenue, "revenue")
         check_same_length(segments=labels, revenue=values)
         totals = pd.Series(values).groupby(labels.to_numpy()).sum().reindex(counts.index).fillna(0)
         ax.barh(
@@ -88,9 +102,9 @@ def plot_rf_heatmap(
     scores: pd.DataFrame,
     values: Any = None,
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     cmap: str = "viridis",
-) -> Any:
+) -> Axes:
     """Heatmap of the recency score (rows) by frequency score (columns).
 
     Each cell shows the number of customers, or with ``values`` their mean value (e.g.
@@ -100,8 +114,10 @@ def plot_rf_heatmap(
     ----------
     scores : pandas.DataFrame
         ``r_score`` and ``f_score`` as :func:`~precisemkt.segmentation.rfm_scores` returns.
-    values : array-like, optional
-        Per-customer value to average in each cell (aligned with ``scores``).
+    values : pandas.Series or array-like, optional
+        Per-customer value to average in each cell. A Series is aligned with ``scores`` on
+        the customer index; an array is taken in row order (``scores`` must then have the
+        default index).
     ax : matplotlib Axes, optional
     cmap : str, default "viridis"
 
@@ -120,6 +136,8 @@ def plot_rf_heatmap(
     ('frequency score F', 'recency score R')
     """
     require_columns(scores, ["r_score", "f_score"], name="scores")
+    aligned = align_by_index({"scores": scores, "values": values})
+    scores, values = aligned.values["scores"], aligned.values["values"]
     ax = _axes(ax)
     r = scores["r_score"].to_numpy(dtype=int)
     f = scores["f_score"].to_numpy(dtype=int)
@@ -132,7 +150,7 @@ def plot_rf_heatmap(
     np.add.at(counts, (bins - r, f - 1), 1.0)
     grid = counts
     if values is not None:
-        v = np.asarray(values, dtype=float)
+        v = as_float_array(values, "values")
         check_same_length(scores=r, values=v)
         sums = np.zeros((bins, bins))
         np.add.at(sums, (bins - r, f - 1), v)
@@ -155,10 +173,10 @@ def plot_rf_heatmap(
 def plot_segment_profiles(
     profiles: pd.DataFrame,
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     cmap: str = "RdBu_r",
     limit: float = 2.0,
-) -> Any:
+) -> Axes:
     """Heatmap of each segment's standardised difference from the average customer.
 
     Parameters

@@ -20,14 +20,19 @@ from precisemkt._validation import (
     format_message,
 )
 from precisemkt.errors import InvalidParameterError, PrivacyError
-from precisemkt.privacy._check import AnonymityReport, check_anonymity
+from precisemkt.privacy._check import AnonymityReport, measure_anonymity
 from precisemkt.privacy._global import MAX_NODES, METRICS, search_lattice
 from precisemkt.privacy._hierarchy import Hierarchy, ObjectArray, _Bound
 from precisemkt.privacy._mondrian import mondrian_partition
 from precisemkt.privacy._requirement import (
+    NEAR_UNIQUE_SHARE,
     Requirement,
+    check_quasi_identifier_values,
+    column_roles,
+    describe_near_unique,
     encode_sensitive,
     make_requirement,
+    near_unique_columns,
     quasi_identifier_list,
     sensitive_column,
 )
@@ -35,6 +40,7 @@ from precisemkt.privacy._requirement import (
 __all__ = ["AnonymizationResult", "InformationLoss", "anonymize"]
 
 METHODS = ("mondrian", "global")
+UNDECLARED = ("raise", "drop")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +68,8 @@ class InformationLoss(ResultMixin):
     >>> from precisemkt.privacy import anonymize
     >>> from precisemkt.datasets import make_people
     >>> people = make_people(500, random_state=0)
-    >>> res = anonymize(people, ["age", "sex"], k=5)
+    >>> res = anonymize(people, ["age", "sex"], k=5, identifiers="customer_id",
+    ...                 insensitive="annual_spend")
     >>> 0 <= res.information_loss.gcp <= 1
     True
     """
@@ -94,12 +101,17 @@ class AnonymizationResult(ResultMixin):
     ----------
     data : pandas.DataFrame
         The released table: generalised quasi-identifiers as text (a column the global
-        method keeps at level 0 keeps its values), suppressed rows removed, every other
-        column untouched, the original index kept.
+        method keeps at level 0 keeps its values), suppressed rows removed, identifiers
+        dropped, the sensitive and insensitive columns untouched, and a fresh
+        ``RangeIndex`` (the caller's index may hold customer ids, so it is not released).
     report : AnonymityReport
         :func:`check_anonymity` of ``data`` (it meets the requested k, l and t).
     suppressed : pandas.Index
-        Index labels of the suppressed rows.
+        Labels (in the caller's index) of the suppressed rows; for the data owner, not
+        for release.
+    dropped : tuple
+        The columns left out of ``data``: the declared identifiers (and, with
+        ``undeclared="drop"``, every undeclared column).
     n_suppressed : int
         Their number.
     information_loss : InformationLoss
@@ -118,7 +130,8 @@ class AnonymizationResult(ResultMixin):
     --------
     >>> from precisemkt.privacy import anonymize
     >>> from precisemkt.datasets import make_people
-    >>> res = anonymize(make_people(300, random_state=1), ["age", "sex"], k=10)
+    >>> res = anonymize(make_people(300, random_state=1), ["age", "sex"], k=10,
+    ...                 identifiers="customer_id", undeclared="drop")
     >>> res.report.k >= 10
     True
     """
@@ -126,6 +139,7 @@ class AnonymizationResult(ResultMixin):
     data: pd.DataFrame
     report: AnonymityReport
     suppressed: pd.Index
+    dropped: tuple[Hashable, ...]
     n_suppressed: int
     information_loss: InformationLoss
     levels: dict[Hashable, int] | None
@@ -141,8 +155,10 @@ class AnonymizationResult(ResultMixin):
         --------
         >>> from precisemkt.privacy import anonymize
         >>> from precisemkt.datasets import make_people
-        >>> anonymize(make_people(100, random_state=2), ["sex"], k=5).to_frame().shape[0]
-        100
+        >>> people = make_people(100, random_state=2)
+        >>> res = anonymize(people[["sex", "age"]], ["sex"], k=5, insensitive="age")
+        >>> res.to_frame().shape
+        (100, 2)
         """
         return self.data
 
@@ -242,6 +258,9 @@ def anonymize(
     l: float | None = None,  # noqa: E741
     t: float | None = None,
     sensitive: Hashable | None = None,
+    identifiers: Hashable | Sequence[Hashable] | None = None,
+    insensitive: Hashable | Sequence[Hashable] | None = None,
+    undeclared: str = "raise",
     method: str = "mondrian",
     hierarchies: Mapping[Hashable, Hierarchy] | None = None,
     max_suppression: float = 0.0,
@@ -268,6 +287,16 @@ def anonymize(
         ``sensitive`` and the released table's must be at most ``t``.
     sensitive : column name, optional
         The attribute to protect (needed for ``l`` and ``t``).
+    identifiers : column name or list of column names, optional
+        Direct identifiers (customer id, e-mail, name, phone): dropped from the release.
+    insensitive : column name or list of column names, optional
+        Columns you declare safe to publish as they are: released untouched.
+    undeclared : {"raise", "drop"}, default "raise"
+        What to do with the other columns. ``"raise"``: release them untouched, but refuse
+        (``PrivacyError``) if one is *nearly unique* — at least 90% of the rows hold a
+        value of it no other row holds, so the column alone singles those people out (an
+        id, an e-mail, a timestamp, an exact amount). ``"drop"``: release only the
+        declared columns.
     method : {"mondrian", "global"}, default "mondrian"
         ``"mondrian"``: strict multidimensional partitioning (LeFevre, DeWitt &
         Ramakrishnan 2006): numeric columns without a hierarchy become ranges
@@ -301,9 +330,11 @@ def anonymize(
     ------
     PrivacyError
         The requirement cannot be met: ``k`` exceeds the rows, or the whole table is
-        not l-diverse enough (no generalisation can add diversity).
+        not l-diverse enough (no generalisation can add diversity); or an undeclared
+        column is nearly unique.
     ValidationError
-        Missing columns or values a hierarchy does not cover.
+        Missing columns, missing or infinite quasi-identifier values, or values a
+        hierarchy does not cover.
 
     Notes
     -----
@@ -316,13 +347,38 @@ def anonymize(
     >>> from precisemkt.privacy import anonymize
     >>> people, hier = make_people(2000, random_state=0, return_hierarchies=True)
     >>> res = anonymize(people, ["age", "zip_code", "sex"], k=10, method="global",
-    ...                 hierarchies=hier, max_suppression=0.05)
-    >>> res.report.k >= 10, res.n_suppressed <= 100
-    (True, True)
+    ...                 hierarchies=hier, max_suppression=0.05,
+    ...                 sensitive="purchase_category", identifiers="customer_id",
+    ...                 insensitive=["education", "marital_status", "occupation",
+    ...                              "income_band", "annual_spend"])
+    >>> res.report.k >= 10, res.n_suppressed <= 100, "customer_id" in res.data
+    (True, True, False)
+
+    An undeclared column that singles people out is refused:
+
+    >>> anonymize(people, ["age", "zip_code", "sex"], k=10)
+    Traceback (most recent call last):
+    ...
+    precisemkt.errors.PrivacyError: undeclared column(s) 'customer_id' (100% of rows), ...
     """
     frame, qis = quasi_identifier_list(df, quasi_identifiers)
     sens = sensitive_column(frame, sensitive, qis)
     req = make_requirement(k, l, t, l_kind=l_kind, c=c, sensitive=sens)
+    ids, _, others = column_roles(frame, qis, sens, identifiers, insensitive)
+    check_options(undeclared, "undeclared", UNDECLARED)
+    if undeclared == "raise":
+        found = near_unique_columns(frame, others)
+        if found:
+            raise PrivacyError(
+                f"undeclared column(s) {describe_near_unique(found)} must not be released: "
+                f"each singles out at least {NEAR_UNIQUE_SHARE:.0%} of the rows on its own. "
+                "Declare direct identifiers with identifiers=[...] (they are dropped), "
+                "columns safe to publish with insensitive=[...], linkable ones as "
+                "quasi_identifiers, or pass undeclared='drop' to release only declared "
+                "columns."
+            )
+    dropped = ids + (others if undeclared == "drop" else [])
+    check_quasi_identifier_values(frame, qis)
     check_options(method, "method", METHODS)
     check_options(metric, "metric", METRICS)
     max_supp = check_interval(max_suppression, "max_suppression", low=0.0, high=1.0)
@@ -389,10 +445,11 @@ def anonymize(
         labels = dict(part.labels)
         ncp = part.ncp
 
-    out = frame.loc[kept].copy()
+    released = [col for col in frame.columns if col not in set(dropped)]
+    out = frame.iloc[np.flatnonzero(kept)][released].reset_index(drop=True)
     for col, lab in labels.items():
         out[col] = pd.Series(lab[kept], index=out.index, dtype=str)
-    report = check_anonymity(out, qis, sensitive=sens)
+    report = measure_anonymity(out, qis, sens)
     if not report.satisfies(k=req.k, l=req.l, l_kind=req.l_kind, c=req.c, t=req.t):
         raise PrivacyError(  # pragma: no cover - a defect guard, never expected
             f"internal check failed: the anonymised table does not meet {req.describe()}. "
@@ -412,6 +469,7 @@ def anonymize(
         data=out,
         report=report,
         suppressed=frame.index[~kept],
+        dropped=tuple(dropped),
         n_suppressed=n_out,
         information_loss=loss,
         levels=levels,

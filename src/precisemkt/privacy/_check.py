@@ -15,13 +15,15 @@ from precisemkt.errors import InvalidParameterError
 from precisemkt.privacy import _kernels
 from precisemkt.privacy._requirement import (
     class_ids,
+    column_roles,
     encode_sensitive,
     make_requirement,
     quasi_identifier_list,
     sensitive_column,
+    warn_near_unique,
 )
 
-__all__ = ["AnonymityReport", "check_anonymity"]
+__all__ = ["AnonymityReport", "check_anonymity", "measure_anonymity"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +299,8 @@ def check_anonymity(
     quasi_identifiers: Hashable | Sequence[Hashable],
     *,
     sensitive: Hashable | None = None,
+    identifiers: Hashable | Sequence[Hashable] | None = None,
+    insensitive: Hashable | Sequence[Hashable] | None = None,
 ) -> AnonymityReport:
     """Measure k-anonymity, l-diversity, t-closeness and re-identification risk.
 
@@ -310,6 +314,10 @@ def check_anonymity(
     sensitive : column name, optional
         The attribute to protect; needed for l-diversity and t-closeness. Numbers and
         ordered categoricals use the ordered EMD distance, anything else equal distance.
+    identifiers, insensitive : column name or list of column names, optional
+        Declared direct identifiers (to be dropped before release) and columns safe to
+        publish as they are. Neither changes the measures; they only silence the warning
+        below.
 
     Returns
     -------
@@ -320,6 +328,14 @@ def check_anonymity(
     ValidationError
         A column is missing, the table is empty, or the sensitive column has missing
         values.
+
+    Warns
+    -----
+    DataQualityWarning
+        An undeclared column (not a quasi-identifier, sensitive, identifier or
+        insensitive column) is nearly unique: at least 90% of the rows hold a value of it
+        that no other row holds. Such a column (an id, an e-mail, an exact amount)
+        re-identifies people whatever k says.
 
     Notes
     -----
@@ -337,6 +353,16 @@ def check_anonymity(
     """
     frame, qis = quasi_identifier_list(df, quasi_identifiers)
     sens = sensitive_column(frame, sensitive, qis)
+    _, _, undeclared = column_roles(frame, qis, sens, identifiers, insensitive)
+    report = measure_anonymity(frame, qis, sens)
+    warn_near_unique(frame, undeclared)
+    return report
+
+
+def measure_anonymity(
+    frame: pd.DataFrame, qis: list[Hashable], sens: Hashable | None
+) -> AnonymityReport:
+    """:func:`check_anonymity` of a validated table (no column-role warning)."""
     ids, n_classes = class_ids(frame, qis)
     sizes = np.bincount(ids, minlength=n_classes).astype(np.int64)
     k = int(sizes.min())

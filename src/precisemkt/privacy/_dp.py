@@ -1,46 +1,68 @@
-"""Differential privacy for aggregates: Laplace count and sum, Gaussian mean, a budget.
+"""Differential privacy for one statistic: exact discrete noise on integers or a grid.
 
 Neighbouring tables differ by one record. Counts and sums use *add/remove* neighbours (the
-number of records is private): a count changes by at most 1, a sum of values clipped to
+number of records is private): a count changes by at most 1, a sum of values clamped to
 ``[lower, upper]`` by at most ``max(|lower|, |upper|)``. The mean uses *replace-one*
-neighbours with the number of records ``n`` public: a mean of clipped values changes by
-at most ``(upper - lower) / n``.
+neighbours with the number of records ``n`` public.
 
-Seeded noise (``random_state=<int>``) is for tests only: whoever knows the seed can
-subtract the noise. Release real statistics with ``random_state=None``.
+Noise is exact: counts get discrete Laplace noise, sums and means are computed on a
+fixed-point grid (``grid_step``) and get discrete Laplace or discrete Gaussian noise in grid
+units, drawn by the samplers of Canonne, Kamath & Steinke (2020) from the operating
+system's CSPRNG. The released value is an integer number of grid steps, so the floating
+point attack of Mironov (2012) has nothing to read. A seed is accepted only as
+``insecure_seed=`` and the result then says ``insecure=True``.
+
+``teaching_laplace`` and ``teaching_gaussian`` keep the textbook float mechanisms for
+simulation and teaching; they are not safe against an attacker.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+import sys
 from collections.abc import Sized
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
-import pandas as pd
 from scipy import special
 
 from precisemkt._results import ConfidenceInterval, ResultMixin
-from precisemkt._typing import SeedLike
+from precisemkt._typing import IntArray, SeedLike
 from precisemkt._validation import (
+    _show,
     as_float_array,
     check_interval,
     check_random_state,
-    check_type,
     format_message,
 )
-from precisemkt.errors import InvalidParameterError, PrivacyError
+from precisemkt.errors import InvalidParameterError, ValidationError
+from precisemkt.privacy._budget import PrivacyBudget, charge, check_epsilon, rho_for
+from precisemkt.privacy._samplers import (
+    INT_LIMIT,
+    Randomness,
+    discrete_gaussian,
+    discrete_laplace,
+)
 
 __all__ = [
+    "Grid",
     "NoisyValue",
-    "PrivacyBudget",
     "gaussian_mean",
     "gaussian_sigma",
     "laplace_count",
+    "laplace_noise",
     "laplace_sum",
+    "randomness",
+    "teaching_gaussian",
+    "teaching_laplace",
 ]
 
-_TOL = 1e-12
+EPS_BITS = 30
+"""Epsilon is rounded *down* to a multiple of ``2**-30`` so the noise scale is rational."""
+MAX_UNITS = 1 << 24
+"""Largest sensitivity in grid units (bounds / grid_step); a finer grid is refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,22 +72,32 @@ class NoisyValue(ResultMixin):
     Attributes
     ----------
     value : float
-        The released (noisy) statistic.
-    mechanism : {"laplace", "gaussian"}
-        The noise added.
+        The released (noisy) statistic; for the discrete mechanisms exactly
+        ``units * grid_step``.
+    mechanism : str
+        ``"discrete_laplace"``, ``"discrete_gaussian"``, or for the teaching mechanisms
+        ``"float_laplace"`` / ``"float_gaussian"``.
     epsilon, delta : float
-        The privacy cost of this release.
+        The privacy guarantee of this release on its own.
     sensitivity : float
-        The most one record can change the exact statistic.
+        The most one record can change the exact statistic (output units).
     scale : float
-        Laplace scale ``b`` or Gaussian standard deviation ``sigma`` of the noise.
+        Laplace scale ``b`` or Gaussian ``sigma`` of the noise (output units).
+    rho : float
+        zCDP cost (discrete Gaussian releases; charged to a budget instead of epsilon).
+    grid_step : float or None
+        The fixed-point grid of the output (1 for counts; None for teaching mechanisms).
+    units : int or None
+        The released value in grid steps (an exact integer).
+    insecure : bool
+        True when the noise came from a seed or a float mechanism: not a real release.
 
     Examples
     --------
     >>> from precisemkt.privacy import laplace_count
-    >>> res = laplace_count(1000, epsilon=1.0, random_state=0)
-    >>> res.scale
-    1.0
+    >>> res = laplace_count(1000, epsilon=1.0, insecure_seed=0)
+    >>> res.scale, res.insecure, res.value == res.units
+    (1.0, True, True)
     """
 
     value: float
@@ -74,156 +106,108 @@ class NoisyValue(ResultMixin):
     delta: float
     sensitivity: float
     scale: float
+    rho: float = 0.0
+    grid_step: float | None = None
+    units: int | None = None
+    insecure: bool = False
 
     def confidence_interval(self, level: float = 0.95) -> ConfidenceInterval:
         """Interval holding the exact statistic with probability ``level`` (noise only).
 
-        Only the added noise is accounted for (clipping bias and sampling error are
-        not). Computing it is post-processing and costs no privacy.
+        Only the added noise is accounted for (clamping bias, grid rounding and sampling
+        error are not). Discrete Laplace intervals are exact; Gaussian ones use the normal
+        quantile (the discrete Gaussian's variance is at most ``sigma**2``). Computing it
+        is post-processing and costs no privacy.
 
         Examples
         --------
         >>> from precisemkt.privacy import laplace_count
-        >>> lo, hi = laplace_count(1000, epsilon=1.0, random_state=0).confidence_interval(0.9)
-        >>> round(hi - lo, 3)
-        4.605
+        >>> lo, hi = laplace_count(1000, epsilon=1.0, insecure_seed=0).confidence_interval(0.9)
+        >>> hi - lo
+        4.0
         """
         level = check_interval(level, "level", low=0.0, high=1.0, closed="neither")
-        if self.mechanism == "laplace":
+        if self.mechanism == "discrete_laplace":
+            step = self.grid_step or 1.0
+            p = math.exp(-step / self.scale)
+            # P(|Z| <= h) = 1 - 2 p^(h+1) / (1 + p) >= level
+            h = max(math.ceil(math.log((1 - level) * (1 + p) / 2) / math.log(p)) - 1, 0)
+            half = h * step
+        elif self.mechanism == "float_laplace":
             half = -self.scale * math.log1p(-level)
         else:
             half = self.scale * math.sqrt(2.0) * float(special.erfinv(level))
+            if self.grid_step is not None:
+                half = math.ceil(half / self.grid_step) * self.grid_step
         return ConfidenceInterval(self.value - half, self.value + half)
 
 
-class PrivacyBudget:
-    """A privacy accountant with basic (sequential) composition.
-
-    Releases with costs ``(eps_i, delta_i)`` on the same data are together
-    ``(sum eps_i, sum delta_i)``-differentially private (Dwork & Roth 2014, Thm 3.16). The
-    budget refuses, with :class:`~precisemkt.errors.PrivacyError`, any query that would
-    take the total past ``epsilon`` or ``delta``; nothing is released then.
-
-    Parameters
-    ----------
-    epsilon : float
-        Total epsilon (> 0).
-    delta : float, default 0.0
-        Total delta in ``[0, 1)``.
-
-    Examples
-    --------
-    >>> from precisemkt.privacy import PrivacyBudget, laplace_count
-    >>> budget = PrivacyBudget(1.0)
-    >>> _ = laplace_count(120, epsilon=0.6, budget=budget, random_state=0)
-    >>> round(budget.remaining_epsilon, 10)
-    0.4
-    >>> laplace_count(120, epsilon=0.6, budget=budget)
-    Traceback (most recent call last):
-    ...
-    precisemkt.errors.PrivacyError: ...
-    """
-
-    __slots__ = ("_delta", "_epsilon", "_ledger")
-
-    def __init__(self, epsilon: float, delta: float = 0.0) -> None:
-        self._epsilon = _check_epsilon(epsilon)
-        self._delta = check_interval(delta, "delta", low=0.0, high=1.0, closed="left")
-        self._ledger: list[tuple[str, float, float]] = []
-
-    @property
-    def epsilon(self) -> float:
-        """Total epsilon."""
-        return self._epsilon
-
-    @property
-    def delta(self) -> float:
-        """Total delta."""
-        return self._delta
-
-    @property
-    def spent_epsilon(self) -> float:
-        """Epsilon spent so far."""
-        return math.fsum(e for _, e, _ in self._ledger)
-
-    @property
-    def spent_delta(self) -> float:
-        """Delta spent so far."""
-        return math.fsum(d for _, _, d in self._ledger)
-
-    @property
-    def remaining_epsilon(self) -> float:
-        """Epsilon left."""
-        return max(self._epsilon - self.spent_epsilon, 0.0)
-
-    @property
-    def remaining_delta(self) -> float:
-        """Delta left."""
-        return max(self._delta - self.spent_delta, 0.0)
-
-    def spend(self, epsilon: float, delta: float = 0.0, *, label: str = "query") -> None:
-        """Record a release of cost ``(epsilon, delta)``, or refuse it.
-
-        Raises
-        ------
-        PrivacyError
-            The release would exceed the budget (nothing is recorded).
-
-        Examples
-        --------
-        >>> b = PrivacyBudget(1.0)
-        >>> b.spend(0.25, label="count of buyers")
-        >>> b.ledger()["epsilon"].tolist()
-        [0.25]
-        """
-        epsilon = _check_epsilon(epsilon)
-        delta = check_interval(delta, "delta", low=0.0, high=1.0, closed="left")
-        check_type(label, "label", str)
-        if self.spent_epsilon + epsilon > self._epsilon * (1 + _TOL) or (
-            self.spent_delta + delta > self._delta * (1 + _TOL) + _TOL
-        ):
-            raise PrivacyError(
-                format_message(
-                    f"query {label!r}",
-                    "fit in the remaining budget",
-                    f"epsilon={epsilon:g}, delta={delta:g} with epsilon="
-                    f"{self.remaining_epsilon:g}, delta={self.remaining_delta:g} left",
-                    "Spend less per query or create a larger budget before any release.",
-                )
+def randomness(insecure_seed: object) -> Randomness:
+    """The noise source: the OS CSPRNG, or a seeded stream flagged insecure."""
+    if insecure_seed is None:
+        return Randomness(None)
+    if (
+        isinstance(insecure_seed, bool)
+        or not isinstance(insecure_seed, numbers.Integral)
+        or int(insecure_seed) < 0
+    ):
+        raise InvalidParameterError(
+            format_message(
+                "insecure_seed",
+                "be None or a non-negative integer",
+                _show(insecure_seed),
+                "Leave it None for real releases; seeds are for tests and documentation.",
             )
-        self._ledger.append((label, epsilon, delta))
-
-    def ledger(self) -> pd.DataFrame:
-        """Every recorded release: label, epsilon and delta.
-
-        Examples
-        --------
-        >>> PrivacyBudget(1.0).ledger().shape
-        (0, 3)
-        """
-        return pd.DataFrame(self._ledger, columns=["label", "epsilon", "delta"])
-
-    def __repr__(self) -> str:
-        return (
-            f"PrivacyBudget(epsilon={self._epsilon:g}, delta={self._delta:g}, "
-            f"spent_epsilon={self.spent_epsilon:g}, spent_delta={self.spent_delta:g})"
         )
+    return Randomness(int(insecure_seed))
 
 
-def _check_epsilon(epsilon: object) -> float:
-    value = check_interval(
-        epsilon,
-        "epsilon",
-        low=0.0,
-        closed="neither",
-        hint="Smaller epsilon means more noise; 0.1 to 1 is common.",
-    )
-    if not math.isfinite(value):
-        raise InvalidParameterError(format_message("epsilon", "be finite", repr(epsilon), ""))
-    return value
+def _epsilon_fraction(epsilon: float) -> int:
+    """``floor(epsilon * 2**30)``: epsilon rounded down to the dyadic grid (>= 1)."""
+    num = math.floor(epsilon * (1 << EPS_BITS))
+    if num < 1:
+        raise InvalidParameterError(
+            format_message("epsilon", "be at least 2**-30", _show(epsilon), "Use a larger epsilon.")
+        )
+    return num
 
 
-def _check_bounds(lower: object, upper: object) -> tuple[float, float]:
+def laplace_noise(rand: Randomness, sensitivity_units: int, epsilon: float, size: int) -> IntArray:
+    """Discrete Laplace noise for an integer query of L1 sensitivity ``sensitivity_units``.
+
+    The scale is ``sensitivity / epsilon'`` with ``epsilon' <= epsilon`` the dyadic
+    rounding of epsilon, so the release is epsilon-DP.
+    """
+    num = _epsilon_fraction(epsilon)
+    t = sensitivity_units << EPS_BITS
+    if t > INT_LIMIT:  # pragma: no cover - callers bound the sensitivity
+        raise InvalidParameterError("sensitivity too large for the exact sampler")
+    return discrete_laplace(rand, num, t, size)
+
+
+@dataclass(frozen=True, slots=True)
+class Grid:
+    """A fixed-point grid: clamping bounds in grid units and the step."""
+
+    step: float
+    lower: int
+    upper: int
+
+    @property
+    def max_abs(self) -> int:
+        return max(abs(self.lower), abs(self.upper))
+
+    def units(self, values: np.ndarray) -> IntArray:
+        """Clamp to the bounds, then round to the nearest grid point (in units)."""
+        scaled = np.rint(
+            np.clip(values, self.lower * self.step, self.upper * self.step) / self.step
+        )
+        out: IntArray = np.clip(scaled, self.lower, self.upper).astype(np.int64)
+        return out
+
+
+def make_grid(lower: object, upper: object, grid_step: object) -> Grid:
+    """Validate the bounds and the grid; default step: a power of ten near bound / 10^4."""
     lo = check_interval(lower, "lower")
     hi = check_interval(upper, "upper")
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
@@ -231,17 +215,56 @@ def _check_bounds(lower: object, upper: object) -> tuple[float, float]:
             format_message(
                 "lower, upper",
                 "be finite with lower < upper",
-                f"lower={lower!r}, upper={upper!r}",
+                f"lower={_show(lower)}, upper={_show(upper)}",
                 "Choose bounds from domain knowledge, never from the data.",
             )
         )
-    return lo, hi
+    bound = max(abs(lo), abs(hi))
+    if grid_step is None:
+        step = 10.0 ** math.floor(math.log10(bound / 1e4))
+    else:
+        step = check_interval(grid_step, "grid_step", low=0.0, closed="neither")
+    lo_u, hi_u = round(lo / step), round(hi / step)
+    if max(abs(lo_u), abs(hi_u)) > MAX_UNITS or not math.isfinite(step):
+        raise InvalidParameterError(
+            format_message(
+                "grid_step",
+                f"leave at most {MAX_UNITS:,} steps between 0 and the largest bound",
+                f"grid_step={_show(grid_step)} for bounds [{lo:g}, {hi:g}]",
+                f"Use a coarser grid, e.g. grid_step={bound / 1e4:.3g}.",
+            )
+        )
+    if lo_u == hi_u:
+        raise InvalidParameterError(
+            format_message(
+                "grid_step",
+                "be smaller than upper - lower",
+                f"grid_step={step:g} for bounds [{lo:g}, {hi:g}]",
+                "Use a finer grid.",
+            )
+        )
+    return Grid(step, lo_u, hi_u)
 
 
-def _charge(budget: PrivacyBudget | None, epsilon: float, delta: float, label: str) -> None:
-    if budget is not None:
-        check_type(budget, "budget", PrivacyBudget)
-        budget.spend(epsilon, delta, label=label)
+def _count_of(data: object) -> int:
+    if isinstance(data, bool):
+        raise InvalidParameterError(format_message("data", "be records or a count", "a bool", ""))
+    if isinstance(data, numbers.Integral):
+        if int(data) < 0:
+            raise InvalidParameterError(
+                format_message("data", "be a non-negative count", _show(data), "")
+            )
+        return int(data)
+    if isinstance(data, Sized):
+        return len(data)
+    raise InvalidParameterError(
+        format_message(
+            "data",
+            "be a table, an array or an int count",
+            type(data).__name__,
+            "Pass df[mask] or int(mask.sum()).",
+        )
+    )
 
 
 def laplace_count(
@@ -249,9 +272,13 @@ def laplace_count(
     *,
     epsilon: float,
     budget: PrivacyBudget | None = None,
-    random_state: SeedLike = None,
+    insecure_seed: int | None = None,
 ) -> NoisyValue:
-    """Count records with Laplace noise of scale ``1 / epsilon`` (epsilon-DP).
+    """Count records with exact discrete Laplace noise (epsilon-DP).
+
+    The noise ``Z`` has ``P(Z = z) ∝ exp(-epsilon' |z|)`` on the integers, with
+    ``epsilon' <= epsilon`` (epsilon rounded down to a multiple of ``2**-30``); the
+    released count is an integer.
 
     Parameters
     ----------
@@ -262,8 +289,9 @@ def laplace_count(
         Privacy cost.
     budget : PrivacyBudget, optional
         Charged before the release; a refusal releases nothing.
-    random_state : int, Generator or None
-        Seeds for tests only; use None for real releases.
+    insecure_seed : int, optional
+        Reproducible noise for tests and documentation only: whoever knows the seed can
+        subtract the noise. The result then has ``insecure=True``.
 
     Returns
     -------
@@ -272,34 +300,26 @@ def laplace_count(
     Examples
     --------
     >>> from precisemkt.privacy import laplace_count
-    >>> res = laplace_count(1234, epsilon=0.5, random_state=42)
-    >>> abs(res.value - 1234) < 30
-    True
+    >>> res = laplace_count(1234, epsilon=0.5, insecure_seed=42)
+    >>> abs(res.value - 1234) < 30, float(res.value).is_integer()
+    (True, True)
     """
-    if isinstance(data, bool):
-        raise InvalidParameterError(format_message("data", "be records or a count", "a bool", ""))
-    if isinstance(data, int | np.integer):
-        if data < 0:
-            raise InvalidParameterError(
-                format_message("data", "be a non-negative count", repr(data), "")
-            )
-        exact = float(data)
-    elif isinstance(data, Sized):
-        exact = float(len(data))
-    else:
-        raise InvalidParameterError(
-            format_message(
-                "data",
-                "be a table, an array or an int count",
-                type(data).__name__,
-                "Pass df[mask] or int(mask.sum()).",
-            )
-        )
-    epsilon = _check_epsilon(epsilon)
-    rng = check_random_state(random_state)
-    _charge(budget, epsilon, 0.0, "laplace_count")
-    scale = 1.0 / epsilon
-    return NoisyValue(exact + float(rng.laplace(0.0, scale)), "laplace", epsilon, 0.0, 1.0, scale)
+    exact = _count_of(data)
+    epsilon = check_epsilon(epsilon)
+    rand = randomness(insecure_seed)
+    charge(budget, label="laplace_count", mechanism="discrete_laplace", epsilon=epsilon)
+    noisy = exact + int(laplace_noise(rand, 1, epsilon, 1)[0])
+    return NoisyValue(
+        float(noisy),
+        "discrete_laplace",
+        epsilon,
+        0.0,
+        1.0,
+        1.0 / epsilon,
+        grid_step=1.0,
+        units=noisy,
+        insecure=rand.insecure,
+    )
 
 
 def laplace_sum(
@@ -308,26 +328,34 @@ def laplace_sum(
     lower: float,
     upper: float,
     epsilon: float,
+    grid_step: float | None = None,
     budget: PrivacyBudget | None = None,
-    random_state: SeedLike = None,
+    insecure_seed: int | None = None,
 ) -> NoisyValue:
-    """Sum values clipped to ``[lower, upper]`` with Laplace noise (epsilon-DP).
+    """Sum values clamped to ``[lower, upper]`` on a grid, with discrete Laplace noise.
 
-    Clipping bounds one record's influence to ``max(|lower|, |upper|)``, the
-    sensitivity; the noise scale is ``sensitivity / epsilon``.
+    Each value is clamped to the bounds and rounded to the nearest multiple of
+    ``grid_step``; the exact sum of these grid units gets discrete Laplace noise of scale
+    ``max(|lower|, |upper|) / grid_step / epsilon`` units (add/remove neighbours), and the
+    release is a whole number of grid steps. Clamping is part of the mechanism: the
+    sensitivity comes from the declared bounds, never from the data.
 
     Parameters
     ----------
     values : array-like of float
-        One value per record (no NaN).
+        One value per record (no NaN; infinite values are clamped to the bounds).
     lower, upper : float
-        Clipping bounds, chosen without looking at the data.
+        Clamping bounds, chosen without looking at the data.
     epsilon : float
         Privacy cost.
+    grid_step : float, optional
+        Resolution of the output. Default: the largest power of ten at most
+        ``max(|lower|, |upper|) / 10,000`` (0.1 for bounds [0, 5000]). At most 2**24
+        steps may separate 0 from the largest bound.
     budget : PrivacyBudget, optional
         Charged before the release.
-    random_state : int, Generator or None
-        Seeds for tests only.
+    insecure_seed : int, optional
+        Reproducible noise for tests only (the result says ``insecure=True``).
 
     Returns
     -------
@@ -337,20 +365,38 @@ def laplace_sum(
     --------
     >>> from precisemkt.privacy import laplace_sum
     >>> res = laplace_sum([10.0, 250.0, 40.0], lower=0, upper=100, epsilon=1.0,
-    ...                   random_state=0)
-    >>> res.sensitivity
-    100.0
+    ...                   grid_step=0.5, insecure_seed=0)
+    >>> res.sensitivity, res.value == res.units * 0.5
+    (100.0, True)
     """
-    x = as_float_array(values, "values")
-    lo, hi = _check_bounds(lower, upper)
-    epsilon = _check_epsilon(epsilon)
-    rng = check_random_state(random_state)
-    _charge(budget, epsilon, 0.0, "laplace_sum")
-    sensitivity = max(abs(lo), abs(hi))
-    scale = sensitivity / epsilon
-    exact = math.fsum(np.clip(x, lo, hi))
+    x = as_float_array(values, "values", allow_inf=True)
+    grid = make_grid(lower, upper, grid_step)
+    bound = grid.max_abs * grid.step
+    if (x.size + 1) * bound > sys.float_info.max / 1e3:
+        raise ValidationError(
+            format_message(
+                "the sum of values",
+                "stay within the float range",
+                f"{x.size:,} values clamped to [{_show(float(lower))}, {_show(float(upper))}]",
+                "Rescale the values (e.g. to thousands) and the bounds before summing.",
+            )
+        )
+    epsilon = check_epsilon(epsilon)
+    rand = randomness(insecure_seed)
+    charge(budget, label="laplace_sum", mechanism="discrete_laplace", epsilon=epsilon)
+    exact = sum(grid.units(x).tolist())
+    noisy = exact + int(laplace_noise(rand, grid.max_abs, epsilon, 1)[0])
+    sensitivity = grid.max_abs * grid.step
     return NoisyValue(
-        exact + float(rng.laplace(0.0, scale)), "laplace", epsilon, 0.0, sensitivity, scale
+        noisy * grid.step,
+        "discrete_laplace",
+        epsilon,
+        0.0,
+        sensitivity,
+        sensitivity / epsilon,
+        grid_step=grid.step,
+        units=noisy,
+        insecure=rand.insecure,
     )
 
 
@@ -367,19 +413,22 @@ def gaussian_sigma(epsilon: float, delta: float, sensitivity: float) -> float:
     The analytic calibration of Balle & Wang (2018): the mechanism is (epsilon, delta)-DP
     exactly when ``Phi(D/(2s) - e s/D) - exp(e) Phi(-D/(2s) - e s/D) <= delta``; the
     smallest such ``s`` is found by bisection. It is valid for every epsilon and smaller
-    than the classical ``D sqrt(2 ln(1.25/delta)) / epsilon``.
+    than the classical ``D sqrt(2 ln(1.25/delta)) / epsilon``. Used by
+    :func:`teaching_gaussian` (continuous noise).
 
     Examples
     --------
-    >>> from precisemkt.privacy._dp import gaussian_sigma
+    >>> from precisemkt.privacy import gaussian_sigma
     >>> round(gaussian_sigma(1.0, 1e-5, 1.0), 2)
     3.73
     """
-    epsilon = _check_epsilon(epsilon)
+    epsilon = check_epsilon(epsilon)
     delta = check_interval(delta, "delta", low=0.0, high=1.0, closed="neither")
     sensitivity = check_interval(sensitivity, "sensitivity", low=0.0, closed="neither")
     lo, hi = 1e-12 * sensitivity, sensitivity
-    while _gaussian_delta(hi, epsilon, sensitivity) > delta:
+    for _ in range(2000):
+        if _gaussian_delta(hi, epsilon, sensitivity) <= delta:
+            break
         lo, hi = hi, 2.0 * hi
     for _ in range(200):
         mid = 0.5 * (lo + hi)
@@ -392,6 +441,13 @@ def gaussian_sigma(epsilon: float, delta: float, sensitivity: float) -> float:
     return hi
 
 
+def gaussian_sigma2_units(sensitivity_units: int, rho: float) -> Fraction:
+    """``sigma² >= Δ²/(2 rho)`` rounded *up* to a dyadic rational (so ``rho`` is kept)."""
+    sigma2 = sensitivity_units**2 / (2.0 * rho)
+    shift = max(0, 16 - math.floor(math.log2(sigma2)))
+    return Fraction(math.ceil(sigma2 * (1 << shift) * (1 + 1e-12)) + 1, 1 << shift)
+
+
 def gaussian_mean(
     values: object,
     *,
@@ -399,31 +455,34 @@ def gaussian_mean(
     upper: float,
     epsilon: float,
     delta: float,
+    grid_step: float | None = None,
     budget: PrivacyBudget | None = None,
-    random_state: SeedLike = None,
+    insecure_seed: int | None = None,
 ) -> NoisyValue:
-    """Mean of values clipped to ``[lower, upper]`` with Gaussian noise ((epsilon, delta)-DP).
+    """Mean of values clamped to ``[lower, upper]`` with exact discrete Gaussian noise.
 
-    The number of records ``n`` is treated as public (replace-one neighbours), so one
-    record moves the clipped mean by at most ``(upper - lower) / n``; the noise standard
-    deviation comes from :func:`gaussian_sigma`. The released value is not clipped
-    back into ``[lower, upper]`` (do so yourself if you prefer a biased but bounded
-    value; it is free post-processing).
+    The number of records ``n`` is public (replace-one neighbours), so one record moves
+    the sum of grid units by at most ``Δ = (upper - lower) / grid_step``. The sum gets
+    discrete Gaussian noise with ``sigma² >= Δ² / (2 rho)``, which is ``rho``-zCDP
+    (Canonne, Kamath & Steinke 2020, Thm 4), with ``rho`` the largest value whose
+    conversion ``rho + 2 sqrt(rho ln(1/delta))`` (Bun & Steinke 2016) is at most
+    ``epsilon``; the noisy sum divided by ``n`` is rounded to the grid. A budget is charged
+    ``rho`` (zCDP composition).
 
     Parameters
     ----------
     values : array-like of float
         One value per record (at least one, no NaN).
     lower, upper : float
-        Clipping bounds, chosen without looking at the data.
-    epsilon : float
-        Privacy cost (any positive value).
-    delta : float
-        Privacy cost in (0, 1); well below ``1 / n``.
+        Clamping bounds, chosen without looking at the data.
+    epsilon, delta : float
+        The (epsilon, delta) this release alone must meet; delta in (0, 1).
+    grid_step : float, optional
+        Resolution of the output (default as in :func:`laplace_sum`).
     budget : PrivacyBudget, optional
-        Charged before the release.
-    random_state : int, Generator or None
-        Seeds for tests only.
+        Charged ``rho`` before the release (the budget needs delta > 0).
+    insecure_seed : int, optional
+        Reproducible noise for tests only.
 
     Returns
     -------
@@ -433,23 +492,126 @@ def gaussian_mean(
     --------
     >>> from precisemkt.privacy import gaussian_mean
     >>> res = gaussian_mean([30.0, 45.0, 60.0] * 100, lower=0, upper=100, epsilon=1.0,
-    ...                     delta=1e-6, random_state=0)
-    >>> abs(res.value - 45.0) < 5
-    True
+    ...                     delta=1e-6, insecure_seed=0)
+    >>> abs(res.value - 45.0) < 5, res.mechanism
+    (True, 'discrete_gaussian')
     """
-    x = as_float_array(values, "values")
+    x = as_float_array(values, "values", allow_inf=True)
     if x.size == 0:
         raise InvalidParameterError(
             format_message("values", "hold at least one record", "an empty array", "")
         )
-    lo, hi = _check_bounds(lower, upper)
-    epsilon = _check_epsilon(epsilon)
+    grid = make_grid(lower, upper, grid_step)
+    epsilon = check_epsilon(epsilon)
     delta = check_interval(delta, "delta", low=0.0, high=1.0, closed="neither")
-    rng = check_random_state(random_state)
-    sensitivity = (hi - lo) / x.size
-    sigma = gaussian_sigma(epsilon, delta, sensitivity)
-    _charge(budget, epsilon, delta, "gaussian_mean")
-    exact = math.fsum(np.clip(x, lo, hi)) / x.size
+    rand = randomness(insecure_seed)
+    rho = rho_for(epsilon, delta)
+    delta_units = grid.upper - grid.lower
+    sigma2 = gaussian_sigma2_units(delta_units, rho)
+    charge(budget, label="gaussian_mean", mechanism="discrete_gaussian", rho=rho)
+    n = int(x.size)
+    total = sum(grid.units(x).tolist()) + int(discrete_gaussian(rand, sigma2, 1)[0])
+    units = (2 * total + n) // (2 * n)  # nearest grid point of total / n
     return NoisyValue(
-        exact + float(rng.normal(0.0, sigma)), "gaussian", epsilon, delta, sensitivity, sigma
+        units * grid.step,
+        "discrete_gaussian",
+        epsilon,
+        delta,
+        delta_units * grid.step / n,
+        math.sqrt(float(sigma2)) * grid.step / n,
+        rho=rho,
+        grid_step=grid.step,
+        units=units,
+        insecure=rand.insecure,
+    )
+
+
+def _exact_value(value: object) -> float:
+    v = check_interval(value, "value")
+    if not math.isfinite(v):
+        raise ValidationError(format_message("value", "be finite", _show(value), ""))
+    return v
+
+
+def teaching_laplace(
+    value: float,
+    *,
+    sensitivity: float,
+    epsilon: float,
+    budget: PrivacyBudget | None = None,
+    random_state: SeedLike = None,
+) -> NoisyValue:
+    """FOR SIMULATION AND TEACHING ONLY: ``value`` plus float Laplace noise.
+
+    The textbook mechanism ``value + Laplace(sensitivity / epsilon)`` with numpy's
+    floating-point sampler. It is *not* differentially private against an attacker:
+    the low-order bits of a float output reveal the exact value (Mironov 2012; the
+    privacy guide demonstrates the attack). Use it to simulate noise at scale; release
+    with :func:`laplace_count` / :func:`laplace_sum`. The result says ``insecure=True``.
+
+    Examples
+    --------
+    >>> from precisemkt.privacy import teaching_laplace
+    >>> teaching_laplace(10.0, sensitivity=1.0, epsilon=1.0, random_state=0).insecure
+    True
+    """
+    exact = _exact_value(value)
+    sens = check_interval(sensitivity, "sensitivity", low=0.0, closed="neither")
+    epsilon = check_epsilon(epsilon)
+    rng = check_random_state(random_state)
+    charge(budget, label="teaching_laplace", mechanism="float_laplace", epsilon=epsilon)
+    scale = sens / epsilon
+    return NoisyValue(
+        exact + float(rng.laplace(0.0, scale)),
+        "float_laplace",
+        epsilon,
+        0.0,
+        sens,
+        scale,
+        insecure=True,
+    )
+
+
+def teaching_gaussian(
+    value: float,
+    *,
+    sensitivity: float,
+    epsilon: float,
+    delta: float,
+    budget: PrivacyBudget | None = None,
+    random_state: SeedLike = None,
+) -> NoisyValue:
+    """FOR SIMULATION AND TEACHING ONLY: ``value`` plus float Gaussian noise.
+
+    The analytic Gaussian mechanism (sigma from :func:`gaussian_sigma`) with numpy's
+    floating-point sampler; like :func:`teaching_laplace` it is not safe against an
+    attacker who reads the low-order bits. The result says ``insecure=True``.
+
+    Examples
+    --------
+    >>> from precisemkt.privacy import teaching_gaussian
+    >>> res = teaching_gaussian(0.0, sensitivity=1.0, epsilon=1.0, delta=1e-5,
+    ...                         random_state=0)
+    >>> round(res.scale, 2)
+    3.73
+    """
+    exact = _exact_value(value)
+    sens = check_interval(sensitivity, "sensitivity", low=0.0, closed="neither")
+    sigma = gaussian_sigma(epsilon, delta, sens)
+    rng = check_random_state(random_state)
+    charge(
+        budget,
+        label="teaching_gaussian",
+        mechanism="float_gaussian",
+        epsilon=float(epsilon),
+        delta=float(delta),
+    )
+    return NoisyValue(
+        exact + float(rng.normal(0.0, sigma)),
+        "float_gaussian",
+        float(epsilon),
+        float(delta),
+        sens,
+        sigma,
+        insecure=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -11,6 +12,7 @@ import pandas as pd
 
 from precisemkt._typing import IntArray
 from precisemkt._validation import (
+    _show,
     check_int,
     check_interval,
     check_options,
@@ -18,20 +20,50 @@ from precisemkt._validation import (
     require_columns,
     require_frame,
 )
-from precisemkt.errors import InvalidParameterError, ValidationError
+from precisemkt.errors import DataQualityWarning, InvalidParameterError, ValidationError
 
 __all__ = [
     "L_KINDS",
+    "NEAR_UNIQUE_SHARE",
     "Requirement",
+    "check_quasi_identifier_values",
     "class_ids",
+    "column_roles",
+    "describe_near_unique",
     "encode_sensitive",
+    "factorize_column",
     "make_requirement",
+    "near_unique_columns",
     "quasi_identifier_list",
     "sensitive_column",
+    "warn_near_unique",
 ]
 
 L_KINDS = ("distinct", "entropy", "recursive")
 _KEY_LIMIT = 1 << 61
+NEAR_UNIQUE_SHARE = 0.9
+"""A column is *nearly unique* when at least this share of the rows hold a value of it that
+no other row holds: the column alone singles those people out."""
+
+
+def _column_names(value: object, name: str) -> list[Hashable]:
+    """A column name or a list of them (None = none)."""
+    if value is None:
+        return []
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        value = [value]
+    out = list(value)
+    for col in out:
+        if not isinstance(col, Hashable):
+            raise InvalidParameterError(
+                format_message(
+                    name,
+                    "name columns (text or numbers)",
+                    f"{type(col).__name__} {_show(col)}",
+                    "Pass a column name or a list of column names.",
+                )
+            )
+    return out
 
 
 def quasi_identifier_list(
@@ -39,10 +71,17 @@ def quasi_identifier_list(
 ) -> tuple[pd.DataFrame, list[Hashable]]:
     """Validate the table and its quasi-identifier columns (a single name is allowed)."""
     df = require_frame(frame, name)
-    if isinstance(quasi_identifiers, str) or not isinstance(quasi_identifiers, Sequence):
-        qis: list[Hashable] = [quasi_identifiers]
-    else:
-        qis = list(quasi_identifiers)
+    if df.columns.duplicated().any():
+        dup = df.columns[df.columns.duplicated()][0]
+        raise ValidationError(
+            format_message(
+                f"{name} columns",
+                "have unique names",
+                f"{_show(dup)} more than once",
+                "Rename or drop the duplicate columns first.",
+            )
+        )
+    qis = _column_names(quasi_identifiers, "quasi_identifiers")
     if not qis:
         raise InvalidParameterError(
             format_message(
@@ -53,9 +92,9 @@ def quasi_identifier_list(
             )
         )
     if len(set(qis)) != len(qis):
-        dup = next(q for q in qis if qis.count(q) > 1)
+        repeated = next(q for q in qis if qis.count(q) > 1)
         raise InvalidParameterError(
-            format_message("quasi_identifiers", "not repeat a column", f"{dup!r} twice", "")
+            format_message("quasi_identifiers", "not repeat a column", f"{repeated!r} twice", "")
         )
     require_columns(df, cast("list[str]", qis), name=name)
     if len(df) == 0:
@@ -76,6 +115,15 @@ def sensitive_column(
     """Validate the sensitive column name (present, not a quasi-identifier)."""
     if sensitive is None:
         return None
+    if not isinstance(sensitive, Hashable):
+        raise InvalidParameterError(
+            format_message(
+                "sensitive",
+                "name one column",
+                f"{type(sensitive).__name__} {_show(sensitive)}",
+                "Pass the column name, e.g. sensitive='diagnosis'.",
+            )
+        )
     require_columns(df, cast("list[str]", [sensitive]), name=name)
     if sensitive in qis:
         raise InvalidParameterError(
@@ -112,8 +160,27 @@ def encode_sensitive(series: pd.Series, column: Hashable) -> tuple[IntArray, int
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
         used, codes = np.unique(series.to_numpy(), return_inverse=True)
         return codes.astype(np.int64), len(used), True
-    fcodes, uniques = pd.factorize(series)
+    fcodes, uniques = factorize_column(series, column, use_na_sentinel=True)
     return fcodes.astype(np.int64), len(uniques), False
+
+
+def factorize_column(
+    series: pd.Series, column: Hashable, *, use_na_sentinel: bool
+) -> tuple[IntArray, pd.Index]:
+    """``pandas.factorize`` with a typed error for unhashable values (lists, dicts)."""
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=use_na_sentinel)
+    except TypeError:
+        bad = next(v for v in series if not isinstance(v, Hashable))
+        raise ValidationError(
+            format_message(
+                f"column {_show(column)}",
+                "hold single values (numbers, text, dates)",
+                f"a {type(bad).__name__} {_show(bad)}",
+                "Turn lists and dicts into text or separate columns first.",
+            )
+        ) from None
+    return np.asarray(codes, dtype=np.int64), pd.Index(uniques)
 
 
 def _dense(keys: IntArray) -> tuple[IntArray, int]:
@@ -126,8 +193,8 @@ def column_codes(series: pd.Series) -> tuple[IntArray, int]:
     if isinstance(series.dtype, pd.CategoricalDtype):
         cat_codes = np.asarray(series.cat.codes, dtype=np.int64) + 1
         return cat_codes, len(series.cat.categories) + 1
-    codes, uniques = pd.factorize(series, use_na_sentinel=False)
-    return codes.astype(np.int64), max(len(uniques), 1)
+    codes, uniques = factorize_column(series, series.name, use_na_sentinel=False)
+    return codes, max(len(uniques), 1)
 
 
 def class_ids(df: pd.DataFrame, qis: list[Hashable]) -> tuple[IntArray, int]:
@@ -140,6 +207,120 @@ def class_ids(df: pd.DataFrame, qis: list[Hashable]) -> tuple[IntArray, int]:
         key = key * card + codes
         key_range *= card
     return _dense(key)
+
+
+def column_roles(
+    df: pd.DataFrame,
+    qis: list[Hashable],
+    sensitive: Hashable | None,
+    identifiers: object,
+    insensitive: object,
+) -> tuple[list[Hashable], list[Hashable], list[Hashable]]:
+    """Validate the declared identifiers and insensitive columns.
+
+    Returns ``(identifiers, insensitive, undeclared)``: every column has at most one role.
+    """
+    ids = _column_names(identifiers, "identifiers")
+    keep = _column_names(insensitive, "insensitive")
+    require_columns(df, cast("list[str]", ids + keep), name="df")
+    roles: dict[Hashable, str] = {}
+    for role, cols in (
+        ("quasi_identifiers", qis),
+        ("sensitive", [] if sensitive is None else [sensitive]),
+        ("identifiers", ids),
+        ("insensitive", keep),
+    ):
+        for col in cols:
+            if col in roles:
+                raise InvalidParameterError(
+                    format_message(
+                        f"column {_show(col)}",
+                        "have one role",
+                        f"it in both {roles[col]} and {role}",
+                        "Declare each column once.",
+                    )
+                )
+            roles[col] = role
+    undeclared: list[Hashable] = [col for col in df.columns if col not in roles]
+    return ids, keep, undeclared
+
+
+def near_unique_columns(df: pd.DataFrame, columns: list[Hashable]) -> list[tuple[Hashable, float]]:
+    """The columns of ``columns`` that are nearly unique, with the share of rows they single out.
+
+    A row is singled out by a column when no other row holds the same value (missing values
+    count as one value). See :data:`NEAR_UNIQUE_SHARE`.
+    """
+    n = len(df)
+    out: list[tuple[Hashable, float]] = []
+    if n == 0:
+        return out
+    for col in columns:
+        series = df[col]
+        try:
+            codes = pd.factorize(series, use_na_sentinel=False)[0]
+        except TypeError:
+            codes = pd.factorize(series.map(repr), use_na_sentinel=False)[0]
+        counts = np.bincount(np.asarray(codes, dtype=np.int64))
+        share = float((counts[codes] == 1).sum() / n)
+        if share >= NEAR_UNIQUE_SHARE:
+            out.append((col, share))
+    return out
+
+
+def describe_near_unique(found: list[tuple[Hashable, float]]) -> str:
+    return ", ".join(f"{_show(col)} ({share:.0%} of rows)" for col, share in found)
+
+
+def warn_near_unique(df: pd.DataFrame, undeclared: list[Hashable]) -> None:
+    """Warn (DataQualityWarning) about undeclared columns that single out people."""
+    found = near_unique_columns(df, undeclared)
+    if found:
+        warnings.warn(
+            f"undeclared column(s) {describe_near_unique(found)} single out the rows on "
+            "their own: the k, l and t measured here ignore them. Drop them before a "
+            "release, or declare them with identifiers=[...] (direct identifiers) or "
+            "insensitive=[...] (safe to publish as they are).",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+
+
+def check_quasi_identifier_values(df: pd.DataFrame, qis: list[Hashable]) -> None:
+    """Values ``anonymize`` can generalise: no missing values, finite numbers."""
+    for col in qis:
+        series = df[col]
+        missing = series.isna().to_numpy()
+        if missing.any():
+            first = df.index[int(np.flatnonzero(missing)[0])]
+            raise ValidationError(
+                format_message(
+                    f"quasi-identifier column {_show(col)}",
+                    "have no missing values",
+                    f"{int(missing.sum())} missing value(s) (first in row {_show(first)})",
+                    "Impute them, drop those rows, or replace them with an explicit label "
+                    "such as 'unknown' (a hierarchy must then cover it).",
+                )
+            )
+        if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+            series.dtype
+        ):
+            x = series.to_numpy(dtype=np.float64)
+            bad = ~np.isfinite(x)
+            if bad.any():
+                at = int(np.flatnonzero(bad)[0])
+                raise ValidationError(
+                    format_message(
+                        f"quasi-identifier column {_show(col)}",
+                        "have only finite numbers",
+                        f"{int(bad.sum())} infinite value(s) (first: {_show(x[at])} in row "
+                        f"{_show(df.index[at])})",
+                        "Replace them with the largest real value, or cap the column "
+                        "(e.g. df[col].clip(upper=...)) before anonymising.",
+                    )
+                )
+        else:
+            factorize_column(series, col, use_na_sentinel=True)
 
 
 @dataclass(frozen=True, slots=True)

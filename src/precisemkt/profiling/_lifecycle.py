@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._validation import (
+    check_columns,
     check_interval,
     format_message,
-    require_columns,
     require_frame,
+    show_value,
 )
 from precisemkt.errors import InvalidParameterError, ValidationError
 
@@ -30,10 +31,10 @@ def _finite_column(profile: pd.DataFrame, col: str, *, allow_nan: bool) -> Any:
         i = int(np.flatnonzero(bad)[0])
         raise ValidationError(
             format_message(
-                f"profile column {col!r}",
+                f"profile column {show_value(col)}",
                 "hold non-negative finite numbers" + (" or NaN" if allow_nan else ""),
-                f"{int(bad.sum())} bad value(s) (first: customer {profile.index[i]!r}, "
-                f"value {values[i]!r})",
+                f"{int(bad.sum())} bad value(s) (first: customer "
+                f"{show_value(profile.index[i])}, value {show_value(values[i])})",
                 "Pass the output of profile_customers or fix the column.",
             )
         )
@@ -54,11 +55,15 @@ def lifecycle_stage(
     """Name each customer's lifecycle stage from their recency and purchase rhythm.
 
     A customer's *rhythm* ``g`` is a high quantile of their own inter-purchase times (by
-    default ``ipt_p90_days``: 90% of their gaps were shorter). One-time buyers have no gaps;
-    they get the population rhythm: ``population_rhythm_days`` if given, otherwise the
-    median rhythm of the repeat buyers (``new_days`` if there are none). Rhythms below
-    ``min_rhythm_days`` are raised to it. With ``r`` = ``recency_days`` (days since the
-    last purchase) and ``tenure_days`` (days since the first):
+    default ``ipt_p90_days``: 90% of their gaps were shorter). One-time buyers have no gaps,
+    and customers whose purchases all fall within ``min_rhythm_days`` of each other (by
+    default: on one day; their span ``tenure_days - recency_days`` is shorter than that)
+    show no rhythm either: both get the population rhythm, ``population_rhythm_days`` if
+    given, otherwise the median rhythm of the other repeat buyers (``new_days`` if there
+    are none). So equal evidence (the same silence, no rhythm of one's own) gives the same
+    stage. Rhythms below ``min_rhythm_days`` are raised to it. With ``r`` =
+    ``recency_days`` (days since the last purchase) and ``tenure_days`` (days since the
+    first):
 
     ===========  ======================================================
     stage        rule (checked top to bottom)
@@ -86,7 +91,8 @@ def lifecycle_stage(
     population_rhythm_days : float, optional
         Rhythm for customers without one (default: median of the others).
     min_rhythm_days : float, default 1
-        Lower bound of every rhythm (orders seconds apart do not make a 0-day rhythm).
+        Lower bound of every rhythm (orders seconds apart do not make a 0-day rhythm); a
+        customer whose purchases span less than this has no rhythm of their own.
 
     Returns
     -------
@@ -105,7 +111,11 @@ def lifecycle_stage(
     ['new', 'active', 'at_risk', 'lapsed', 'churned']
     """
     frame = require_frame(profile, "profile")
-    require_columns(frame, ["recency_days", "tenure_days", rhythm_col], name="profile")
+    check_columns(
+        frame,
+        {"recency_days": "recency_days", "tenure_days": "tenure_days", "rhythm_col": rhythm_col},
+        name="profile",
+    )
     new_days = check_interval(new_days, "new_days", low=0)
     at_risk_after = check_interval(at_risk_after, "at_risk_after", low=0, closed="neither")
     lapsed_after = check_interval(lapsed_after, "lapsed_after", low=0, closed="neither")
@@ -123,7 +133,8 @@ def lifecycle_stage(
     recency = _finite_column(frame, "recency_days", allow_nan=False)
     tenure = _finite_column(frame, "tenure_days", allow_nan=False)
     rhythm = _finite_column(frame, rhythm_col, allow_nan=True)
-    known = ~np.isnan(rhythm)
+    span = tenure - recency
+    known = ~np.isnan(rhythm) & (span > 0) & (span >= min_rhythm_days)
     if population_rhythm_days is not None:
         fallback = check_interval(
             population_rhythm_days, "population_rhythm_days", low=0, closed="neither"

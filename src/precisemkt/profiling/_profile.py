@@ -8,31 +8,21 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import IntArray
-from precisemkt._validation import format_message, require_columns, require_frame
+from precisemkt._validation import check_columns, format_message, require_frame, show_value
 from precisemkt.errors import InvalidParameterError
 from precisemkt.profiling import _kernels
 from precisemkt.profiling._input import (
-    DAY_NS,
     CustomerKeys,
     amounts,
     customer_keys,
-    times_ns,
-    to_timestamp_ns,
+    factorize,
+    read_times,
 )
 from precisemkt.profiling._lifecycle import lifecycle_stage
 
 __all__ = ["profile_customers"]
 
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-
-
-def _codes(column: pd.Series[Any]) -> tuple[IntArray, pd.Index[Any]]:
-    """Sorted factor codes of a categorical column (-1 where missing)."""
-    try:
-        codes, uniques = pd.factorize(column, sort=True)
-    except TypeError:
-        codes, uniques = pd.factorize(column, sort=False)
-    return codes.astype(np.int64, copy=False), pd.Index(uniques)
 
 
 def _flags(column: pd.Series[Any], name: str) -> IntArray:
@@ -44,7 +34,7 @@ def _flags(column: pd.Series[Any], name: str) -> IntArray:
     if bad.any():
         raise InvalidParameterError(
             format_message(
-                f"column {name!r}",
+                f"column {show_value(name)}",
                 "hold booleans or discount amounts (numbers)",
                 f"{int(bad.sum())} non-numeric value(s)",
                 "Map it to True/False or to the discount amount first.",
@@ -154,26 +144,31 @@ def profile_customers(
     (4, 100.5, 200.0, 'at_risk')
     """
     frame = require_frame(transactions, "transactions")
-    optional = (amount_col, category_col, channel_col, discount_col, order_col)
-    require_columns(
+    check_columns(
         frame,
-        [customer_col, time_col, *[c for c in optional if c is not None]],
+        {
+            "customer_col": customer_col,
+            "time_col": time_col,
+            "amount_col": amount_col,
+            "category_col": category_col,
+            "channel_col": channel_col,
+            "discount_col": discount_col,
+            "order_col": order_col,
+        },
         name="transactions",
     )
     ck = customer_keys(frame[customer_col], customer_col)
-    t = times_ns(frame[time_col], time_col)
+    clock = read_times(frame[time_col], time_col, {"observation_end": observation_end})
+    t = clock.ticks
     n = len(t)
     value = amounts(frame[amount_col], amount_col) if amount_col is not None else np.zeros(n)
-    if observation_end is not None:
-        end_ns = to_timestamp_ns(observation_end, "observation_end")
-    else:
-        end_ns = int(t.max()) if n else 0
+    end_ns = clock.dates.get("observation_end", int(t.max()) if n else 0)
     if n and int(t.min()) > end_ns:
         raise InvalidParameterError(
             format_message(
                 "observation_end",
                 "be on or after the first purchase",
-                f"{pd.Timestamp(end_ns)} (first purchase {pd.Timestamp(int(t.min()))})",
+                f"{clock.stamp(end_ns)} (first purchase {clock.stamp(int(t.min()))})",
                 "Choose a later date.",
             )
         )
@@ -189,12 +184,12 @@ def profile_customers(
     channel = np.zeros(n, np.int64)
     channel_labels: pd.Index[Any] = pd.Index([])
     if channel_col is not None:
-        channel, channel_labels = _codes(frame[channel_col])
+        channel, channel_labels = factorize(frame[channel_col], channel_col)
     flags = np.zeros(n, np.int64)
     if discount_col is not None:
         flags = _flags(frame[discount_col], discount_col)
     if order_col is not None:
-        order_codes, order_ids = _codes(frame[order_col])
+        order_codes, order_ids = factorize(frame[order_col], order_col)
         if (order_codes < 0).any():
             # lines without an order id are orders of their own
             missing = order_codes < 0
@@ -216,18 +211,18 @@ def profile_customers(
     counts = np.diff(starts)
     first = t_s[starts[:-1]]
     last = t_s[starts[1:] - 1]
-    stats = _kernels.order_stats(starts, t_s, v_s)
+    stats = _kernels.order_stats(starts, t_s, v_s, clock.per_day)
 
     out: dict[str, Any] = {
-        "first_purchase": first.view("datetime64[ns]"),
-        "last_purchase": last.view("datetime64[ns]"),
+        "first_purchase": clock.datetimes(first),
+        "last_purchase": clock.datetimes(last),
         "n_orders": counts,
     }
     if amount_col is not None:
         out["total_spend"] = stats[:, 0]
         out["mean_spend"] = stats[:, 0] / counts
-    tenure = (end_ns - first) / DAY_NS
-    out["recency_days"] = (end_ns - last) / DAY_NS
+    tenure = (end_ns - first) / clock.per_day
+    out["recency_days"] = (end_ns - last) / clock.per_day
     out["tenure_days"] = tenure
     out["ipt_mean_days"] = stats[:, 1]
     out["ipt_std_days"] = stats[:, 2]
@@ -239,7 +234,7 @@ def profile_customers(
         out["spend_trend"] = stats[:, 4]
 
     if category_col is not None:
-        cat_codes, cat_labels = _codes(frame[category_col])
+        cat_codes, cat_labels = factorize(frame[category_col], category_col)
         r_starts, r_order = starts, order  # without order lines, rows are the orders
         if order_col is not None:
             _, r_starts, r_order = _kernels.group_order(row_keys, ck.low, ck.span)
@@ -250,7 +245,7 @@ def profile_customers(
     if channel_col is not None:
         channels = _kernels.group_modes(starts, o_channel[order], len(channel_labels))
         out["top_channel"] = _top_labels(channels[:, 1], channel_labels)
-    weekday, hours, timed = _kernels.calendar_codes(t_s)
+    weekday, hours, timed = _kernels.calendar_codes(t_s, clock.per_day)
     out["preferred_weekday"] = pd.Categorical.from_codes(
         _kernels.group_modes(starts, weekday, 7)[:, 1], categories=pd.Index(_WEEKDAYS)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Any
 
 import numpy as np
@@ -10,11 +11,13 @@ import pandas as pd
 
 from precisemkt._results import ResultMixin
 from precisemkt._validation import (
+    check_columns,
     check_int,
     check_interval,
-    require_columns,
+    is_hashable,
     require_frame,
 )
+from precisemkt.profiling._input import user_date
 
 __all__ = ["DataQualityReport", "data_quality_report"]
 
@@ -43,6 +46,14 @@ class DataQualityReport(ResultMixin):
         Amounts below zero, equal to zero, and present but not numeric.
     unparsable_timestamps, future_timestamps : int
         Times present but not parsable as dates, and times after ``now``.
+    mixed_time_zones : int
+        Times whose time zone (or UTC offset) differs from the most common one in the
+        column (they are read at their wall-clock time for the other checks).
+    zero_value_repeat_buyers : int
+        Customers with purchases on two or more days whose purchases after their first day
+        sum to 0 or less: the Gamma-Gamma spend model needs a positive repeat value.
+    duplicate_column_names : int
+        Columns whose name repeats an earlier column's.
     amount_outliers : int
         Positive amounts whose log10 lies more than ``outlier_threshold`` robust standard
         deviations (1.4826 MAD; 1.2533 mean absolute deviation when the MAD is 0) from the
@@ -66,6 +77,9 @@ class DataQualityReport(ResultMixin):
     unparsable_amounts: int
     unparsable_timestamps: int
     future_timestamps: int
+    mixed_time_zones: int
+    zero_value_repeat_buyers: int
+    duplicate_column_names: int
     amount_outliers: int
     implausible_customers: pd.Index
     checks: pd.DataFrame
@@ -96,6 +110,22 @@ class DataQualityReport(ResultMixin):
         return self.checks.copy()
 
 
+#: What to do about an alert, for the checks whose fix is not obvious from their name.
+_NOTES = {
+    "mixed time zones": " Convert the column to one zone first, e.g. "
+    "pandas.to_datetime(col, utc=True).",
+    "zero-value repeat buyers (customers)": " The Gamma-Gamma spend model needs a positive "
+    "repeat value: leave these customers out of it (GammaGamma on a summary frame does).",
+    "duplicate column names": " Rename or drop the copies before profiling.",
+}
+
+
+def _unit(check: str) -> str:
+    if "customers" in check:
+        return "customers"
+    return "columns" if "column names" in check else "rows"
+
+
 def _numeric(column: pd.Series[Any]) -> tuple[np.ndarray[Any, Any], int]:
     """Float values (NaN where missing or unparsable) and the number of unparsable values."""
     values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
@@ -103,18 +133,85 @@ def _numeric(column: pd.Series[Any]) -> tuple[np.ndarray[Any, Any], int]:
     return values, unparsable
 
 
-def _datetimes(column: pd.Series[Any]) -> tuple[pd.Series[Any], int]:
-    """Naive datetimes (NaT where missing or unparsable) and the number of unparsable ones."""
+def _wall_clock_by_value(column: pd.Series[Any]) -> tuple[pd.Series[Any], pd.Series[Any]]:
+    """Per row: the wall-clock time and the time-zone name of each value (parsed one
+    distinct value at a time; used only when the column mixes time zones)."""
+    naive: dict[Any, Any] = {}
+    zones: dict[Any, str] = {}
+    for value in dict.fromkeys(column.dropna()):
+        try:
+            stamp = pd.Timestamp(value)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if pd.isna(stamp):
+            continue
+        zones[value] = "none" if stamp.tzinfo is None else str(stamp.tzinfo)
+        naive[value] = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
+    mapped = column.map(lambda v: naive.get(v, pd.NaT))
+    zone = column.map(lambda v: zones.get(v))
+    return pd.to_datetime(mapped, errors="coerce"), zone
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with unhashable cells (lists, dicts) of object columns replaced by their
+    text, so that counting duplicates and distinct values cannot fail (a new frame; the
+    caller's is untouched). Columns without such cells are passed through."""
+    columns: list[pd.Series[Any]] = []
+    changed = False
+    for i in range(frame.shape[1]):
+        column = frame.iloc[:, i]
+        if pd.api.types.is_object_dtype(column.dtype) and not all(map(is_hashable, column)):
+            column = column.map(lambda v: v if is_hashable(v) else repr(v))
+            changed = True
+        columns.append(column)
+    return pd.concat(columns, axis=1) if changed else frame
+
+
+def _datetimes(column: pd.Series[Any]) -> tuple[pd.Series[Any], int, int]:
+    """Naive datetimes (NaT where missing or unparsable), the number of unparsable ones and
+    the number of times in another time zone than the column's most common one."""
+    mixed = 0
     if isinstance(column.dtype, pd.DatetimeTZDtype):
         parsed: pd.Series[Any] = column.dt.tz_localize(None)
     elif pd.api.types.is_datetime64_dtype(column.dtype):
         parsed = column
     else:
-        parsed = pd.to_datetime(column, errors="coerce", format="mixed")
-        if isinstance(parsed.dtype, pd.DatetimeTZDtype):
-            parsed = parsed.dt.tz_localize(None)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                parsed = pd.to_datetime(column, errors="coerce", format="mixed")
+            if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+                parsed = parsed.dt.tz_localize(None)
+        except (TypeError, ValueError, OverflowError):  # e.g. mixed UTC offsets in text
+            parsed = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns]")
+        textual = pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(
+            column.dtype
+        )
+        if textual and (parsed.isna() & column.notna()).any():
+            by_value, zone = _wall_clock_by_value(column)
+            if by_value.notna().sum() > parsed.notna().sum():
+                parsed = by_value
+            known = zone.dropna()
+            if known.nunique() > 1:
+                mixed = int((known != known.mode().iloc[0]).sum())
     unparsable = int((parsed.isna() & column.notna()).sum())
-    return parsed, unparsable
+    return parsed, unparsable, mixed
+
+
+def _zero_value_repeat_buyers(
+    customers: pd.Series[Any], times: pd.Series[Any], values: np.ndarray[Any, Any]
+) -> int:
+    """Customers buying on 2+ days whose purchases after their first day sum to <= 0."""
+    days = pd.DataFrame(
+        {"customer": customers.to_numpy(), "day": times.dt.floor("D").to_numpy(), "v": values}
+    ).dropna()
+    if days.empty:
+        return 0
+    per_day = days.groupby(["customer", "day"], sort=True)["v"].sum().reset_index()
+    repeat = per_day[per_day.duplicated("customer", keep="first")]
+    if repeat.empty:
+        return 0
+    return int((repeat.groupby("customer")["v"].sum() <= 0).sum())
 
 
 def _robust_outliers(amounts: np.ndarray[Any, Any], threshold: float) -> int:
@@ -209,17 +306,26 @@ def data_quality_report(
     'missing: customer_id: 25.0% of rows (1) is above the threshold 5.0%.'
     """
     frame = require_frame(transactions, "transactions")
-    named = [customer_col, time_col] + [c for c in (amount_col, order_col) if c is not None]
-    require_columns(frame, named, name="transactions")
+    check_columns(
+        frame,
+        {
+            "customer_col": customer_col,
+            "time_col": time_col,
+            "amount_col": amount_col,
+            "order_col": order_col,
+        },
+        name="transactions",
+    )
     max_missing_rate = check_interval(max_missing_rate, "max_missing_rate", low=0, high=1)
     max_issue_rate = check_interval(max_issue_rate, "max_issue_rate", low=0, high=1)
     outlier_threshold = check_interval(
         outlier_threshold, "outlier_threshold", low=0, closed="neither"
     )
     max_orders_per_day = check_int(max_orders_per_day, "max_orders_per_day", low=1)
-    now_ts = pd.Timestamp.now() if now is None else pd.Timestamp(now)
+    now_ts = pd.Timestamp.now() if now is None else pd.Timestamp(user_date(now, "now"))
     if now_ts.tzinfo is not None:
         now_ts = now_ts.tz_localize(None)
+    frame = _plain(frame)
 
     n = len(frame)
     rows: list[tuple[str, int, float, float]] = []  # check, count, rate, threshold
@@ -229,22 +335,32 @@ def data_quality_report(
 
     missing = frame.isna().sum()
     missing_rate = missing / n if n else missing.astype(float)
-    for col in frame.columns:
+    repeated_names = frame.columns.duplicated()
+    n_columns = len(frame.columns)
+    for col, count, share, repeated in zip(
+        frame.columns, missing, missing_rate, repeated_names, strict=True
+    ):
+        if not repeated:
+            rows.append((f"missing: {col}", int(count), float(share), max_missing_rate))
+    duplicate_columns = int(repeated_names.sum())
+    if duplicate_columns:
         rows.append(
-            (f"missing: {col}", int(missing[col]), float(missing_rate[col]), max_missing_rate)
+            ("duplicate column names", duplicate_columns, rate(duplicate_columns, n_columns), 0.0)
         )
 
     duplicate_rows = int(frame.duplicated().sum()) if n else 0
     rows.append(("duplicate rows", duplicate_rows, rate(duplicate_rows, n), max_issue_rate))
 
-    times, unparsable_times = _datetimes(frame[time_col])
+    times, unparsable_times, mixed_zones = _datetimes(frame[time_col])
     future = int((times > now_ts).sum())
     rows.append(
         ("unparsable timestamps", unparsable_times, rate(unparsable_times, n), max_issue_rate)
     )
     rows.append(("future timestamps", future, rate(future, n), max_issue_rate))
+    rows.append(("mixed time zones", mixed_zones, rate(mixed_zones, n), 0.0))
 
-    negative = zero = unparsable_amounts = outliers = 0
+    negative = zero = unparsable_amounts = outliers = zero_repeat = 0
+    n_customers = int(frame[customer_col].nunique(dropna=True))
     if amount_col is not None:
         values, unparsable_amounts = _numeric(frame[amount_col])
         negative = int((values < 0).sum())
@@ -256,6 +372,15 @@ def data_quality_report(
             ("unparsable amounts", unparsable_amounts, rate(unparsable_amounts, n), max_issue_rate)
         )
         rows.append(("amount outliers", outliers, rate(outliers, n), max_issue_rate))
+        zero_repeat = _zero_value_repeat_buyers(frame[customer_col], times, values)
+        rows.append(
+            (
+                "zero-value repeat buyers (customers)",
+                zero_repeat,
+                rate(zero_repeat, n_customers),
+                0.0,
+            )
+        )
 
     duplicate_orders: int | None = None
     keys = pd.DataFrame({"customer": frame[customer_col].to_numpy(), "day": times.dt.floor("D")})
@@ -278,7 +403,6 @@ def data_quality_report(
     per_day = valid.groupby(["customer", "day"], sort=False).size()
     busy = per_day[per_day > max_orders_per_day]
     implausible = pd.Index(busy.index.get_level_values("customer").unique(), name=customer_col)
-    n_customers = int(frame[customer_col].nunique(dropna=True))
     rows.append(
         (
             "implausible order rates (customers)",
@@ -291,8 +415,8 @@ def data_quality_report(
     checks = pd.DataFrame(rows, columns=["check", "count", "rate", "threshold"]).set_index("check")
     checks["alert"] = checks["rate"] > checks["threshold"]
     alerts = [
-        f"{name}: {rate_:.1%} of {'customers' if 'customers' in str(name) else 'rows'} "
-        f"({count}) is above the threshold {limit:.1%}."
+        f"{name}: {rate_:.1%} of {_unit(str(name))} ({count}) is above the threshold "
+        f"{limit:.1%}." + _NOTES.get(str(name), "")
         for name, count, rate_, limit in checks.loc[
             checks["alert"], ["count", "rate", "threshold"]
         ].itertuples(index=True, name=None)
@@ -308,6 +432,9 @@ def data_quality_report(
         unparsable_amounts=unparsable_amounts,
         unparsable_timestamps=unparsable_times,
         future_timestamps=future,
+        mixed_time_zones=mixed_zones,
+        zero_value_repeat_buyers=zero_repeat,
+        duplicate_column_names=duplicate_columns,
         amount_outliers=outliers,
         implausible_customers=implausible,
         checks=checks,

@@ -8,17 +8,11 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._frames import as_engine_frame, is_engine_frame
-from precisemkt._validation import check_interval, format_message, require_columns, require_frame
+from precisemkt._units import ATTRS_KEY, TimeUnit, check_freq
+from precisemkt._validation import check_columns, check_interval, format_message, require_frame
 from precisemkt.errors import InvalidParameterError
 from precisemkt.profiling import _kernels
-from precisemkt.profiling._input import (
-    amounts,
-    check_freq,
-    customer_keys,
-    period_index,
-    times_ns,
-    to_timestamp_ns,
-)
+from precisemkt.profiling._input import amounts, customer_keys, read_times
 from precisemkt.profiling._rfm_engine import rfm_summary_engine
 
 __all__ = ["rfm_summary"]
@@ -95,7 +89,8 @@ def rfm_summary(
         ``calibration_end``, purchases in periods after the period of ``observation_end``
         are dropped (the whole period that contains it is kept, as in lifetimes).
     freq : {"W", "D", "h", "min", "s"}, default "D"
-        Period length. Weeks start on Monday (pandas' ``"W"``).
+        Period length, as pandas' offset aliases (``"H"`` is refused with a hint: pandas
+        spells hours ``"h"``). Weeks start on Monday (pandas' ``"W"``).
     freq_multiplier : float, default 1
         Divide all durations by this number (``freq="D", freq_multiplier=7``: weeks).
     calibration_end : date-like, optional
@@ -118,7 +113,9 @@ def rfm_summary(
         Indexed by customer id (sorted when the ids sort), named ``customer_col``; columns
         ``frequency`` (int64), ``recency``, ``T``, ``monetary_value`` and with
         ``calibration_end`` also ``frequency_holdout`` (int64), ``monetary_value_holdout``,
-        ``duration_holdout`` (float64).
+        ``duration_holdout`` (float64). ``attrs["time_unit"]`` records the unit of the
+        durations, ``{"freq": freq, "multiplier": freq_multiplier}``, which the CLV
+        functions read.
 
     Raises
     ------
@@ -135,6 +132,10 @@ def rfm_summary(
     :func:`data_quality_report` first. Sums are compensated (Kahan) and taken in (time,
     amount) order within each customer, so the result does not depend on the order of the
     rows. Amount sums beyond the float64 range (about 1.8e308) become infinite.
+
+    Times are read in the column's own resolution when they do not fit pandas'
+    nanoseconds (dates before 1677 or after 2262 in a ``datetime64[s]`` column), so such
+    dates are counted exactly instead of wrapping around.
 
     Examples
     --------
@@ -159,56 +160,63 @@ def rfm_summary(
             collect=collect,
         )
     frame = require_frame(transactions, "transactions")
-    needed = [customer_col, time_col] + ([amount_col] if amount_col is not None else [])
-    require_columns(frame, needed, name="transactions")
-    unit, offset = check_freq(freq)
+    check_columns(
+        frame,
+        {"customer_col": customer_col, "time_col": time_col, "amount_col": amount_col},
+        name="transactions",
+    )
+    freq = check_freq(freq)
     mult = check_interval(
         freq_multiplier, "freq_multiplier", low=0, closed="neither", hint="Use e.g. 7 for weeks."
     )
+    unit_attrs = TimeUnit(freq, mult).to_attrs()
     holdout = calibration_end is not None
     has_amount = amount_col is not None
     if len(frame) == 0:
-        return _empty(customer_col, has_amount, holdout)
+        empty = _empty(customer_col, has_amount, holdout)
+        empty.attrs[ATTRS_KEY] = unit_attrs
+        return empty
 
     ck = customer_keys(frame[customer_col], customer_col)
-    t = times_ns(frame[time_col], time_col)
-    value = amounts(frame[amount_col], amount_col) if amount_col is not None else np.zeros(len(t))
-    obs_ns = (
-        int(t.max())
-        if observation_end is None
-        else to_timestamp_ns(observation_end, "observation_end")
+    clock = read_times(
+        frame[time_col],
+        time_col,
+        {"observation_end": observation_end, "calibration_end": calibration_end},
     )
-    obs_p = int(period_index(obs_ns, freq))
+    t = clock.ticks
+    value = amounts(frame[amount_col], amount_col) if amount_col is not None else np.zeros(len(t))
+    obs_t = clock.dates.get("observation_end", int(t.max()))
+    obs_p = int(clock.period_of(obs_t, freq))
     if holdout:
-        cal_ns = to_timestamp_ns(calibration_end, "calibration_end")
-        if cal_ns >= obs_ns:
+        cal_t = clock.dates["calibration_end"]
+        if cal_t >= obs_t:
             raise InvalidParameterError(
                 format_message(
                     "calibration_end",
                     "be before observation_end",
-                    f"calibration_end={pd.Timestamp(cal_ns)}, "
-                    f"observation_end={pd.Timestamp(obs_ns)}",
+                    f"calibration_end={clock.stamp(cal_t)}, observation_end={clock.stamp(obs_t)}",
                     "Move calibration_end earlier or observation_end later.",
                 )
             )
-        cal_p = int(period_index(cal_ns, freq))
-        cuts = (cal_ns, cal_p, obs_ns)
+        cal_p = int(clock.period_of(cal_t, freq))
+        cuts = (cal_t, cal_p, obs_t)
         end_p = cal_p
     else:
         cuts = (_INT64_MAX, obs_p, _INT64_MIN)
         end_p = obs_p
     first_t = int(t.min())
-    if first_t > cuts[0] or int(period_index(first_t, freq)) > cuts[1]:
+    if first_t > cuts[0] or int(clock.period_of(first_t, freq)) > cuts[1]:
         which = "calibration_end" if holdout else "observation_end"
         raise InvalidParameterError(
             format_message(
                 which,
                 "be on or after the first purchase",
-                f"{which}={pd.Timestamp(cuts[0] if holdout else obs_ns)}, first purchase "
-                f"{pd.Timestamp(first_t)}",
+                f"{which}={clock.stamp(cuts[0] if holdout else obs_t)}, first purchase "
+                f"{clock.stamp(first_t)}",
                 "No purchase falls in the window; choose a later date.",
             )
         )
+    unit, offset = clock.period(freq)
 
     shift, bstart, k1, t1, a1 = _kernels.bucket_split(ck.keys, ck.low, ck.span, t, value)
     ints, floats = _kernels.rfm_buckets(bstart, shift, ck.span, k1, t1, a1, unit, offset, *cuts)
@@ -231,4 +239,6 @@ def rfm_summary(
             with np.errstate(invalid="ignore", divide="ignore"):
                 out["monetary_value_holdout"] = np.where(rows > 0, floats[keep, 1] / rows, 0.0)
         out["duration_holdout"] = np.full(keep.size, (obs_p - end_p) / mult)
-    return pd.DataFrame(out, index=ck.ids_of(keep + ck.low, customer_col), copy=False)
+    summary = pd.DataFrame(out, index=ck.ids_of(keep + ck.low, customer_col), copy=False)
+    summary.attrs[ATTRS_KEY] = unit_attrs
+    return summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import warnings
 from collections.abc import Iterable, Mapping
@@ -11,7 +12,13 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import IntArray
-from precisemkt._validation import check_int, format_message, require_columns, require_frame
+from precisemkt._validation import (
+    check_columns,
+    check_int,
+    format_message,
+    require_frame,
+    show_value,
+)
 from precisemkt.errors import DataQualityWarning, InvalidParameterError, ValidationError
 
 __all__ = ["SEGMENTS", "STANDARD_GRID", "rfm_scores", "rfm_segments", "segment_map_table"]
@@ -64,13 +71,37 @@ def _column(frame: pd.DataFrame, col: str) -> Any:
         i = int(np.flatnonzero(bad)[0])
         raise ValidationError(
             format_message(
-                f"column {col!r}",
+                f"column {show_value(col)}",
                 "hold finite numbers",
-                f"{int(bad.sum())} missing or non-finite value(s) (first: row {frame.index[i]!r})",
+                f"{int(bad.sum())} missing or non-finite value(s) (first: row "
+                f"{show_value(frame.index[i])})",
                 "Fill or drop those customers first.",
             )
         )
     return values
+
+
+def _check_age_col(frame: pd.DataFrame, age_col: Any) -> None:
+    """An explicitly named age column must exist: a typo would silently turn recency from
+    "time since the last purchase" back into the column as it is."""
+    try:
+        present = age_col in frame.columns
+    except TypeError:
+        present = False
+    if present:
+        return
+    names = [str(c) for c in frame.columns]
+    close = [c for c in names if c.lower() == str(age_col).lower()]
+    close = close or difflib.get_close_matches(str(age_col), names, n=1)
+    raise ValidationError(
+        format_message(
+            "age_col",
+            "name a column of summary (the customer age T of an rfm_summary table)",
+            show_value(age_col),
+            (f"Did you mean {close[0]!r}? " if close else "")
+            + "Pass age_col=None to score recency_col as the time since the last purchase.",
+        )
+    )
 
 
 def rfm_scores(
@@ -108,7 +139,9 @@ def rfm_scores(
         Columns to score.
     age_col : str or None, default "T"
         Age column of an ``rfm_summary`` table (see above); ``None`` uses ``recency_col``
-        directly even when a ``T`` column exists.
+        directly even when a ``T`` column exists. A name other than the default ``"T"``
+        must exist (a misspelt name raises instead of silently changing what recency
+        means).
 
     Returns
     -------
@@ -127,12 +160,16 @@ def rfm_scores(
     """
     frame = require_frame(summary, "summary")
     bins = check_int(bins, "bins", low=2, high=9, hint="Use 5 for the usual quintile scores.")
-    use_age = age_col is not None and age_col in frame.columns
-    require_columns(
+    check_columns(
         frame,
-        [recency_col, frequency_col, monetary_col] + ([age_col] if use_age and age_col else []),
+        {"recency_col": recency_col, "frequency_col": frequency_col, "monetary_col": monetary_col},
         name="summary",
     )
+    if age_col is not None and age_col != "T":
+        _check_age_col(frame, age_col)
+    use_age = age_col is not None and age_col in frame.columns
+    if use_age:
+        check_columns(frame, {"age_col": age_col}, name="summary")
     recency = _column(frame, recency_col)
     if use_age and age_col is not None:
         recency = _column(frame, age_col) - recency
@@ -176,7 +213,7 @@ def _rule_codes(name: str, rule: Any, bins: int) -> set[str]:
                 format_message(
                     f"segment_map[{name!r}]",
                     "have only the keys 'r', 'f', 'm' (inclusive (low, high) score ranges)",
-                    repr(sorted(unknown)),
+                    show_value(sorted(unknown)),
                     "E.g. {'r': (4, 5), 'f': (4, 5)}; a missing key means any score.",
                 )
             )
@@ -191,7 +228,7 @@ def _rule_codes(name: str, rule: Any, bins: int) -> set[str]:
         format_message(
             f"segment_map[{name!r}]",
             "be a mapping of score ranges or a collection of codes such as ['555', '554']",
-            repr(rule),
+            show_value(rule),
             "",
         )
     )
@@ -202,14 +239,16 @@ def _resolve_map(segment_map: str | Mapping[str, Any], bins: int) -> dict[str, s
     if isinstance(segment_map, str):
         if segment_map != "standard":
             raise InvalidParameterError(
-                format_message("segment_map", "be 'standard' or a mapping", repr(segment_map), "")
+                format_message(
+                    "segment_map", "be 'standard' or a mapping", show_value(segment_map), ""
+                )
             )
         if bins != 5:
             raise InvalidParameterError(
                 format_message(
                     "bins",
                     "be 5 for the standard segment map (it is defined on 1..5 scores)",
-                    repr(bins),
+                    show_value(bins),
                     "Score with bins=5 or pass your own segment_map.",
                 )
             )
@@ -217,7 +256,7 @@ def _resolve_map(segment_map: str | Mapping[str, Any], bins: int) -> dict[str, s
     if not isinstance(segment_map, Mapping) or not segment_map:
         raise InvalidParameterError(
             format_message(
-                "segment_map", "be 'standard' or a non-empty mapping", repr(segment_map), ""
+                "segment_map", "be 'standard' or a non-empty mapping", show_value(segment_map), ""
             )
         )
     every = {"".join(map(str, c)) for c in itertools.product(range(1, bins + 1), repeat=3)}
@@ -348,22 +387,26 @@ def rfm_segments(
     ['Active', 'Inactive', 'Active']
     """
     frame = require_frame(scores, "scores")
-    require_columns(frame, list(_SCORES), name="scores")
+    check_columns(frame, {c: c for c in _SCORES}, name="scores")
     if bins is None:
         bins = int(frame.attrs.get("rfm_bins", 5))
     bins = check_int(bins, "bins", low=2, high=9)
     mapping = _resolve_map(segment_map, bins)
-    values = frame[list(_SCORES)].to_numpy()
-    valid = np.isin(values, np.arange(1, bins + 1)) & ~pd.isna(values)
+    raw = frame[list(_SCORES)]
+    missing = raw.isna().to_numpy()
+    values = raw.apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    valid = np.isin(np.nan_to_num(values, nan=-1.0), np.arange(1, bins + 1))
     if not valid.all():
         row, col = np.argwhere(~valid)[0]
+        shown = "a missing value" if missing[row, col] else show_value(raw.iat[row, col])
         raise ValidationError(
             format_message(
                 f"column {_SCORES[col]!r}",
                 f"hold integer scores 1..{bins}",
-                f"{int((~valid).sum())} bad value(s) (first: row {frame.index[row]!r}, "
-                f"value {values[row, col]!r})",
-                "Pass the output of rfm_scores with the same bins.",
+                f"{int((~valid).sum())} bad value(s) (first: row {show_value(frame.index[row])}, "
+                f"{shown})",
+                "Pass the output of rfm_scores with the same bins (and drop customers "
+                "without scores).",
             )
         )
     names = list(SEGMENTS) if isinstance(segment_map, str) else [str(k) for k in segment_map]
