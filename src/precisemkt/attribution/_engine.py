@@ -177,22 +177,32 @@ def _check_events(
         checks["negative"] = (is_conv & (money < 0)).sum()
     counts = collect_pandas(frame.select(**checks)).iloc[0]
     seen = {key: int(0 if pd.isna(v) else v) for key, v in counts.items()}
+    col = "events column "
     rules = [
-        ("rows", "events", "have at least one row", "an empty frame", ""),
-        ("ids", f"events column {journey!r}", "identify the journey of every event", "missing id(s)", "Drop events without an id."),
-        ("times", f"events column {time!r}", "have a time for every event", "missing time(s)", "Drop or fill events without a time."),
-        ("flags", f"events column {conversion!r}", "be True/False or 0/1 (is the event a conversion?)", "other or missing value(s)", "Turn counts into a flag, one row per conversion."),
-        ("unlabelled", f"events column {channel!r}", "name a channel on every event that is not a conversion", "touch(es) without one", "Label them (e.g. 'unknown') or drop them."),
-        ("empty", f"events column {channel!r}", "name a channel on every touch", "empty name(s)", "Label the channel or drop the event."),
-        ("sep", f"events column {channel!r}", f"not contain the separator {sep!r}", "channel name(s) with it", "Rename the channels or pass another sep=."),
-        ("nulls", f"events column {value!r}", "have a value on every conversion", "missing value(s)", "Fill the missing values (0 if none was earned)."),
-        ("negative", f"events column {value!r}", "be non-negative on conversions", "negative value(s)", "Drop refunds or net them out before attribution."),
+        ("ids", f"{col}{journey!r}", "identify the journey of every event", "missing id(s)",
+         "Drop events without an id."),
+        ("times", f"{col}{time!r}", "have a time for every event", "missing time(s)",
+         "Drop or fill events without a time."),
+        ("flags", f"{col}{conversion!r}", "be True/False or 0/1 (is the event a conversion?)",
+         "other or missing value(s)", "Turn counts into a flag, one row per conversion."),
+        ("unlabelled", f"{col}{channel!r}", "name a channel on every event that is not a "
+         "conversion", "touch(es) without one", "Label them (e.g. 'unknown') or drop them."),
+        ("empty", f"{col}{channel!r}", "name a channel on every touch", "empty name(s)",
+         "Label the channel or drop the event."),
+        ("sep", f"{col}{channel!r}", f"not contain the separator {sep!r}",
+         "channel name(s) with it", "Rename the channels or pass another sep=."),
+        ("nulls", f"{col}{value!r}", "have a value on every conversion", "missing value(s)",
+         "Fill the missing values (0 if none was earned)."),
+        ("negative", f"{col}{value!r}", "be non-negative on conversions", "negative value(s)",
+         "Drop refunds or net them out before attribution."),
     ]  # fmt: skip
+    if seen["rows"] == 0:
+        raise ValidationError(
+            format_message("events", "have at least one row", "an empty frame", "")
+        )
     for key, what, rule, noun, fix in rules:
-        broken = seen.get(key, 0) == 0 if key == "rows" else seen.get(key, 0) > 0
-        if broken:
-            got = noun if key == "rows" else f"{seen[key]} {noun}"
-            raise ValidationError(format_message(what, rule, got, fix))
+        if seen.get(key, 0) > 0:
+            raise ValidationError(format_message(what, rule, f"{seen[key]} {noun}", fix))
 
 
 def _engine_counts(
@@ -225,7 +235,7 @@ def _engine_counts(
     lost = collect_pandas(
         segments.filter((nw.col("_conv") == 1) & (nw.col("_n") == 0)).select(nw.len())
     )
-    n_lost = int(lost.iloc[0, 0])
+    n_lost = int(lost.to_numpy(np.int64)[0, 0])
     if n_lost:
         warnings.warn(
             f"{n_lost} conversion(s) have no touch before them and are left out; "
@@ -240,7 +250,7 @@ def _engine_counts(
     ]
     if value is not None:
         sums.append(nw.col("_val").sum().cast(nw.Float64).alias("value"))
-    joined: EngineFrame = paths.join(segments, on=_KEYS, how="inner")  # type: ignore[arg-type]
+    joined: EngineFrame = paths.join(segments, on=_KEYS, how="inner")
     return joined.group_by("path").agg(*sums).sort("path")
 
 
@@ -275,9 +285,7 @@ def _ordered_join(touches: EngineFrame, sep: str) -> Any:
     if engine == "polars":
         import polars as pl
 
-        return native.group_by(_KEYS).agg(
-            pl.col("_ch").sort_by(_ORDER).str.join(sep).alias("path")
-        )
+        return native.group_by(_KEYS).agg(pl.col("_ch").sort_by(_ORDER).str.join(sep).alias("path"))
     if engine == "duckdb":
         order = ", ".join(_ORDER)
         return native.aggregate(
@@ -288,5 +296,6 @@ def _ordered_join(touches: EngineFrame, sep: str) -> Any:
         functions.array_sort(functions.collect_list(functions.struct(*_ORDER))).alias("_a")
     )
     return grouped.select(
-        *_KEYS, functions.concat_ws(sep, functions.transform("_a", lambda x: x["_ch"])).alias("path")
+        *_KEYS,
+        functions.concat_ws(sep, functions.transform("_a", lambda x: x["_ch"])).alias("path"),
     )

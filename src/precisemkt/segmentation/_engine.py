@@ -50,10 +50,7 @@ def _score_expr(
         reach = uniq[scores >= level]
         if reach.size == 0:
             continue
-        if higher_is_better:
-            hit = expr >= float(reach.min())
-        else:
-            hit = expr <= float(reach.max())
+        hit = expr >= float(reach.min()) if higher_is_better else expr <= float(reach.max())
         total = total + hit.cast(nw.Int64)
     return total
 
@@ -114,7 +111,9 @@ def rfm_scores_engine(
     }
     exprs = {}
     for name, (expr, higher) in columns.items():
-        table = collect_pandas(frame.select(expr.alias("_x")).group_by("_x").agg(nw.len().alias("_n")))
+        table = collect_pandas(
+            frame.select(expr.alias("_x")).group_by("_x").agg(nw.len().alias("_n"))
+        )
         uniq, scores = scores_of_values(
             table["_x"].to_numpy(np.float64), table["_n"].to_numpy(np.int64), bins, higher
         )
