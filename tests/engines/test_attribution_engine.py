@@ -32,7 +32,8 @@ def test_pandas_path_is_paths_from_events_grouped() -> None:
     counts = _quiet(path_counts, log, **KW)
     assert counts["conversions"].sum() == journeys["conversions"].sum()
     assert counts["nulls"].sum() == journeys["nulls"].sum()
-    assert counts["path"].is_unique and counts["path"].is_monotonic_increasing
+    assert counts["path"].is_unique
+    assert counts["path"].is_monotonic_increasing
     first = counts.iloc[0]
     rows = journeys[journeys["path"] == first["path"]]
     assert first["conversions"] == rows["conversions"].sum()
@@ -43,7 +44,7 @@ def test_every_engine_equals_pandas(to_engine: Callable[[pd.DataFrame], Any]) ->
     log = events()
     expected = _quiet(path_counts, log, **KW)
     got = _quiet(path_counts, to_engine(log), collect=True, **KW)
-    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
 
 
 def test_integer_times_and_no_value(to_engine: Callable[[pd.DataFrame], Any]) -> None:
@@ -53,7 +54,7 @@ def test_integer_times_and_no_value(to_engine: Callable[[pd.DataFrame], Any]) ->
     kw = {"journey_col": "user", "time_col": "ts", "sep": "|"}
     expected = _quiet(path_counts, log, **kw)
     got = _quiet(path_counts, to_engine(log), collect=True, **kw)
-    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
     assert list(got.columns) == ["path", "conversions", "nulls"]
     assert got["path"].str.contains("|", regex=False).any()
 
@@ -68,10 +69,10 @@ def test_lazy_stays_lazy_and_markov_solves_locally(
     if isinstance(frame, nw.LazyFrame):
         assert not isinstance(native, pd.DataFrame)
     expected = _quiet(path_counts, log, **KW)
-    pd.testing.assert_frame_equal(counts, expected, check_dtype=False)
+    pd.testing.assert_frame_equal(counts, expected, check_dtype=False, check_exact=True)
     ours = markov_attribution(counts, order=2, sep=">")
     theirs = markov_attribution(expected, order=2, sep=">")
-    pd.testing.assert_frame_equal(ours.to_frame(), theirs.to_frame())
+    pd.testing.assert_frame_equal(ours.to_frame(), theirs.to_frame(), check_exact=True)
 
 
 def test_lost_conversions_warn_on_engines(to_engine: Callable[[pd.DataFrame], Any]) -> None:
@@ -88,7 +89,7 @@ def test_lost_conversions_warn_on_engines(to_engine: Callable[[pd.DataFrame], An
         expected = path_counts(log, **kw)
     with pytest.warns(DataQualityWarning, match="1 conversion"):
         got = path_counts(to_engine(log), collect=True, **kw)
-    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
     assert got.to_dict("list") == {
         "path": ["email", "search"],
         "conversions": [0, 1],
@@ -148,4 +149,4 @@ def test_random_logs_without_ties(rows: list[tuple[int, str | None, bool]], kind
     if expected is None:
         return
     got = _quiet(path_counts, native, collect=True, **kw)
-    pd.testing.assert_frame_equal(got, expected)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
