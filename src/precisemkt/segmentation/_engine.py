@@ -127,7 +127,8 @@ def rfm_scores_engine(
                     DataQualityWarning,
                     stacklevel=3,
                 )
-        exprs[name] = _score_expr(expr, uniq, scores, bins, higher).alias(name)
-    out = frame.with_columns(**exprs)
-    code = 100 * nw.col("r_score") + 10 * nw.col("f_score") + nw.col("m_score")
-    return out.with_columns(code.cast(nw.String).alias("rfm_code")).to_native()
+        exprs[name] = _score_expr(expr, uniq, scores, bins, higher)
+    # One with_columns from the score expressions themselves (some engines mis-resolve a
+    # column added in a previous step of the same chain).
+    code = 100 * exprs["r_score"] + 10 * exprs["f_score"] + exprs["m_score"]
+    return frame.with_columns(**exprs, rfm_code=code.cast(nw.String)).to_native()
