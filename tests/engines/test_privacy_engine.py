@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ def _by_key(report: AnonymityReport, keys: pd.DataFrame) -> pd.DataFrame:
     frame = report.to_frame().reset_index(drop=True)
     ptr, counts = report.class_counts_ptr, report.class_counts
     if ptr is not None and counts is not None:
-        frame["counts"] = [tuple(counts[a:b]) for a, b in zip(ptr[:-1], ptr[1:], strict=True)]
+        frame["counts"] = [tuple(counts[a:b]) for a, b in itertools.pairwise(ptr)]
     keyed = pd.concat([keys.reset_index(drop=True).fillna("<NA>"), frame], axis=1)
     return keyed.set_index(list(keys.columns)).sort_index()
 

@@ -55,7 +55,7 @@ def test_lazy_stays_lazy(to_engine: Callable[[pd.DataFrame], Any]) -> None:
 def test_non_finite_values_are_named(to_engine: Callable[[pd.DataFrame], Any]) -> None:
     table = summary(n=20)
     table.loc[3, "monetary_value"] = np.inf
-    with pytest.raises(ValidationError, match="'monetary_value'.*1 missing or non-finite"):
+    with pytest.raises(ValidationError, match=r"'monetary_value'.*1 missing or non-finite"):
         rfm_scores(to_engine(table))
 
 
