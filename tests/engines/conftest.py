@@ -63,3 +63,41 @@ def to_engine(
         return sqlframe_session.sql(f"SELECT * FROM {name}")
 
     return convert
+
+
+@pytest.fixture(scope="session")
+def spark() -> Any:
+    """A local[2] SparkSession for the whole run (skipped without pyspark or Java).
+
+    Nothing in the library assumes local mode; this only keeps the tests self-contained.
+    """
+    import shutil
+
+    pyspark_sql = pytest.importorskip("pyspark.sql")
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs a Java runtime (java not on PATH; .ci/run installs one)")
+    session = (
+        pyspark_sql.SparkSession.builder.master("local[2]")
+        .appName("precisemkt-tests")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "2")
+        .config("spark.driver.memory", "2g")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def to_spark(spark: Any) -> Callable[[pd.DataFrame], Any]:
+    """A pandas frame as a Spark DataFrame (through Arrow, ≤ 100k rows in the tests)."""
+
+    def convert(frame: pd.DataFrame) -> Any:
+        assert len(frame) <= 100_000
+        return spark.createDataFrame(_arrow(frame))
+
+    return convert

@@ -70,3 +70,16 @@ def collect(native: Any) -> pd.DataFrame:
     frame = nw.from_native(native)
     eager = frame.collect() if isinstance(frame, nw.LazyFrame) else frame
     return eager.to_pandas()
+
+
+def transactions(n: int = 5000, n_customers: int = 500, seed: int = 4) -> pd.DataFrame:
+    """A purchase log over two years with integer amounts (exact sums in any order)."""
+    rng = np.random.default_rng(seed)
+    seconds = rng.integers(0, 2 * 365 * 86_400, n)
+    return pd.DataFrame(
+        {
+            "customer_id": np.char.add("c", rng.integers(0, n_customers, n).astype(str)),
+            "timestamp": pd.Timestamp("2023-01-01") + pd.to_timedelta(seconds, unit="s"),
+            "amount": rng.integers(1, 500, n),
+        }
+    )

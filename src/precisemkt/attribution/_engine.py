@@ -21,6 +21,7 @@ from precisemkt._frames import (
     as_engine_frame,
     backend_name,
     collect_pandas,
+    count_true,
     is_engine_frame,
     require_engine_columns,
 )
@@ -164,17 +165,17 @@ def _check_events(
     name = nw.col(channel).cast(nw.String).str.strip_chars()
     checks = {
         "rows": nw.len(),
-        "ids": nw.col(journey).is_null().sum(),
-        "times": nw.col(time).is_null().sum(),
-        "flags": (flag.is_null() | ((flag != 0.0) & (flag != 1.0))).sum(),
-        "unlabelled": (nw.col(channel).is_null() & ~is_conv.fill_null(False)).sum(),
-        "empty": (name == "").sum(),
-        "sep": name.str.contains(sep, literal=True).sum(),
+        "ids": count_true(nw.col(journey).is_null()),
+        "times": count_true(nw.col(time).is_null()),
+        "flags": count_true(flag.is_null() | ((flag != 0.0) & (flag != 1.0))),
+        "unlabelled": count_true(nw.col(channel).is_null() & ~is_conv.fill_null(False)),
+        "empty": count_true(name == ""),
+        "sep": count_true(name.str.contains(sep, literal=True)),
     }
     if value is not None:
         money = nw.col(value)
-        checks["nulls"] = (is_conv & money.is_null()).sum()
-        checks["negative"] = (is_conv & (money < 0)).sum()
+        checks["nulls"] = count_true(is_conv & money.is_null())
+        checks["negative"] = count_true(is_conv & (money < 0))
     counts = collect_pandas(frame.select(**checks)).iloc[0]
     seen = {key: int(0 if pd.isna(v) else v) for key, v in counts.items()}
     col = "events column "
@@ -291,7 +292,12 @@ def _ordered_join(touches: EngineFrame, sep: str) -> Any:
         return native.aggregate(
             f"_j, _seg, string_agg(_ch, {_sql_text(sep)} ORDER BY {order}) AS path", "_j, _seg"
         )
-    functions = importlib.import_module(type(native).__module__.rsplit(".", 1)[0] + ".functions")
+    module = (
+        "pyspark.sql.functions"
+        if engine.startswith("pyspark")
+        else type(native).__module__.rsplit(".", 1)[0] + ".functions"  # sqlframe.<dialect>
+    )
+    functions = importlib.import_module(module)
     grouped = native.groupBy(*_KEYS).agg(
         functions.array_sort(functions.collect_list(functions.struct(*_ORDER))).alias("_a")
     )

@@ -16,7 +16,13 @@ from typing import Any
 import narwhals.stable.v2 as nw
 import numpy as np
 
-from precisemkt._frames import EngineFrame, as_engine_frame, collect_pandas, require_engine_columns
+from precisemkt._frames import (
+    EngineFrame,
+    as_engine_frame,
+    collect_pandas,
+    count_true,
+    require_engine_columns,
+)
 from precisemkt._typing import FloatArray, IntArray
 from precisemkt._validation import check_int, format_message
 from precisemkt.errors import DataQualityWarning, ValidationError
@@ -59,7 +65,7 @@ def _check_finite(frame: EngineFrame, columns: dict[str, nw.Expr]) -> None:
     bad = collect_pandas(
         frame.select(
             **{
-                name: (expr.is_null() | ~expr.is_finite().fill_null(True)).sum()
+                name: count_true(expr.is_null() | ~expr.is_finite().fill_null(True))
                 for name, expr in columns.items()
             }
         )
