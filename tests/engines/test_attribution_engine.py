@@ -150,3 +150,12 @@ def test_random_logs_without_ties(rows: list[tuple[int, str | None, bool]], kind
         return
     got = _quiet(path_counts, native, collect=True, **kw)
     pd.testing.assert_frame_equal(got, expected, check_exact=True)
+
+
+def test_other_eager_frames_join_through_polars() -> None:
+    import pyarrow as pa
+
+    log = events(n=800, seed=9)
+    expected = _quiet(path_counts, log, **KW)
+    got = _quiet(path_counts, pa.Table.from_pandas(log, preserve_index=False), **KW)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)

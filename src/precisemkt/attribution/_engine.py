@@ -36,6 +36,7 @@ __all__ = ["path_counts"]
 #: touches before conversion-only events, then channel, then non-converting first.
 _ORDER = ["_t", "_tb", "_ch", "_cv"]
 _KEYS = ["_j", "_seg"]
+_ENGINES = ("polars", "duckdb", "pyspark", "pyspark_connect", "sqlframe")
 
 
 def path_counts(
@@ -127,7 +128,7 @@ def path_counts(
             ),
             value_col is not None,
         )
-    frame = as_engine_frame(events, "events")
+    frame = _supported(as_engine_frame(events, "events"))
     columns = [journey_col, time_col, channel_col, conversion_col]
     require_engine_columns(frame, columns + ([value_col] if value_col else []), "events")
     _check_events(frame, journey_col, time_col, channel_col, conversion_col, value_col, separator)
@@ -255,6 +256,29 @@ def _engine_counts(
     return joined.group_by("path").agg(*sums).sort("path")
 
 
+def _supported(frame: EngineFrame) -> EngineFrame:
+    """The frame on an engine with windows and ordered string aggregation.
+
+    Eager frames of other libraries (PyArrow, Modin …) are in memory already and go to
+    Polars; other lazy engines (Dask, Ibis) raise with a way out.
+    """
+    engine = backend_name(frame)
+    if engine in _ENGINES:
+        return frame
+    if isinstance(frame, nw.DataFrame):
+        converted: EngineFrame = nw.from_native(frame.to_polars())
+        return converted
+    raise InvalidParameterError(
+        format_message(
+            "events",
+            "be a frame of an engine with ordered string aggregation "
+            "(Polars, DuckDB, PySpark, SQLFrame) or an eager frame",
+            f"a {engine} frame",
+            "Convert it, e.g. with .to_polars(), or read it with DuckDB.",
+        )
+    )
+
+
 def _sql_text(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
@@ -267,21 +291,6 @@ def _ordered_join(touches: EngineFrame, sep: str) -> Any:
     SQLFrame ``array_sort(collect_list(struct(...)))`` then ``concat_ws``.
     """
     engine = backend_name(touches)
-    if engine not in ("polars", "duckdb", "pyspark", "pyspark_connect", "sqlframe"):
-        if isinstance(touches, nw.DataFrame):
-            # Eager frames of other libraries (pyarrow, modin …) are small enough to run here.
-            touches = nw.from_native(touches.to_polars())
-            engine = "polars"
-        else:
-            raise InvalidParameterError(
-                format_message(
-                    "events",
-                    "be a frame of an engine with ordered string aggregation "
-                    "(Polars, DuckDB, PySpark, SQLFrame) or an eager frame",
-                    f"a {engine} frame",
-                    "Convert it, e.g. with .to_polars(), or read it with DuckDB.",
-                )
-            )
     native = touches.to_native()
     if engine == "polars":
         import polars as pl
