@@ -94,7 +94,9 @@ def path_counts(
     conversion-only events). Engines have no row order, so there events at the same time
     are ordered by touch before conversion-only, then channel name, then non-converting
     before converting. Counts are exact on every engine; integer and decimal values are
-    summed exactly, float values in the engine's own order (equal to a few ulp).
+    summed exactly, float values in the engine's own order (equal to a few ulp). Two
+    small aggregate queries run at call time, also for lazy input: the validation of the
+    log and the count of conversions without a touch (for the warning).
 
     Examples
     --------
