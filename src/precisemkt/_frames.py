@@ -25,6 +25,7 @@ __all__ = [
     "as_engine_frame",
     "backend_name",
     "collect_pandas",
+    "count_true",
     "divide_exactly",
     "epoch_microseconds",
     "is_engine_frame",
@@ -182,3 +183,8 @@ def divide_exactly(numerator: nw.Expr, denominator: float) -> nw.Expr:
     constant is turned into one (``x * 0 + d`` is exactly ``d`` for finite ``x``).
     """
     return numerator / (numerator * 0.0 + denominator)
+
+
+def count_true(condition: nw.Expr) -> nw.Expr:
+    """Number of rows where a boolean expression holds (Spark cannot sum booleans)."""
+    return condition.cast(nw.Int64).sum()
