@@ -379,7 +379,8 @@ def laplace_sum(
             format_message(
                 "the sum of values",
                 "stay within the float range",
-                f"{x.size:,} values clamped to [{show_value(float(lower))}, {show_value(float(upper))}]",
+                f"{x.size:,} values clamped to "
+                f"[{show_value(float(lower))}, {show_value(float(upper))}]",
                 "Rescale the values (e.g. to thousands) and the bounds before summing.",
             )
         )

@@ -195,7 +195,8 @@ class Hierarchy:
                         format_message(
                             f"levels[{i}]",
                             "map every label of the level below",
-                            f"no entry for {show_value(value)} (reached from leaf {show_value(leaf)})",
+                            f"no entry for {show_value(value)} "
+                            f"(reached from leaf {show_value(leaf)})",
                             "Add the missing label so that the levels nest.",
                         )
                     )
