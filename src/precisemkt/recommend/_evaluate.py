@@ -16,7 +16,7 @@ from precisemkt.errors import ValidationError
 from precisemkt.recommend import _kernels
 from precisemkt.recommend._base import Recommender
 
-__all__ = ["METRICS", "RecommendationMetrics", "evaluate", "ranking_metrics"]
+__all__ = ["METRICS", "RecommendationMetrics", "evaluate", "metrics_from_lists", "ranking_metrics"]
 
 #: The metric columns of :class:`RecommendationMetrics`, in order.
 METRICS = (
@@ -165,12 +165,20 @@ def evaluate(
     rec = np.full((len(test_users), kmax), -1, dtype=np.int64)
     row = pd.Index(test_users).get_indexer(recs["user_id"])
     rec[row, recs["rank"].to_numpy() - 1] = inter.items.get_indexer(recs["item_id"])
+    metrics = metrics_from_lists(rec, truth, inter.matrix, ks)
+    return RecommendationMetrics(repr(model), metrics, len(test_users), inter.n_items)
+
+
+def metrics_from_lists(
+    rec: IntArray, truth: sp.csr_array, train: sp.csr_array, ks: list[int]
+) -> pd.DataFrame:
+    """The metrics table of top-k lists ``rec`` (users x max k item codes, -1 padded)
+    against the test CSR ``truth`` (same rows, sorted indices) and the training CSR."""
     hits = _kernels.hit_matrix(rec, truth.indptr.astype(np.int64), truth.indices.astype(np.int64))
     n_relevant = np.diff(truth.indptr).astype(np.float64)
     table = ranking_metrics(hits, n_relevant, ks)
-    table.update(_beyond_accuracy(rec, inter.matrix, ks))
-    metrics = pd.DataFrame(table, index=pd.Index(ks, name="k"))[list(METRICS)]
-    return RecommendationMetrics(repr(model), metrics, len(test_users), inter.n_items)
+    table.update(_beyond_accuracy(rec, train, ks))
+    return pd.DataFrame(table, index=pd.Index(ks, name="k"))[list(METRICS)]
 
 
 def _beyond_accuracy(rec: IntArray, train: sp.csr_array, ks: list[int]) -> dict[str, FloatArray]:
