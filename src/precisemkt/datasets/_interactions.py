@@ -40,12 +40,14 @@ def make_interactions(
     n_factors: int = 8,
     mean_interactions: float = 20.0,
     popularity_exponent: float = 1.0,
+    taste_strength: float = 2.0,
     random_state: SeedLike = None,
 ) -> SimulatedInteractions:
     """Simulate purchases driven by known taste factors and Zipf-like popularity.
 
     User ``u`` likes item ``i`` with utility ``s_ui = x_u'y_i + b_i``, with factors
-    ``x_u, y_i ~ N(0, I / sqrt(n_factors))`` and bias ``b_i = -popularity_exponent *
+    ``x_u, y_i ~ N(0, sigma**2 I)``, ``sigma = (taste_strength**2 / n_factors)**0.25`` (so
+    the taste term ``x_u'y_i`` has standard deviation ``taste_strength``) and bias ``b_i = -popularity_exponent *
     log(i + 1)``. Each user buys ``m_u = min(1 + Poisson(mean_interactions - 1), n_items
     // 2)`` distinct items, drawn without replacement with probability proportional to
     ``exp(s_ui)`` (Plackett-Luce, sampled with Gumbel noise), so a recommender that
@@ -59,6 +61,8 @@ def make_interactions(
         Mean distinct items per user (>= 1).
     popularity_exponent : float, default 1.0
         Strength of the popularity skew (0: none).
+    taste_strength : float, default 2.0
+        Standard deviation of the taste term (0: purchases follow popularity only).
     random_state : int, numpy.random.Generator or None
 
     Returns
@@ -79,8 +83,9 @@ def make_interactions(
     n_factors = check_int(n_factors, "n_factors", low=1)
     mean = check_interval(mean_interactions, "mean_interactions", low=1.0, high=1e6)
     expo = check_interval(popularity_exponent, "popularity_exponent", low=0.0, high=10.0)
+    taste = check_interval(taste_strength, "taste_strength", low=0.0, high=100.0)
     rng = check_random_state(random_state)
-    scale = n_factors**-0.25
+    scale = (taste**2 / n_factors) ** 0.25
     x = rng.normal(0.0, scale, (n_users, n_factors))
     y = rng.normal(0.0, scale, (n_items, n_factors))
     bias = -expo * np.log(np.arange(1, n_items + 1, dtype=np.float64))
