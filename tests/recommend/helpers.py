@@ -11,7 +11,10 @@ import pytest
 
 
 def assert_same_ranking(
-    ids_a: Sequence[int], vals_a: Sequence[float], ids_b: Sequence[int], vals_b: Sequence[float],
+    ids_a: Sequence[int],
+    vals_a: Sequence[float],
+    ids_b: Sequence[int],
+    vals_b: Sequence[float],
     rtol: float = 1e-9,
 ) -> None:
     """Same scores in order, and the same items except inside groups of tied scores."""

@@ -23,7 +23,9 @@ from tests.reference import recommend as ref
 
 @pytest.fixture(scope="module")
 def log() -> pd.DataFrame:
-    return make_interactions(n_users=150, n_items=50, mean_interactions=10, random_state=5).interactions
+    return make_interactions(
+        n_users=150, n_items=50, mean_interactions=10, random_state=5
+    ).interactions
 
 
 @pytest.mark.parametrize("model", [Popularity(), ItemKNN(k=20), EASE(l2=20.0)], ids=repr)
@@ -43,14 +45,17 @@ def test_metrics_equal_naive_per_user_reference(model, log) -> None:
     for k in (1, 3, 10):
         rows = [ref.user_metrics(lists.get(u, []), truth[u], k) for u in truth.index]
         for name in ("precision", "recall", "ndcg", "map", "hit_rate", "mrr"):
-            assert res.metrics.loc[k, name] == pytest.approx(np.mean([r[name] for r in rows]), rel=1e-12)
+            assert res.metrics.loc[k, name] == pytest.approx(
+                np.mean([r[name] for r in rows]), rel=1e-12
+            )
         tops = [lists.get(u, [])[:k] for u in truth.index]
         flat = [codes.get_loc(i) for t in tops for i in t]
         assert res.metrics.loc[k, "coverage"] == pytest.approx(len(set(flat)) / len(codes))
         assert res.metrics.loc[k, "novelty"] == pytest.approx(np.mean(-np.log2(share[flat])))
         ild = [ref.intra_list_distance([codes.get_loc(i) for i in t], binary) for t in tops]
         if k == 1:  # no pairs in a one-item list
-            assert np.isnan(res.metrics.loc[k, "diversity"]) and np.isnan(ild).all()
+            assert np.isnan(res.metrics.loc[k, "diversity"])
+            assert np.isnan(ild).all()
         else:
             assert res.metrics.loc[k, "diversity"] == pytest.approx(np.nanmean(ild))
 
@@ -80,7 +85,8 @@ def test_splits(log) -> None:
     assert len(test) == pytest.approx(0.25 * len(log), abs=2)
     cut = log["timestamp"].iloc[100]
     tr, te = split_by_time(log, cut)
-    assert (te["timestamp"] >= cut).all() and (tr["timestamp"] < cut).all()
+    assert (te["timestamp"] >= cut).all()
+    assert (tr["timestamp"] < cut).all()
 
     train, test = leave_last_out(log, n=2)
     last = log.sort_values("timestamp").groupby("user_id").tail(2)

@@ -62,7 +62,9 @@ def test_knn_rows_matches_reference(a, kind, k, alpha, shrinkage) -> None:
     (idx, val, cnt), expected = _knn(a, kind, k, alpha, shrinkage)
     for i, row in enumerate(expected):
         assert cnt[i] == len(row)
-        assert_same_ranking(idx[i, : cnt[i]], val[i, : cnt[i]], [j for j, _ in row], [s for _, s in row])
+        assert_same_ranking(
+            idx[i, : cnt[i]], val[i, : cnt[i]], [j for j, _ in row], [s for _, s in row]
+        )
 
 
 def _neighbours(a: np.ndarray, k: int) -> tuple[sp.csr_array, list[list[tuple[int, float]]]]:
@@ -73,15 +75,22 @@ def _neighbours(a: np.ndarray, k: int) -> tuple[sp.csr_array, list[list[tuple[in
     )
     s.sort_indices()
     # the reference recommends from the kernel's own neighbourhoods (tested above)
-    rows = [list(zip(idx[i, : cnt[i]].tolist(), val[i, : cnt[i]].tolist(), strict=True)) for i in range(a.shape[1])]
+    rows = [
+        list(zip(idx[i, : cnt[i]].tolist(), val[i, : cnt[i]].tolist(), strict=True))
+        for i in range(a.shape[1])
+    ]
     return s, rows
 
 
 @st.composite
 def filters(draw: st.DrawFn, n_items: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     allowed = np.array(draw(st.lists(st.booleans(), min_size=n_items, max_size=n_items)))
-    boost = np.array(draw(st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=n_items, max_size=n_items)))
-    category = np.array(draw(st.lists(st.integers(0, 2), min_size=n_items, max_size=n_items)), dtype=np.int64)
+    boost = np.array(
+        draw(st.lists(st.sampled_from([0.5, 1.0, 2.0]), min_size=n_items, max_size=n_items))
+    )
+    category = np.array(
+        draw(st.lists(st.integers(0, 2), min_size=n_items, max_size=n_items)), dtype=np.int64
+    )
     cap = draw(st.sampled_from([0, 1, 2]))
     return allowed, boost, category, cap
 
@@ -95,14 +104,16 @@ def test_knn_recommend_matches_reference(a, k, n, exclude_seen, data) -> None:
         users, *_parts(_csr(a)), *_parts(s), exclude_seen, allowed, boost, category, cap, n
     )
     for u in users:
-        e_items, e_scores, e_because = ref.knn_recommend(
+        e_items, e_scores, _ = ref.knn_recommend(
             a, rows, int(u), n, exclude_seen, allowed, boost, category, cap
         )
         assert counts[u] == len(e_items)
         assert_same_ranking(items[u, : counts[u]], scores[u, : counts[u]], e_items, e_scores)
         for q, i in enumerate(items[u, : counts[u]]):
             got = [j for j in because[u, q] if j >= 0]
-            want = ref.top3({int(j): a[u, j] * dict(rows[j]).get(int(i), 0.0) for j in np.flatnonzero(a[u])})
+            want = ref.top3(
+                {int(j): a[u, j] * dict(rows[j]).get(int(i), 0.0) for j in np.flatnonzero(a[u])}
+            )
             np.testing.assert_allclose(
                 [a[u, j] * dict(rows[j]).get(int(i), 0.0) for j in got],
                 [a[u, j] * dict(rows[j]).get(int(i), 0.0) for j in want],
@@ -117,12 +128,21 @@ def test_dense_select_matches_reference(a, n, exclude_seen, data) -> None:
     seen = _csr(a)
     users = np.arange(a.shape[0], dtype=np.int64) if exclude_seen else np.full(a.shape[0], -1)
     items, vals, counts = _kernels.dense_select(
-        scores, users, seen.indptr.astype(np.int64), seen.indices.astype(np.int64),
-        allowed, boost, category, cap, n,
+        scores,
+        users,
+        seen.indptr.astype(np.int64),
+        seen.indices.astype(np.int64),
+        allowed,
+        boost,
+        category,
+        cap,
+        n,
     )
     for u in range(a.shape[0]):
         banned = set(np.flatnonzero(a[u]).tolist()) if exclude_seen else set()
-        e_items, e_vals = ref.select(dict(enumerate(scores[u])), banned, allowed, boost, category, cap, n)
+        e_items, e_vals = ref.select(
+            dict(enumerate(scores[u])), banned, allowed, boost, category, cap, n
+        )
         assert counts[u] == len(e_items)
         assert_same_ranking(items[u, : counts[u]], vals[u, : counts[u]], e_items, e_vals)
 
@@ -134,7 +154,9 @@ def test_dense_because_matches_reference(a, n) -> None:
     items = rng.integers(0, a.shape[1], size=(a.shape[0], n))
     counts = np.full(a.shape[0], n, dtype=np.int64)
     m = _csr(a)
-    got = _kernels.dense_because(np.arange(a.shape[0], dtype=np.int64), items, counts, *_parts(m), w)
+    got = _kernels.dense_because(
+        np.arange(a.shape[0], dtype=np.int64), items, counts, *_parts(m), w
+    )
     for u in range(a.shape[0]):
         for q in range(n):
             want = ref.top3({int(j): a[u, j] * w[j, items[u, q]] for j in np.flatnonzero(a[u])})
@@ -142,7 +164,12 @@ def test_dense_because_matches_reference(a, n) -> None:
 
 
 @settings(max_examples=25)
-@given(matrices(max_users=8, max_items=7), st.integers(1, 4), st.floats(0.01, 2.0), st.floats(0.0, 20.0))
+@given(
+    matrices(max_users=8, max_items=7),
+    st.integers(1, 4),
+    st.floats(0.01, 2.0),
+    st.floats(0.0, 20.0),
+)
 def test_als_steps_match_reference(a, f, reg, alpha) -> None:
     rng = np.random.default_rng(3)
     x0 = rng.random((a.shape[0], f)) * 0.1
@@ -155,13 +182,20 @@ def test_als_steps_match_reference(a, f, reg, alpha) -> None:
     np.testing.assert_allclose(x, ref.als_half_step(a, x0, y, reg, alpha, 3), rtol=1e-8, atol=1e-10)
     _kernels.als_exact(m.indptr.astype(np.int64), m.indices.astype(np.int64), conf, x, y, gram)
     np.testing.assert_allclose(x, ref.als_exact_users(a, y, reg, alpha), rtol=1e-8, atol=1e-10)
-    partial = _kernels.als_loss(m.indptr.astype(np.int64), m.indices.astype(np.int64), conf, x, y).sum()
+    partial = _kernels.als_loss(
+        m.indptr.astype(np.int64), m.indices.astype(np.int64), conf, x, y
+    ).sum()
     total = partial + np.sum((x.T @ x) * (y.T @ y)) + reg * (np.sum(x * x) + np.sum(y * y))
     np.testing.assert_allclose(total, ref.als_loss(a, x, y, reg, alpha), rtol=1e-9)
 
 
 @settings(max_examples=25)
-@given(matrices(max_users=8, max_items=7), st.integers(1, 4), st.floats(0.01, 2.0), st.floats(0.0, 20.0))
+@given(
+    matrices(max_users=8, max_items=7),
+    st.integers(1, 4),
+    st.floats(0.01, 2.0),
+    st.floats(0.0, 20.0),
+)
 def test_factor_because_matches_reference(a, f, reg, alpha) -> None:
     rng = np.random.default_rng(5)
     y = rng.normal(size=(a.shape[1], f))
@@ -170,22 +204,37 @@ def test_factor_because_matches_reference(a, f, reg, alpha) -> None:
     items = np.tile(np.arange(n, dtype=np.int64), (a.shape[0], 1))
     counts = np.full(a.shape[0], n, dtype=np.int64)
     got = _kernels.factor_because(
-        np.arange(a.shape[0], dtype=np.int64), items, counts,
-        m.indptr.astype(np.int64), m.indices.astype(np.int64), 1.0 + alpha * m.data,
-        y, y.T @ y + reg * np.eye(f),
+        np.arange(a.shape[0], dtype=np.int64),
+        items,
+        counts,
+        m.indptr.astype(np.int64),
+        m.indices.astype(np.int64),
+        1.0 + alpha * m.data,
+        y,
+        y.T @ y + reg * np.eye(f),
     )
     for u in range(a.shape[0]):
         for q in range(n):
             contrib = ref.als_contributions(a, y, reg, alpha, u, q)
             want = ref.top3(contrib)
             have = [j for j in got[u, q] if j >= 0]
-            np.testing.assert_allclose([contrib[j] for j in have], [contrib[j] for j in want], rtol=1e-8)
+            np.testing.assert_allclose(
+                [contrib[j] for j in have], [contrib[j] for j in want], rtol=1e-8
+            )
 
 
 @given(st.integers(1, 8), st.integers(1, 6), st.integers(2, 9), st.integers(0, 2**31))
 def test_hit_matrix_and_ild_match_reference(n_users, k, n_items, seed) -> None:
     rng = np.random.default_rng(seed)
-    rec = np.array([rng.permutation(n_items)[:k] if k <= n_items else np.r_[rng.permutation(n_items), [-1] * (k - n_items)] for _ in range(n_users)], dtype=np.int64)
+    rec = np.array(
+        [
+            rng.permutation(n_items)[:k]
+            if k <= n_items
+            else np.r_[rng.permutation(n_items), [-1] * (k - n_items)]
+            for _ in range(n_users)
+        ],
+        dtype=np.int64,
+    )
     truth = rng.random((n_users, n_items)) < 0.3
     t = _csr(truth.astype(float))
     hits = _kernels.hit_matrix(rec, t.indptr.astype(np.int64), t.indices.astype(np.int64))
@@ -193,7 +242,9 @@ def test_hit_matrix_and_ild_match_reference(n_users, k, n_items, seed) -> None:
         assert hits[u].tolist() == [bool(i >= 0 and truth[u, i]) for i in rec[u]]
     binary = (rng.random((6, n_items)) < 0.5).astype(float)
     by_item = _csr(binary.T)
-    ild = _kernels.intra_list_distance(rec, k, by_item.indptr.astype(np.int64), by_item.indices.astype(np.int64))
+    ild = _kernels.intra_list_distance(
+        rec, k, by_item.indptr.astype(np.int64), by_item.indices.astype(np.int64)
+    )
     for u in range(n_users):
         want = ref.intra_list_distance([int(i) for i in rec[u] if i >= 0], binary)
         np.testing.assert_allclose(ild[u], want, rtol=1e-12, equal_nan=True)

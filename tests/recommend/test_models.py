@@ -27,7 +27,9 @@ MODELS = [
 
 @pytest.fixture(scope="module")
 def log() -> pd.DataFrame:
-    return make_interactions(n_users=120, n_items=40, mean_interactions=8, random_state=1).interactions
+    return make_interactions(
+        n_users=120, n_items=40, mean_interactions=8, random_state=1
+    ).interactions
 
 
 @pytest.mark.parametrize("model", MODELS, ids=repr)
@@ -92,12 +94,14 @@ def test_ease_equals_dense_reference(log) -> None:
         assert row.score == pytest.approx(scores[u, i], rel=1e-10)
         terms = x[u] * model.weights_[:, i]
         assert row.score == pytest.approx(terms.sum(), rel=1e-10)
-        assert list(row.because) == [model.interactions_.items[j] for j in ref.top3(dict(enumerate(terms)))]
+        assert list(row.because) == [
+            model.interactions_.items[j] for j in ref.top3(dict(enumerate(terms)))
+        ]
 
 
 def test_ease_refuses_catalogues_past_its_memory_limit(log, monkeypatch) -> None:
     monkeypatch.setattr(EASE, "MAX_ITEMS", 30)
-    with pytest.raises(ValidationError, match="at most EASE.MAX_ITEMS = 30"):
+    with pytest.raises(ValidationError, match=r"at most EASE\.MAX_ITEMS = 30"):
         EASE().fit(log)
 
 
@@ -159,7 +163,8 @@ def test_fallback_per_group(log) -> None:
     rec = model.recommend(["new1", "new2"], n=3, groups=groups)
     b_users = groups.index[groups == "B"]
     expected = (
-        log[log["user_id"].isin(b_users)].drop_duplicates(["user_id", "item_id"])["item_id"]
+        log[log["user_id"].isin(b_users)]
+        .drop_duplicates(["user_id", "item_id"])["item_id"]
         .value_counts()
     )
     got = rec[rec["user_id"] == "new1"]
@@ -224,11 +229,17 @@ def test_knn_partial_fit_equals_a_refit(similarity) -> None:
     new.loc[new.index[5:8], "user_id"] = 1000  # a new user
     inc = ItemKNN(similarity, k=8).fit(old, weight_col="qty").partial_fit(new, weight_col="qty")
     full = ItemKNN(similarity, k=8).fit(pd.concat([old, new]), weight_col="qty")
-    a = pd.DataFrame(inc.similarity_.toarray(), index=inc.interactions_.items, columns=inc.interactions_.items)
-    b = pd.DataFrame(full.similarity_.toarray(), index=full.interactions_.items, columns=full.interactions_.items)
+    a = pd.DataFrame(
+        inc.similarity_.toarray(), index=inc.interactions_.items, columns=inc.interactions_.items
+    )
+    b = pd.DataFrame(
+        full.similarity_.toarray(), index=full.interactions_.items, columns=full.interactions_.items
+    )
     b = b.loc[a.index, a.columns]
     if similarity in ("jaccard", "asymmetric_cosine"):  # binary: ties may be kept differently
-        np.testing.assert_allclose(np.sort(a.to_numpy(), axis=1), np.sort(b.to_numpy(), axis=1), rtol=1e-12)
+        np.testing.assert_allclose(
+            np.sort(a.to_numpy(), axis=1), np.sort(b.to_numpy(), axis=1), rtol=1e-12
+        )
     else:
         np.testing.assert_allclose(a.to_numpy(), b.to_numpy(), rtol=1e-12, atol=1e-15)
 
@@ -265,7 +276,8 @@ def test_similar_items(log) -> None:
 def test_interactions_from_orders_inputs() -> None:
     orders = pd.DataFrame({"cust": ["b", "a", "a"], "sku": [2, 1, 1], "qty": [1.0, 2.0, 3.0]})
     inter = interactions_from_orders(orders, user_col="cust", item_col="sku", weight_col="qty")
-    assert inter.users.tolist() == ["a", "b"] and inter.items.tolist() == [1, 2]
+    assert inter.users.tolist() == ["a", "b"]
+    assert inter.items.tolist() == [1, 2]
     np.testing.assert_array_equal(inter.matrix.toarray(), [[5.0, 0.0], [0.0, 1.0]])
     m = sp.csr_array(np.array([[0.0, 2.0], [1.0, 0.0]]))
     labelled = interactions_from_orders(m, users=["x", "y"], items=["p", "q"])
@@ -273,13 +285,17 @@ def test_interactions_from_orders_inputs() -> None:
     fitted = ItemKNN().fit(m)
     assert fitted.interactions_.users.tolist() == [0, 1]
     with pytest.raises(ValidationError, match="'qty' must be positive"):
-        interactions_from_orders(orders.assign(qty=[1.0, -2.0, 1.0]), user_col="cust", item_col="sku", weight_col="qty")
+        interactions_from_orders(
+            orders.assign(qty=[1.0, -2.0, 1.0]), user_col="cust", item_col="sku", weight_col="qty"
+        )
     with pytest.raises(ValidationError, match="missing values"):
         interactions_from_orders(pd.DataFrame({"user_id": ["a", None], "item_id": [1, 2]}))
     with pytest.raises(ValidationError, match="'user_id'"):
         interactions_from_orders(pd.DataFrame({"customer": ["a"], "item_id": [1]}))
     with pytest.raises(InvalidParameterError, match="weight_col"):
-        interactions_from_orders(orders, user_col="cust", item_col="sku", weight_col="qty", aggregate="count")
+        interactions_from_orders(
+            orders, user_col="cust", item_col="sku", weight_col="qty", aggregate="count"
+        )
     with pytest.raises(ValidationError, match="one label per row"):
         interactions_from_orders(m, users=["x"])
     with pytest.raises(ValidationError, match="at least one user"):

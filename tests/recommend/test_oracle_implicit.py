@@ -64,7 +64,9 @@ def test_recommendations_equal_implicit(weighted, similarity) -> None:
     for u in users:
         mine = rec[rec["user_id"] == u]
         keep = scores[u] > -np.finfo(np.float64).max / 2  # implicit pads short lists
-        assert_same_ranking(mine["item_id"], mine["score"], ids[u][keep], scores[u][keep], rtol=1e-6)
+        assert_same_ranking(
+            mine["item_id"], mine["score"], ids[u][keep], scores[u][keep], rtol=1e-6
+        )
 
 
 @pytest.mark.slow

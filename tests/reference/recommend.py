@@ -27,7 +27,7 @@ def knn_similarity(
     shrinkage: float = 0.0,
 ) -> list[list[tuple[int, float]]]:
     """Per item, its k best (item, similarity) among the items sharing a user with it."""
-    n_users, n_items = weighted.shape
+    n_items = weighted.shape[1]
     out = []
     sizes = binary.sum(axis=0)
     for i in range(n_items):
@@ -66,7 +66,9 @@ def knn_recommend(
     s = [dict(row) for row in rows]
     reach = {int(i) for j in hist for i in s[j]}
     scores = {i: float(sum(r[u, j] * s[j].get(i, 0.0) for j in hist)) for i in reach}
-    items, vals = select(scores, set(hist.tolist()) if exclude_seen else set(), allowed, boost, category, cap, n)
+    items, vals = select(
+        scores, set(hist.tolist()) if exclude_seen else set(), allowed, boost, category, cap, n
+    )
     because = [top3({int(j): r[u, j] * s[j].get(i, 0.0) for j in hist}) for i in items]
     return items, vals, because
 

@@ -5,6 +5,8 @@ donation patterns). Simulators: :func:`make_transactions` (BG/NBD, MBG/NBD or Pa
 purchase logs with per-customer truth), :func:`make_journeys` (customer journeys from
 a known Markov chain, for attribution) and :func:`make_people` (a customer table with
 quasi-identifiers and sensitive attributes, for anonymisation).
+For recommendations: :func:`make_interactions` (purchases from known taste factors) and
+:func:`load_movielens_100k` (fetched from PyPI on first use, never shipped).
 """
 
 from __future__ import annotations

@@ -47,9 +47,10 @@ def make_interactions(
 
     User ``u`` likes item ``i`` with utility ``s_ui = x_u'y_i + b_i``, with factors
     ``x_u, y_i ~ N(0, sigma**2 I)``, ``sigma = (taste_strength**2 / n_factors)**0.25`` (so
-    the taste term ``x_u'y_i`` has standard deviation ``taste_strength``) and bias ``b_i = -popularity_exponent *
-    log(i + 1)``. Each user buys ``m_u = min(1 + Poisson(mean_interactions - 1), n_items
-    // 2)`` distinct items, drawn without replacement with probability proportional to
+    the taste term ``x_u'y_i`` has standard deviation ``taste_strength``) and bias
+    ``b_i = -popularity_exponent * log(i + 1)``. Each user buys
+    ``m_u = min(1 + Poisson(mean_interactions - 1), n_items // 2)`` distinct items, drawn
+    without replacement with probability proportional to
     ``exp(s_ui)`` (Plackett-Luce, sampled with Gumbel noise), so a recommender that
     recovers the factors ranks a user's held-out purchases high.
 

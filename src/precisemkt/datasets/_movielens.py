@@ -52,7 +52,17 @@ def load_movielens_100k(cache_dir: str | os.PathLike[str] | None = None) -> pd.D
     wheels = sorted(folder.glob("recbole-1.2.1-*.whl"))
     if not wheels:
         folder.mkdir(parents=True, exist_ok=True)
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "-q", "-d", str(folder), RECBOLE]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "-q",
+            "-d",
+            str(folder),
+            RECBOLE,
+        ]
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=False)
         except (OSError, subprocess.SubprocessError) as exc:

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from precisemkt._typing import FloatArray, IntArray, SeedLike
 from precisemkt._validation import check_int, check_interval, check_random_state
 from precisemkt.recommend import _kernels
-from precisemkt.recommend._base import Filters, Recommender, TopN, check_positive, score_batches
+from precisemkt.recommend._base import Filters, Recommender, TopN, score_batches
 from precisemkt.recommend._interactions import Interactions
 from precisemkt.recommend._similar import similar_frame
 
@@ -107,7 +107,7 @@ class ALS(Recommender):
 
     def _fit(self, inter: Interactions) -> None:
         f = check_int(self.factors, "factors", low=1)
-        check_positive(self.regularization, "regularization")
+        check_interval(self.regularization, "regularization", low=0.0, closed="neither")
         check_interval(self.alpha, "alpha", low=0.0)
         iterations = check_int(self.iterations, "iterations", low=1, high=10_000)
         rng = check_random_state(self.random_state)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any, ClassVar, Self
 
@@ -316,9 +315,7 @@ class Recommender:
             category = pd.factorize(category)[0].astype(np.int64)
         return Filters(n, exclude_seen, allowed, factor, category, cap)
 
-    def _popular(
-        self, group_users: BoolArray | None, filters: Filters, codes: IntArray
-    ) -> TopN:
+    def _popular(self, group_users: BoolArray | None, filters: Filters, codes: IntArray) -> TopN:
         """Most popular items (users per item, among ``group_users`` when given)."""
         if group_users is None:
             pop = self.item_popularity_
@@ -436,7 +433,7 @@ class Recommender:
         new_groups = series.reindex(new_users)
         parts = []
         for label, idx in new_groups.groupby(new_groups.to_numpy(), dropna=False).indices.items():
-            members = np.asarray(train_groups == label) if not pd.isna(label) else None
+            members = None if label is None or label != label else np.asarray(train_groups == label)
             sel = rows[idx]
             if members is None or not members.any():
                 top = self._popular(None, filters, no_codes[: sel.size])
@@ -459,9 +456,7 @@ class Recommender:
             mask = np.arange(top.items.shape[1])[None, :] < counts[:, None]
             item_codes = top.items[mask]
             because_codes = top.because[mask]
-            because = [
-                tuple(items_index[b[b >= 0]].tolist()) for b in because_codes
-            ]
+            because = [tuple(items_index[b[b >= 0]].tolist()) for b in because_codes]
             pieces.append(
                 pd.DataFrame(
                     {
@@ -478,14 +473,3 @@ class Recommender:
         out = out.sort_values(["_row", "rank"], kind="stable").reset_index(drop=True)
         out.insert(0, "user_id", user_index[out["_row"].to_numpy()])
         return out.drop(columns="_row")
-
-
-def check_positive(value: Any, name: str) -> float:
-    """A finite real > 0 (for regularisation strengths)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
-        raise InvalidParameterError(
-            format_message(name, "be a positive number", repr(value), "")
-        )
-    if not np.isfinite(float(value)):
-        raise InvalidParameterError(format_message(name, "be finite", repr(value), ""))
-    return float(value)

@@ -9,10 +9,10 @@ import pandas as pd
 from scipy.linalg import lapack
 
 from precisemkt._typing import FloatArray, IntArray
-from precisemkt._validation import format_message
+from precisemkt._validation import check_interval, format_message
 from precisemkt.errors import ValidationError
 from precisemkt.recommend import _kernels
-from precisemkt.recommend._base import Filters, Recommender, TopN, check_positive, score_batches
+from precisemkt.recommend._base import Filters, Recommender, TopN, score_batches
 from precisemkt.recommend._interactions import Interactions
 from precisemkt.recommend._similar import similar_frame
 
@@ -65,7 +65,7 @@ class EASE(Recommender):
         self.l2 = l2
 
     def _fit(self, inter: Interactions) -> None:
-        l2 = check_positive(self.l2, "l2")
+        l2 = check_interval(self.l2, "l2", low=0.0, closed="neither")
         m = inter.n_items
         if m > self.MAX_ITEMS:
             raise ValidationError(
@@ -112,7 +112,9 @@ class EASE(Recommender):
                 filters.cap,
                 n,
             )
-        because = _kernels.dense_because(codes, items, counts, indptr, indices, r.data, self.weights_)
+        because = _kernels.dense_because(
+            codes, items, counts, indptr, indices, r.data, self.weights_
+        )
         return TopN(items, scores, counts, because)
 
     def similar_items(self, items: Any, n: int = 10) -> pd.DataFrame:

@@ -163,8 +163,8 @@ def evaluate(
     kmax = ks[-1]
     recs = fitted.recommend(test_users, n=kmax)
     rec = np.full((len(test_users), kmax), -1, dtype=np.int64)
-    row = pd.Index(test_users).get_indexer(recs["user_id"])
-    rec[row, recs["rank"].to_numpy() - 1] = inter.items.get_indexer(recs["item_id"])
+    row = pd.Index(test_users).get_indexer(pd.Index(recs["user_id"]))
+    rec[row, recs["rank"].to_numpy() - 1] = inter.items.get_indexer(pd.Index(recs["item_id"]))
     metrics = metrics_from_lists(rec, truth, inter.matrix, ks)
     return RecommendationMetrics(repr(model), metrics, len(test_users), inter.n_items)
 

@@ -143,9 +143,7 @@ def _from_frame(
                     "Drop returns and zero rows, or leave weight_col=None to count rows.",
                 )
             )
-    matrix = sp.csr_array(
-        sp.coo_array((w, (u, i)), shape=(len(users), len(items))), dtype=np.float64
-    )
+    matrix = sp.coo_array((w, (u, i)), shape=(len(users), len(items))).tocsr()
     matrix.sum_duplicates()
     matrix.sort_indices()
     return Interactions(matrix, users, items)
@@ -154,7 +152,7 @@ def _from_frame(
 def _labels(labels: Any, n: int, name: str) -> pd.Index:
     if labels is None:
         return pd.RangeIndex(n)
-    index = pd.Index(labels)
+    index: pd.Index = pd.Index(labels)
     if len(index) != n:
         raise ValidationError(
             format_message(

@@ -403,7 +403,7 @@ def _lookup(indptr: IntArray, indices: IntArray, data: FloatArray, row: int, col
         mid = (lo + hi) // 2
         c = indices[mid]
         if c == col:
-            return data[mid]
+            return float(data[mid])
         if c < col:
             lo = mid + 1
         else:
@@ -483,7 +483,9 @@ def _knn_rec_block(
         for q in range(cnt):
             i = out_items[r, q]
             for t in range(h):
-                contrib[t] = r_data[lo + t] * _lookup(s_indptr, s_indices, s_data, r_indices[lo + t], i)
+                contrib[t] = r_data[lo + t] * _lookup(
+                    s_indptr, s_indices, s_data, r_indices[lo + t], i
+                )
             _top_contributors(contrib, r_indices[lo:], h, out_because[r, q])
 
 
@@ -750,7 +752,12 @@ def _exact_block(
 
 @njit(parallel=True)
 def als_exact(
-    indptr: IntArray, indices: IntArray, conf: FloatArray, x: FloatArray, y: FloatArray, gram: FloatArray
+    indptr: IntArray,
+    indices: IntArray,
+    conf: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
+    gram: FloatArray,
 ) -> None:
     """The exact minimiser of each row's ALS problem (Cholesky), written into ``x``."""
     rows = x.shape[0]
@@ -761,7 +768,13 @@ def als_exact(
 
 @njit()
 def _loss_block(
-    start: int, stop: int, indptr: IntArray, indices: IntArray, conf: FloatArray, x: FloatArray, y: FloatArray
+    start: int,
+    stop: int,
+    indptr: IntArray,
+    indices: IntArray,
+    conf: FloatArray,
+    x: FloatArray,
+    y: FloatArray,
 ) -> float:
     f = x.shape[1]
     total = 0.0
@@ -787,7 +800,9 @@ def als_loss(
     n_blocks = (rows + BLOCK - 1) // BLOCK
     out = np.zeros(n_blocks)
     for blk in prange(n_blocks):
-        out[blk] = _loss_block(blk * BLOCK, min(rows, (blk + 1) * BLOCK), indptr, indices, conf, x, y)
+        out[blk] = _loss_block(
+            blk * BLOCK, min(rows, (blk + 1) * BLOCK), indptr, indices, conf, x, y
+        )
     return out
 
 

@@ -31,7 +31,7 @@ def _weighted(matrix: sp.csr_array, similarity: str) -> tuple[sp.csr_array, Floa
     The weightings are those of implicit 0.7.3 (``normalize``, ``bm25_weight``,
     ``tfidf_weight`` applied to the item x user matrix).
     """
-    x = sp.csr_array(matrix, dtype=np.float64, copy=True)
+    x = matrix.copy()
     sizes = np.diff(x.tocsc().indptr).astype(np.float64)
     coo = x.tocoo()
     if similarity in ("jaccard", "asymmetric_cosine"):

@@ -141,7 +141,7 @@ class Popularity(Recommender):
         scores = np.zeros((codes.size, filters.n))
         counts = np.zeros(codes.size, dtype=np.int64)
         for label, idx in parts.items():
-            members = labels == label if not pd.isna(label) else pd.isna(labels)
+            members = labels == label if label == label else pd.isna(labels)
             top = self._popular(np.asarray(members), filters, codes[idx])
             items[idx], scores[idx], counts[idx] = top.items, top.scores, top.counts
         return TopN(items, scores, counts, np.full((codes.size, filters.n, 3), -1, dtype=np.int64))
