@@ -63,10 +63,13 @@ class ALS(Recommender):
     >>> import pandas as pd
     >>> from precisemkt.recommend import ALS
     >>> log = pd.DataFrame(
-    ...     {"user_id": [1, 1, 2, 2, 3], "item_id": ["tea", "cup", "tea", "cup", "tea"]}
+    ...     {
+    ...         "user_id": [1, 1, 2, 2, 3, 4, 4],
+    ...         "item_id": ["tea", "cup", "tea", "cup", "tea", "pen", "ink"],
+    ...     }
     ... )
     >>> model = ALS(factors=2, iterations=5, random_state=0).fit(log)
-    >>> model.recommend(3)[["item_id", "because"]]
+    >>> model.recommend(3, n=1)[["item_id", "because"]]
       item_id because
     0     cup  (tea,)
     >>> bool((model.loss_history_[1:] <= model.loss_history_[:-1]).all())
