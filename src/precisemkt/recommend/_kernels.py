@@ -141,6 +141,8 @@ def _knn_block(
                 acc[j] += w1 * user_data[b]
                 co[j] += 1
         size = 0
+        row_val = out_val[p]
+        row_idx = out_idx[p]
         for t in range(n_touched):
             j = touched[t]
             dot = acc[j]
@@ -152,10 +154,10 @@ def _knn_block(
                 sim = dot
             if shrinkage > 0.0:
                 sim *= co[j] / (co[j] + shrinkage)
-            size = _heap_push(out_val[p], out_idx[p], size, k, sim, j)
+            size = _heap_push(row_val, row_idx, size, k, sim, j)
             acc[j] = 0.0
             co[j] = 0
-        _heap_sort(out_val[p], out_idx[p], size)
+        _heap_sort(row_val, row_idx, size)
         out_cnt[p] = size
 
 
@@ -573,7 +575,42 @@ def dense_because(
 # -- implicit-feedback ALS ------------------------------------------------------------------
 
 
-@njit()
+@njit(vectorize=True, inline=True)
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    """Dot product with four running sums (so the loop vectorises without fast-math)."""
+    f = a.shape[0]
+    s0 = s1 = s2 = s3 = 0.0
+    q = 0
+    while q + 4 <= f:
+        s0 += a[q] * b[q]
+        s1 += a[q + 1] * b[q + 1]
+        s2 += a[q + 2] * b[q + 2]
+        s3 += a[q + 3] * b[q + 3]
+        q += 4
+    while q < f:
+        s0 += a[q] * b[q]
+        q += 1
+    return (s0 + s1) + (s2 + s3)
+
+
+@njit(vectorize=True, inline=True)
+def _axpy(coef: float, x: FloatArray, out: FloatArray) -> None:
+    """``out += coef * x``."""
+    for a in range(out.shape[0]):
+        out[a] += coef * x[a]
+
+
+@njit(vectorize=True, inline=True)
+def _symv(gram: FloatArray, v: FloatArray, out: FloatArray, sign: float) -> None:
+    """``out = sign * gram @ v`` for symmetric ``gram``, as column updates (vectorises)."""
+    f = v.shape[0]
+    for a in range(f):
+        out[a] = 0.0
+    for b in range(f):
+        _axpy(sign * v[b], gram[b], out)
+
+
+@njit(vectorize=True)
 def _cg_block(
     start: int,
     stop: int,
@@ -590,54 +627,29 @@ def _cg_block(
     p = np.empty(f)
     ap = np.empty(f)
     for u in range(start, stop):
+        xu = x[u]
         if indptr[u] == indptr[u + 1]:
-            for a in range(f):
-                x[u, a] = 0.0
+            xu[:] = 0.0
             continue
         # residual r = Y'C_u p_u - (Y'Y + lambda I + Y'(C_u - I)Y) x_u
-        for a in range(f):
-            s = 0.0
-            for b in range(f):
-                s += gram[a, b] * x[u, b]
-            r[a] = -s
+        _symv(gram, xu, r, -1.0)
         for t in range(indptr[u], indptr[u + 1]):
-            i = indices[t]
+            yi = y[indices[t]]
             c = conf[t]
-            d = 0.0
-            for a in range(f):
-                d += y[i, a] * x[u, a]
-            coef = c - (c - 1.0) * d
-            for a in range(f):
-                r[a] += coef * y[i, a]
-        rs_old = 0.0
-        for a in range(f):
-            p[a] = r[a]
-            rs_old += r[a] * r[a]
+            _axpy(c - (c - 1.0) * _dot(yi, xu), yi, r)
+        rs_old = _dot(r, r)
+        p[:] = r
         if rs_old < 1e-20:
             continue
         for _ in range(steps):
-            for a in range(f):
-                s = 0.0
-                for b in range(f):
-                    s += gram[a, b] * p[b]
-                ap[a] = s
+            _symv(gram, p, ap, 1.0)
             for t in range(indptr[u], indptr[u + 1]):
-                i = indices[t]
-                d = 0.0
-                for a in range(f):
-                    d += y[i, a] * p[a]
-                coef = (conf[t] - 1.0) * d
-                for a in range(f):
-                    ap[a] += coef * y[i, a]
-            pap = 0.0
-            for a in range(f):
-                pap += p[a] * ap[a]
-            step = rs_old / pap
-            rs_new = 0.0
-            for a in range(f):
-                x[u, a] += step * p[a]
-                r[a] -= step * ap[a]
-                rs_new += r[a] * r[a]
+                yi = y[indices[t]]
+                _axpy((conf[t] - 1.0) * _dot(yi, p), yi, ap)
+            step = rs_old / _dot(p, ap)
+            _axpy(step, p, xu)
+            _axpy(-step, ap, r)
+            rs_new = _dot(r, r)
             if rs_new < 1e-20:
                 break
             ratio = rs_new / rs_old
