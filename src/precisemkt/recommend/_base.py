@@ -447,29 +447,31 @@ class Recommender:
     def _frame(
         self, user_index: pd.Index, parts: list[tuple[IntArray, TopN, list[str]]]
     ) -> pd.DataFrame:
-        items_index = self.interactions_.items
+        labels = self.interactions_.items.to_numpy()
         pieces = []
         for rows, top, reasons in parts:
             counts = top.counts
-            rep = np.repeat(np.arange(rows.size), counts)
-            rank = np.concatenate([np.arange(1, c + 1) for c in counts]) if rep.size else rep
             mask = np.arange(top.items.shape[1])[None, :] < counts[:, None]
-            item_codes = top.items[mask]
-            because_codes = top.because[mask]
-            because = [tuple(items_index[b[b >= 0]].tolist()) for b in because_codes]
+            rep = np.nonzero(mask)[0]
+            rank = np.nonzero(mask)[1] + 1
+            b = top.because[mask]
+            cols = [labels[np.maximum(b[:, s], 0)].tolist() for s in range(3)]
+            valid = (b >= 0).sum(axis=1).tolist()
+            because = [tuple(c[:v]) for v, *c in zip(valid, cols[0], cols[1], cols[2], strict=True)]
             pieces.append(
                 pd.DataFrame(
                     {
                         "_row": rows[rep],
                         "rank": rank.astype(np.int64),
-                        "item_id": items_index[item_codes],
+                        "item_id": labels[top.items[mask]],
                         "score": top.scores[mask],
                         "because": because,
-                        "reason": [reasons[r] for r in rep],
+                        "reason": np.asarray(reasons, dtype=object)[rep],
                     }
                 )
             )
-        out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame()
+        columns = ["_row", "rank", "item_id", "score", "because", "reason"]
+        out = pd.concat(pieces, ignore_index=True) if pieces else pd.DataFrame(columns=columns)
         out = out.sort_values(["_row", "rank"], kind="stable").reset_index(drop=True)
-        out.insert(0, "user_id", user_index[out["_row"].to_numpy()])
+        out.insert(0, "user_id", user_index[out["_row"].to_numpy(dtype=np.int64)])
         return out.drop(columns="_row")

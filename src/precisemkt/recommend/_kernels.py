@@ -4,8 +4,8 @@ Sparse matrices are passed as their CSR parts ``indptr, indices, data`` with col
 indices sorted inside each row. Rankings order by score, best first, and break ties by the
 smaller item index, so every kernel is deterministic whatever the thread count.
 
-Parallel kernels split their rows into fixed blocks of :data:`BLOCK` rows and give each
-block to one call of a serial helper that allocates its own buffers once (see the rules in
+Parallel kernels split their rows into :data:`BLOCKS` fixed interleaved blocks and give
+each block to one call of a serial helper that allocates its own buffers once (see the rules in
 :mod:`precisemkt._numba`); no result depends on which thread ran a block.
 """
 
@@ -17,7 +17,7 @@ from precisemkt._numba import njit, prange
 from precisemkt._typing import BoolArray, FloatArray, IntArray
 
 __all__ = [
-    "BLOCK",
+    "BLOCKS",
     "als_cg",
     "als_exact",
     "als_loss",
@@ -30,8 +30,9 @@ __all__ = [
     "knn_rows",
 ]
 
-#: Rows per block of a parallel kernel.
-BLOCK = 256
+#: Blocks of a parallel kernel: block ``b`` of ``B`` takes rows ``b, b + B, b + 2B, ...``
+#: (interleaved, so popular items or heavy users spread over all threads).
+BLOCKS = 64
 
 #: Similarity formulas of :func:`knn_rows`: the dot product of pre-weighted columns
 #: (cosine, BM25, TF-IDF), Jaccard and asymmetric cosine on binary columns.
@@ -107,6 +108,7 @@ def _heap_sort(vals: FloatArray, idx: IntArray, size: int) -> None:
 def _knn_block(
     start: int,
     stop: int,
+    step: int,
     rows: IntArray,
     item_indptr: IntArray,
     item_indices: IntArray,
@@ -127,7 +129,7 @@ def _knn_block(
     acc = np.zeros(n_items)
     co = np.zeros(n_items, dtype=np.int64)
     touched = np.empty(n_items, dtype=np.int64)
-    for p in range(start, stop):
+    for p in range(start, stop, step):
         i = rows[p]
         n_touched = 0
         for a in range(item_indptr[i], item_indptr[i + 1]):
@@ -192,11 +194,12 @@ def knn_rows(
     out_idx = np.full((m, k), -1, dtype=np.int64)
     out_val = np.zeros((m, k))
     out_cnt = np.zeros(m, dtype=np.int64)
-    n_blocks = (m + BLOCK - 1) // BLOCK
+    n_blocks = min(m, BLOCKS)
     for blk in prange(n_blocks):
         _knn_block(
-            blk * BLOCK,
-            min(m, (blk + 1) * BLOCK),
+            blk,
+            m,
+            n_blocks,
             rows,
             item_indptr,
             item_indices,
@@ -288,6 +291,7 @@ def _select(
 def _dense_block(
     start: int,
     stop: int,
+    step: int,
     scores: FloatArray,
     users: IntArray,
     seen_indptr: IntArray,
@@ -307,7 +311,7 @@ def _dense_block(
     cat_count = np.zeros(category.max() + 1 if m > 0 else 1, dtype=np.int64)
     heap_v = np.empty(n)
     heap_i = np.empty(n, dtype=np.int64)
-    for r in range(start, stop):
+    for r in range(start, stop, step):
         u = users[r]
         if u >= 0:
             for a in range(seen_indptr[u], seen_indptr[u + 1]):
@@ -354,11 +358,12 @@ def dense_select(
     out_items = np.full((rows, n), -1, dtype=np.int64)
     out_scores = np.zeros((rows, n))
     out_cnt = np.zeros(rows, dtype=np.int64)
-    n_blocks = (rows + BLOCK - 1) // BLOCK
+    n_blocks = min(rows, BLOCKS)
     for blk in prange(n_blocks):
         _dense_block(
-            blk * BLOCK,
-            min(rows, (blk + 1) * BLOCK),
+            blk,
+            rows,
+            n_blocks,
             scores,
             users,
             seen_indptr,
@@ -417,6 +422,7 @@ def _lookup(indptr: IntArray, indices: IntArray, data: FloatArray, row: int, col
 def _knn_rec_block(
     start: int,
     stop: int,
+    step: int,
     users: IntArray,
     r_indptr: IntArray,
     r_indices: IntArray,
@@ -444,7 +450,7 @@ def _knn_rec_block(
     heap_v = np.empty(n)
     heap_i = np.empty(n, dtype=np.int64)
     contrib = np.empty(m)
-    for r in range(start, stop):
+    for r in range(start, stop, step):
         u = users[r]
         n_touched = 0
         for a in range(r_indptr[u], r_indptr[u + 1]):
@@ -520,11 +526,12 @@ def knn_recommend(
     out_scores = np.zeros((rows, n))
     out_cnt = np.zeros(rows, dtype=np.int64)
     out_because = np.full((rows, n, 3), -1, dtype=np.int64)
-    n_blocks = (rows + BLOCK - 1) // BLOCK
+    n_blocks = min(rows, BLOCKS)
     for blk in prange(n_blocks):
         _knn_rec_block(
-            blk * BLOCK,
-            min(rows, (blk + 1) * BLOCK),
+            blk,
+            rows,
+            n_blocks,
             users,
             r_indptr,
             r_indices,
@@ -614,6 +621,7 @@ def _symv(gram: FloatArray, v: FloatArray, out: FloatArray, sign: float) -> None
 def _cg_block(
     start: int,
     stop: int,
+    step: int,
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
@@ -626,7 +634,7 @@ def _cg_block(
     r = np.empty(f)
     p = np.empty(f)
     ap = np.empty(f)
-    for u in range(start, stop):
+    for u in range(start, stop, step):
         xu = x[u]
         if indptr[u] == indptr[u + 1]:
             xu[:] = 0.0
@@ -676,11 +684,9 @@ def als_cg(
     Pilászy & Tikk 2011, the update of the implicit library); a row without entries is 0.
     """
     rows = x.shape[0]
-    n_blocks = (rows + BLOCK - 1) // BLOCK
+    n_blocks = min(rows, BLOCKS)
     for blk in prange(n_blocks):
-        _cg_block(
-            blk * BLOCK, min(rows, (blk + 1) * BLOCK), indptr, indices, conf, x, y, gram, steps
-        )
+        _cg_block(blk, rows, n_blocks, indptr, indices, conf, x, y, gram, steps)
 
 
 @njit()
@@ -740,6 +746,7 @@ def _chol_solve(a_mat: FloatArray, b: FloatArray, out: FloatArray) -> None:
 def _exact_block(
     start: int,
     stop: int,
+    step: int,
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
@@ -751,7 +758,7 @@ def _exact_block(
     a_mat = np.empty((f, f))
     rhs = np.empty(f)
     sol = np.empty(f)
-    for u in range(start, stop):
+    for u in range(start, stop, step):
         if indptr[u] == indptr[u + 1]:
             for a in range(f):
                 x[u, a] = 0.0
@@ -773,15 +780,16 @@ def als_exact(
 ) -> None:
     """The exact minimiser of each row's ALS problem (Cholesky), written into ``x``."""
     rows = x.shape[0]
-    n_blocks = (rows + BLOCK - 1) // BLOCK
+    n_blocks = min(rows, BLOCKS)
     for blk in prange(n_blocks):
-        _exact_block(blk * BLOCK, min(rows, (blk + 1) * BLOCK), indptr, indices, conf, x, y, gram)
+        _exact_block(blk, rows, n_blocks, indptr, indices, conf, x, y, gram)
 
 
 @njit()
 def _loss_block(
     start: int,
     stop: int,
+    step: int,
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
@@ -790,7 +798,7 @@ def _loss_block(
 ) -> float:
     f = x.shape[1]
     total = 0.0
-    for u in range(start, stop):
+    for u in range(start, stop, step):
         for t in range(indptr[u], indptr[u + 1]):
             i = indices[t]
             s = 0.0
@@ -809,12 +817,10 @@ def als_loss(
     The full loss adds ``sum_{u,i} s**2 = trace(X'X Y'Y)`` and the penalty (done in numpy).
     """
     rows = x.shape[0]
-    n_blocks = (rows + BLOCK - 1) // BLOCK
+    n_blocks = min(rows, BLOCKS)
     out = np.zeros(n_blocks)
     for blk in prange(n_blocks):
-        out[blk] = _loss_block(
-            blk * BLOCK, min(rows, (blk + 1) * BLOCK), indptr, indices, conf, x, y
-        )
+        out[blk] = _loss_block(blk, rows, n_blocks, indptr, indices, conf, x, y)
     return out
 
 
@@ -822,6 +828,7 @@ def als_loss(
 def _factor_because_block(
     start: int,
     stop: int,
+    step: int,
     users: IntArray,
     items: IntArray,
     counts: IntArray,
@@ -837,10 +844,10 @@ def _factor_because_block(
     rhs = np.empty(f)
     z = np.empty(f)
     longest = 1
-    for r in range(start, stop):
+    for r in range(start, stop, step):
         longest = max(longest, indptr[users[r] + 1] - indptr[users[r]])
     contrib = np.empty(longest)
-    for r in range(start, stop):
+    for r in range(start, stop, step):
         u = users[r]
         lo = indptr[u]
         hi = indptr[u + 1]
@@ -876,11 +883,12 @@ def factor_because(
     """
     rows, n = items.shape
     out = np.full((rows, n, 3), -1, dtype=np.int64)
-    n_blocks = (rows + BLOCK - 1) // BLOCK
+    n_blocks = min(rows, BLOCKS)
     for blk in prange(n_blocks):
         _factor_because_block(
-            blk * BLOCK,
-            min(rows, (blk + 1) * BLOCK),
+            blk,
+            rows,
+            n_blocks,
             users,
             items,
             counts,
