@@ -654,9 +654,9 @@ def _cg_block(
             for t in range(indptr[u], indptr[u + 1]):
                 yi = y[indices[t]]
                 _axpy((conf[t] - 1.0) * _dot(yi, p), yi, ap)
-            step = rs_old / _dot(p, ap)
-            _axpy(step, p, xu)
-            _axpy(-step, ap, r)
+            length = rs_old / _dot(p, ap)
+            _axpy(length, p, xu)
+            _axpy(-length, ap, r)
             rs_new = _dot(r, r)
             if rs_new < 1e-20:
                 break
