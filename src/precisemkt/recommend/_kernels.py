@@ -129,6 +129,8 @@ def _knn_block(
     acc = np.zeros(n_items)
     co = np.zeros(n_items, dtype=np.int64)
     touched = np.empty(n_items, dtype=np.int64)
+    mark = np.full(n_items, -1, dtype=np.int64)
+    count = shrinkage > 0.0
     for p in range(start, stop, step):
         i = rows[p]
         n_touched = 0
@@ -137,11 +139,13 @@ def _knn_block(
             w1 = item_data[a]
             for b in range(user_indptr[u], user_indptr[u + 1]):
                 j = user_indices[b]
-                if co[j] == 0:
+                if mark[j] != p:
+                    mark[j] = p
                     touched[n_touched] = j
                     n_touched += 1
                 acc[j] += w1 * user_data[b]
-                co[j] += 1
+                if count:
+                    co[j] += 1
         size = 0
         row_val = out_val[p]
         row_idx = out_idx[p]
