@@ -5,8 +5,9 @@ simulated Zipf catalogue.
   ``BM25Recommender``; ``ALS`` (64 factors) against implicit's
   ``AlternatingLeastSquares`` (float32, its default, and CG as ours). Both libraries get
   the same number of threads (numba's thread count). Our ALS fit also computes the loss
-  after every iteration and ends with an exact user solve (for the explanations); the
-  per-iteration figure in the notes is the fit time divided by the iterations.
+  after every iteration; the per-iteration figure is the fit time divided by the
+  iterations. Our ALS top-10 solves each user's factors exactly first (the explanations
+  need it; implicit's ``recalculate_user``), implicit's uses its stored factors.
 * Top-10 lists: ours with ``because`` reasons, implicit's without (it has none).
 * Accuracy (``results/recommend_accuracy.md``): on MovieLens 100k with 20% of each
   user's ratings held out (``split_per_user``, seed 0), our metrics at k = 10 next to

@@ -168,7 +168,7 @@ def als_fit(
     r: np.ndarray, factors: int, reg: float, alpha: float, iterations: int, seed: int
 ) -> tuple[np.ndarray, np.ndarray, list[float]]:
     """The same update sequence as ``ALS.fit``: users then items by 3 CG steps per
-    iteration from uniform [0, 0.01) starts, then an exact user solve."""
+    iteration from uniform [0, 0.01) starts."""
     rng = np.random.default_rng(seed)
     x = rng.random((r.shape[0], factors)) * 0.01
     y = rng.random((r.shape[1], factors)) * 0.01
@@ -177,8 +177,6 @@ def als_fit(
         x = als_half_step(r, x, y, reg, alpha, 3)
         y = als_half_step(r.T, y, x, reg, alpha, 3)
         losses.append(als_loss(r, x, y, reg, alpha))
-    x = als_exact_users(r, y, reg, alpha)
-    losses.append(als_loss(r, x, y, reg, alpha))
     return x, y, losses
 
 

@@ -30,11 +30,12 @@ class ALS(Recommender):
     and ``p_ui = 0, c_ui = 1`` elsewhere. Each iteration updates every user, then every
     item, with three conjugate-gradient steps started at the current factors (Takács,
     Pilászy & Tikk 2011; the solver of the implicit library). Each CG step lowers the
-    quadratic it solves, so the loss never rises. After the last iteration the user
-    factors are solved exactly (Cholesky), so that every score is exactly the paper's
-    explanation (section 5): ``x_u'y_i = sum_j c_uj * y_i'W_u y_j`` over the user's items
-    ``j`` with ``W_u = (Y'C_uY + regularization * I)^-1``; ``because`` lists the items
-    with the largest terms.
+    quadratic it solves, so the loss never rises. ``recommend`` solves each requested
+    user's factors exactly (Cholesky) from the item factors (implicit's
+    ``recalculate_user``), so that every score is exactly the paper's explanation
+    (section 5): ``x_u'y_i = sum_j c_uj * y_i'W_u y_j`` over the user's items ``j`` with
+    ``W_u = (Y'C_uY + regularization * I)^-1``; ``because`` lists the items with the
+    largest terms.
 
     Rows are updated in parallel, each by one thread in a fixed order of operations, so a
     seed gives the same factors whatever the number of threads.
@@ -54,8 +55,8 @@ class ALS(Recommender):
     interactions_ : Interactions
     user_factors_ : ndarray of shape (n_users, factors)
     item_factors_ : ndarray of shape (n_items, factors)
-    loss_history_ : ndarray of shape (iterations + 1,)
-        The loss after each iteration, and after the final exact user step.
+    loss_history_ : ndarray of shape (iterations,)
+        The loss after each iteration.
     item_popularity_ : ndarray
 
     Examples
@@ -128,8 +129,6 @@ class ALS(Recommender):
             _kernels.als_cg(u_ptr, u_idx, conf_u, x, y, self._gram(y), CG_STEPS)
             _kernels.als_cg(i_ptr, i_idx, conf_i, y, x, self._gram(x), CG_STEPS)
             losses.append(self._loss(r, conf_u, x, y))
-        _kernels.als_exact(u_ptr, u_idx, conf_u, x, y, self._gram(y))
-        losses.append(self._loss(r, conf_u, x, y))
         self.user_factors_ = x
         self.item_factors_ = y
         self.loss_history_ = np.array(losses)
@@ -143,8 +142,20 @@ class ALS(Recommender):
         scores = np.zeros((codes.size, n))
         counts = np.zeros(codes.size, dtype=np.int64)
         y = self.item_factors_
+        gram = self._gram(y)
+        conf = self._confidence(r)
         for lo, hi in score_batches(codes.size, self.interactions_.n_items):
-            block = self.user_factors_[codes[lo:hi]] @ y.T
+            sub = r[codes[lo:hi]]
+            x = np.zeros((hi - lo, y.shape[1]))
+            _kernels.als_exact(
+                sub.indptr.astype(np.int64),
+                sub.indices.astype(np.int64),
+                self._confidence(sub),
+                x,
+                y,
+                gram,
+            )
+            block = x @ y.T
             users = codes[lo:hi] if filters.exclude_seen else np.full(hi - lo, -1, np.int64)
             items[lo:hi], scores[lo:hi], counts[lo:hi] = _kernels.dense_select(
                 block,
@@ -157,9 +168,7 @@ class ALS(Recommender):
                 filters.cap,
                 n,
             )
-        because = _kernels.factor_because(
-            codes, items, counts, indptr, indices, self._confidence(r), y, self._gram(y)
-        )
+        because = _kernels.factor_because(codes, items, counts, indptr, indices, conf, y, gram)
         return TopN(items, scores, counts, because)
 
     def similar_items(self, items: Any, n: int = 10) -> pd.DataFrame:
