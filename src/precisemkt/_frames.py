@@ -57,7 +57,7 @@ def is_engine_frame(obj: object) -> bool:
     if isinstance(obj, nw.DataFrame | nw.LazyFrame):
         return True
     try:
-        nw.from_native(obj)
+        nw.from_native(obj)  # type: ignore[call-overload]
     except TypeError:
         return False
     return True

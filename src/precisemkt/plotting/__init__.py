@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         plot_sequential,
     )
     from precisemkt.plotting._privacy import plot_class_sizes, plot_information_loss
+    from precisemkt.plotting._recommend import plot_metric_curves, plot_popularity_bias
     from precisemkt.plotting._segmentation import (
         plot_rf_heatmap,
         plot_rfm_segments,
@@ -43,6 +44,8 @@ _HOME = {
     "plot_sequential": "_experiments",
     "plot_class_sizes": "_privacy",
     "plot_information_loss": "_privacy",
+    "plot_metric_curves": "_recommend",
+    "plot_popularity_bias": "_recommend",
     "plot_rf_heatmap": "_segmentation",
     "plot_rfm_segments": "_segmentation",
     "plot_segment_profiles": "_segmentation",
@@ -55,7 +58,9 @@ __all__ = [
     "plot_cumulative_transactions",
     "plot_information_loss",
     "plot_lift_forest",
+    "plot_metric_curves",
     "plot_period_transactions",
+    "plot_popularity_bias",
     "plot_posteriors",
     "plot_probability_alive_matrix",
     "plot_rf_heatmap",

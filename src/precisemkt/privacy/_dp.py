@@ -31,11 +31,11 @@ from scipy import special
 from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._typing import IntArray, SeedLike
 from precisemkt._validation import (
-    _show,
     as_float_array,
     check_interval,
     check_random_state,
     format_message,
+    show_value,
 )
 from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.privacy._budget import PrivacyBudget, charge, check_epsilon, rho_for
@@ -155,7 +155,7 @@ def randomness(insecure_seed: object) -> Randomness:
             format_message(
                 "insecure_seed",
                 "be None or a non-negative integer",
-                _show(insecure_seed),
+                show_value(insecure_seed),
                 "Leave it None for real releases; seeds are for tests and documentation.",
             )
         )
@@ -167,7 +167,9 @@ def _epsilon_fraction(epsilon: float) -> int:
     num = math.floor(epsilon * (1 << EPS_BITS))
     if num < 1:
         raise InvalidParameterError(
-            format_message("epsilon", "be at least 2**-30", _show(epsilon), "Use a larger epsilon.")
+            format_message(
+                "epsilon", "be at least 2**-30", show_value(epsilon), "Use a larger epsilon."
+            )
         )
     return num
 
@@ -215,7 +217,7 @@ def make_grid(lower: object, upper: object, grid_step: object) -> Grid:
             format_message(
                 "lower, upper",
                 "be finite with lower < upper",
-                f"lower={_show(lower)}, upper={_show(upper)}",
+                f"lower={show_value(lower)}, upper={show_value(upper)}",
                 "Choose bounds from domain knowledge, never from the data.",
             )
         )
@@ -230,7 +232,7 @@ def make_grid(lower: object, upper: object, grid_step: object) -> Grid:
             format_message(
                 "grid_step",
                 f"leave at most {MAX_UNITS:,} steps between 0 and the largest bound",
-                f"grid_step={_show(grid_step)} for bounds [{lo:g}, {hi:g}]",
+                f"grid_step={show_value(grid_step)} for bounds [{lo:g}, {hi:g}]",
                 f"Use a coarser grid, e.g. grid_step={bound / 1e4:.3g}.",
             )
         )
@@ -252,7 +254,7 @@ def _count_of(data: object) -> int:
     if isinstance(data, numbers.Integral):
         if int(data) < 0:
             raise InvalidParameterError(
-                format_message("data", "be a non-negative count", _show(data), "")
+                format_message("data", "be a non-negative count", show_value(data), "")
             )
         return int(data)
     if isinstance(data, Sized):
@@ -377,7 +379,8 @@ def laplace_sum(
             format_message(
                 "the sum of values",
                 "stay within the float range",
-                f"{x.size:,} values clamped to [{_show(float(lower))}, {_show(float(upper))}]",
+                f"{x.size:,} values clamped to "
+                f"[{show_value(float(lower))}, {show_value(float(upper))}]",
                 "Rescale the values (e.g. to thousands) and the bounds before summing.",
             )
         )
@@ -529,7 +532,7 @@ def gaussian_mean(
 def _exact_value(value: object) -> float:
     v = check_interval(value, "value")
     if not math.isfinite(v):
-        raise ValidationError(format_message("value", "be finite", _show(value), ""))
+        raise ValidationError(format_message("value", "be finite", show_value(value), ""))
     return v
 
 

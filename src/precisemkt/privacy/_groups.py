@@ -31,13 +31,13 @@ import pandas as pd
 
 from precisemkt._results import ResultMixin
 from precisemkt._validation import (
-    _show,
     as_float_array,
     check_int,
     check_interval,
     format_message,
     require_columns,
     require_frame,
+    show_value,
 )
 from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.privacy._budget import PrivacyBudget, charge, check_epsilon
@@ -177,14 +177,17 @@ def _public_index(keys: object, by: list[Hashable]) -> pd.Index:
             format_message(
                 "keys",
                 f"list the public groups (tuples of {len(by)} values for {len(by)} columns)",
-                f"{type(keys).__name__} {_show(keys)}",
+                f"{type(keys).__name__} {show_value(keys)}",
                 "Pass e.g. keys=['A', 'B'] or keys=[('Jan', 0), ('Jan', 1)].",
             )
         ) from None
     if index.has_duplicates:
         raise InvalidParameterError(
             format_message(
-                "keys", "not repeat a group", f"{_show(index[index.duplicated()][0])} twice", ""
+                "keys",
+                "not repeat a group",
+                f"{show_value(index[index.duplicated()][0])} twice",
+                "",
             )
         )
     index.names = by
@@ -230,7 +233,7 @@ def _validate_table(
             format_message(
                 "df columns",
                 "have unique names",
-                f"{_show(frame.columns[frame.columns.duplicated()][0])} more than once",
+                f"{show_value(frame.columns[frame.columns.duplicated()][0])} more than once",
                 "Rename or drop the duplicate columns first.",
             )
         )
@@ -246,7 +249,7 @@ def _validate_table(
     if user_col is not None and frame[user_col].isna().any():
         raise ValidationError(
             format_message(
-                f"column {_show(user_col)}",
+                f"column {show_value(user_col)}",
                 "have no missing values",
                 f"{int(frame[user_col].isna().sum())} missing",
                 "Every row must belong to a person to bound their contribution.",
@@ -256,7 +259,7 @@ def _validate_table(
         if frame[col].isna().any():
             raise ValidationError(
                 format_message(
-                    f"group column {_show(col)}",
+                    f"group column {show_value(col)}",
                     "have no missing values",
                     f"{int(frame[col].isna().sum())} missing",
                     "Label them (e.g. 'unknown') so they form a group of their own.",
@@ -459,10 +462,10 @@ def noisy_group_stats(
     frame, cols = _validate_table(df, by, extra, user_col)
     if value_col in cols:
         raise InvalidParameterError(
-            format_message("value_col", "not be a group column", _show(value_col), "")
+            format_message("value_col", "not be a group column", show_value(value_col), "")
         )
     values = as_float_array(
-        frame[value_col].to_numpy(), f"column {_show(value_col)}", allow_inf=True
+        frame[value_col].to_numpy(), f"column {show_value(value_col)}", allow_inf=True
     )
     grid = make_grid(lower, upper, grid_step)
     epsilon = check_epsilon(epsilon)
@@ -585,7 +588,7 @@ def noisy_histogram(
     if edges.size < 2 or not np.all(np.diff(edges) > 0):
         raise InvalidParameterError(
             format_message(
-                "bins", "be at least two increasing finite edges", _show(edges.tolist()), ""
+                "bins", "be at least two increasing finite edges", show_value(edges.tolist()), ""
             )
         )
     epsilon = check_epsilon(epsilon)

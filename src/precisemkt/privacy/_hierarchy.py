@@ -26,7 +26,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from precisemkt._typing import FloatArray, IntArray
-from precisemkt._validation import _show, check_int, check_type, format_message
+from precisemkt._validation import check_int, check_type, format_message, show_value
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = ["Hierarchy"]
@@ -195,7 +195,8 @@ class Hierarchy:
                         format_message(
                             f"levels[{i}]",
                             "map every label of the level below",
-                            f"no entry for {_show(value)} (reached from leaf {_show(leaf)})",
+                            f"no entry for {show_value(value)} "
+                            f"(reached from leaf {show_value(leaf)})",
                             "Add the missing label so that the levels nest.",
                         )
                     )
@@ -421,7 +422,7 @@ class _TableHierarchy(Hierarchy):
                     f"every value of column {column!r}",
                     "be covered by its hierarchy",
                     f"{len(missing)} uncovered value(s) in {int((pos < 0).sum())} row(s) "
-                    f"(first: {_show(missing[0])})",
+                    f"(first: {show_value(missing[0])})",
                     "Add a row for each value to the hierarchy table (values are compared "
                     "as text), or fix the data.",
                 )
@@ -562,7 +563,7 @@ class _IntervalHierarchy(Hierarchy):
                     f"every value of column {column!r}",
                     f"lie in the hierarchy's domain [{format_number(lower)}, "
                     f"{format_number(upper)}]",
-                    f"{int(outside.sum())} value(s) outside (first: {_show(x[outside][0])})",
+                    f"{int(outside.sum())} value(s) outside (first: {show_value(x[outside][0])})",
                     "Widen lower/upper or the outer edges.",
                 )
             )

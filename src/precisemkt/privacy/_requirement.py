@@ -12,13 +12,13 @@ import pandas as pd
 
 from precisemkt._typing import IntArray
 from precisemkt._validation import (
-    _show,
     check_int,
     check_interval,
     check_options,
     format_message,
     require_columns,
     require_frame,
+    show_value,
 )
 from precisemkt.errors import DataQualityWarning, InvalidParameterError, ValidationError
 
@@ -59,7 +59,7 @@ def _column_names(value: object, name: str) -> list[Hashable]:
                 format_message(
                     name,
                     "name columns (text or numbers)",
-                    f"{type(col).__name__} {_show(col)}",
+                    f"{type(col).__name__} {show_value(col)}",
                     "Pass a column name or a list of column names.",
                 )
             )
@@ -77,7 +77,7 @@ def quasi_identifier_list(
             format_message(
                 f"{name} columns",
                 "have unique names",
-                f"{_show(dup)} more than once",
+                f"{show_value(dup)} more than once",
                 "Rename or drop the duplicate columns first.",
             )
         )
@@ -120,7 +120,7 @@ def sensitive_column(
             format_message(
                 "sensitive",
                 "name one column",
-                f"{type(sensitive).__name__} {_show(sensitive)}",
+                f"{type(sensitive).__name__} {show_value(sensitive)}",
                 "Pass the column name, e.g. sensitive='diagnosis'.",
             )
         )
@@ -174,9 +174,9 @@ def factorize_column(
         bad = next(v for v in series if not isinstance(v, Hashable))
         raise ValidationError(
             format_message(
-                f"column {_show(column)}",
+                f"column {show_value(column)}",
                 "hold single values (numbers, text, dates)",
-                f"a {type(bad).__name__} {_show(bad)}",
+                f"a {type(bad).__name__} {show_value(bad)}",
                 "Turn lists and dicts into text or separate columns first.",
             )
         ) from None
@@ -234,7 +234,7 @@ def column_roles(
             if col in roles:
                 raise InvalidParameterError(
                     format_message(
-                        f"column {_show(col)}",
+                        f"column {show_value(col)}",
                         "have one role",
                         f"it in both {roles[col]} and {role}",
                         "Declare each column once.",
@@ -269,7 +269,7 @@ def near_unique_columns(df: pd.DataFrame, columns: list[Hashable]) -> list[tuple
 
 
 def describe_near_unique(found: list[tuple[Hashable, float]]) -> str:
-    return ", ".join(f"{_show(col)} ({share:.0%} of rows)" for col, share in found)
+    return ", ".join(f"{show_value(col)} ({share:.0%} of rows)" for col, share in found)
 
 
 def warn_near_unique(df: pd.DataFrame, undeclared: list[Hashable]) -> None:
@@ -295,9 +295,9 @@ def check_quasi_identifier_values(df: pd.DataFrame, qis: list[Hashable]) -> None
             first = df.index[int(np.flatnonzero(missing)[0])]
             raise ValidationError(
                 format_message(
-                    f"quasi-identifier column {_show(col)}",
+                    f"quasi-identifier column {show_value(col)}",
                     "have no missing values",
-                    f"{int(missing.sum())} missing value(s) (first in row {_show(first)})",
+                    f"{int(missing.sum())} missing value(s) (first in row {show_value(first)})",
                     "Impute them, drop those rows, or replace them with an explicit label "
                     "such as 'unknown' (a hierarchy must then cover it).",
                 )
@@ -311,10 +311,10 @@ def check_quasi_identifier_values(df: pd.DataFrame, qis: list[Hashable]) -> None
                 at = int(np.flatnonzero(bad)[0])
                 raise ValidationError(
                     format_message(
-                        f"quasi-identifier column {_show(col)}",
+                        f"quasi-identifier column {show_value(col)}",
                         "have only finite numbers",
-                        f"{int(bad.sum())} infinite value(s) (first: {_show(x[at])} in row "
-                        f"{_show(df.index[at])})",
+                        f"{int(bad.sum())} infinite value(s) (first: {show_value(x[at])} in row "
+                        f"{show_value(df.index[at])})",
                         "Replace them with the largest real value, or cap the column "
                         "(e.g. df[col].clip(upper=...)) before anonymising.",
                     )

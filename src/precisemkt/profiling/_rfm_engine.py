@@ -13,6 +13,7 @@ from precisemkt._frames import (
     US_PER_DAY,
     EngineFrame,
     collect_pandas,
+    count_true,
     divide_exactly,
     epoch_microseconds,
     is_lazy,
@@ -44,18 +45,19 @@ def _instant_us(value: Any, name: str) -> int:
         raise InvalidParameterError(format_message(name, "be a date", "NaT", ""))
     if stamp.tzinfo is not None:
         stamp = stamp.tz_localize(None)
-    return int(np.datetime64(stamp.to_datetime64(), "us").astype(np.int64))
+    micros: int = stamp.to_datetime64().astype("datetime64[us]").astype(np.int64).item()
+    return micros
 
 
 def _check_rows(frame: EngineFrame, customer_col: str, time_col: str, amount: str | None) -> int:
     """One aggregate query: count missing ids/times/amounts and rows; raise on any."""
     checks = {
         "rows": nw.len(),
-        "ids": nw.col(customer_col).is_null().sum(),
-        "times": nw.col(time_col).is_null().sum(),
+        "ids": count_true(nw.col(customer_col).is_null()),
+        "times": count_true(nw.col(time_col).is_null()),
     }
     if amount is not None:
-        checks["amounts"] = nw.col(amount).is_null().sum()
+        checks["amounts"] = count_true(nw.col(amount).is_null())
     counts = collect_pandas(frame.select(**checks)).iloc[0]
     for key, col, fix in (
         ("ids", customer_col, "Drop rows without a customer id."),
@@ -127,7 +129,7 @@ def rfm_summary_engine(
         if n_rows == 0:
             obs_us = 0
         else:
-            obs_us = int(collect_pandas(rows.select(nw.col("_us").max())).iloc[0, 0])
+            obs_us = int(collect_pandas(rows.select(nw.col("_us").max()))["_us"].iloc[0])
     else:
         obs_us = _instant_us(observation_end, "observation_end")
     holdout = calibration_end is not None
@@ -188,7 +190,8 @@ def rfm_summary_engine(
                 nw.col("_a").sum().alias("_hs"),
             )
         )
-        out = out.join(held, on="_c", how="left").with_columns(
+        out = out.join(held, on="_c", how="left")  # type: ignore[arg-type]
+        out = out.with_columns(
             nw.col("_nhp").fill_null(0).cast(nw.Int64).alias("frequency_holdout"),
         )
         columns.append("frequency_holdout")
