@@ -17,17 +17,10 @@ from precisemkt.segmentation import rfm_scores
 from tests.engines.helpers import collect, events, people, summary, transactions
 
 pytest.importorskip("pyspark")
-from pyspark.errors import AnalysisException
 
 pytestmark = pytest.mark.spark
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AnalysisException,
-    reason="profiling/_rfm_engine._check_rows sums booleans, which Spark rejects; with "
-    "_frames.count_true there the summary is bit-identical (checked by hand)",
-)
 def test_rfm_summary(to_spark: Callable[[pd.DataFrame], Any]) -> None:
     log = transactions()
     kw: dict[str, Any] = {"observation_end": "2024-12-31", "freq": "W"}
