@@ -83,6 +83,9 @@ def compress_summary(
         if monetary_col is not None and monetary_col in names and monetary_col not in keys:
             aggs.append(nw.col(monetary_col).sum().alias(f"{monetary_col}_sum"))
         out = frame.group_by(keys).agg(*aggs)
+        # SQL engines may fold the case of grouping keys ("T" -> "t"): name them again
+        extra = ["count"] + [f"{monetary_col}_sum"] * (len(aggs) - 1)
+        out = out.select(*[nw.col(k).alias(k) for k in keys], *extra)
         if not collect:
             return out.to_native()
         return collect_pandas(out).sort_values(keys, kind="stable", ignore_index=True)
