@@ -68,7 +68,8 @@ def _bgnbd_p_alive(model: BGNBD, cols: dict[str, str]) -> nw.Expr:
     x = nw.col(cols["frequency"]).cast(nw.Float64)
     tx = nw.col(cols["recency"]).cast(nw.Float64)
     T = nw.col(cols["T"]).cast(nw.Float64)
-    odds = (a / (b + x - 1.0)) * ((alpha + T) / (alpha + tx)) ** (r + x)
+    # the power as exp(log): every engine has both (some SQL translations of ** do not parse)
+    odds = (a / (b + x - 1.0)) * (((alpha + T) / (alpha + tx)).log() * (r + x)).exp()
     return (1.0 / (1.0 + nw.when(x > 0).then(odds).otherwise(0.0))).alias("p_alive")
 
 
