@@ -124,7 +124,7 @@ def _cases(s: pd.DataFrame) -> dict[str, tuple[dict[str, pd.Series], Case]]:
         "TransactionModel.predict_purchases": (rfm, lambda a: bg.predict_purchases(10.0, **a)),
         "TransactionModel.discounted_expected_transactions": (
             rfm,
-            lambda a: bg.discounted_expected_transactions(**a, periods=3, period_length=4.345),
+            lambda a: bg.discounted_expected_transactions(**a, horizon=3, period_length=4.345),
         ),
         "ParetoNBD.expected_residual_transactions": (
             rfm,
