@@ -18,6 +18,7 @@ from precisemkt.basket._baskets import (
     baskets_from_onehot,
     baskets_from_orders,
 )
+from precisemkt.basket._crosssell import cross_sell
 from precisemkt.basket._itemsets import frequent_itemsets
 from precisemkt.basket._rules import MEASURES, association_rules
 
@@ -29,5 +30,6 @@ __all__ = [
     "baskets_from_matrix",
     "baskets_from_onehot",
     "baskets_from_orders",
+    "cross_sell",
     "frequent_itemsets",
 ]

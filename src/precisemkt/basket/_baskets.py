@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,8 @@ from precisemkt._validation import format_message, require_columns, require_fram
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
-    "BasketsLike",
     "Baskets",
+    "BasketsLike",
     "as_baskets",
     "baskets_from_lists",
     "baskets_from_matrix",
@@ -119,9 +119,7 @@ class Baskets:
                [1, 1]], dtype=int8)
         """
         data = np.ones(self.indices.size, dtype=np.int8)
-        return sp.csr_array(
-            (data, self.indices, self.indptr), shape=(self.n_baskets, self.n_items)
-        )
+        return sp.csr_array((data, self.indices, self.indptr), shape=(self.n_baskets, self.n_items))
 
     def __repr__(self) -> str:
         return (
@@ -188,7 +186,9 @@ def baskets_from_orders(
     --------
     >>> import pandas as pd
     >>> from precisemkt.basket import baskets_from_orders
-    >>> orders = pd.DataFrame({"order": [7, 7, 9, 9, 9], "sku": ["tea", "jam", "tea", "tea", "milk"]})
+    >>> orders = pd.DataFrame(
+    ...     {"order": [7, 7, 9, 9, 9], "sku": ["tea", "jam", "tea", "tea", "milk"]}
+    ... )
     >>> b = baskets_from_orders(orders, basket_col="order", item_col="sku")
     >>> b
     Baskets(n_baskets=2, n_items=3, n_entries=4)
@@ -258,11 +258,13 @@ def baskets_from_lists(
             )
     lengths = np.array([len(r) for r in rows if r is not None], dtype=np.int64)
     flat = [item for row in rows if row is not None for item in row]
-    if any(pd.isna(item) for item in flat if not isinstance(item, tuple | frozenset)):
+    values = np.empty(len(flat), dtype=object)
+    values[:] = flat
+    if pd.isna(values).any():
         raise ValidationError(
             format_message("baskets", "not contain missing items", "NaN or None", "Drop them.")
         )
-    ids = pd.RangeIndex(len(rows)) if basket_ids is None else pd.Index(basket_ids)
+    ids = pd.RangeIndex(len(rows)) if basket_ids is None else pd.Index(list(basket_ids))
     if len(ids) != len(rows):
         raise ValidationError(
             format_message(
@@ -272,8 +274,6 @@ def baskets_from_lists(
                 "Pass as many ids as baskets.",
             )
         )
-    values = np.empty(len(flat), dtype=object)
-    values[:] = flat
     item_codes, items = _factorize(values)
     basket_codes = np.repeat(np.arange(len(rows), dtype=np.int64), lengths)
     return _from_pairs(basket_codes, item_codes, items, ids)
@@ -317,7 +317,7 @@ def baskets_from_matrix(
                 "Convert with scipy.sparse.csr_array(...).",
             )
         )
-    csr = sp.csr_array(matrix)
+    csr = sp.csr_array(cast(Any, matrix))
     csr.eliminate_zeros()
     if csr.data.size and not np.isfinite(csr.data).all():
         raise ValidationError(
@@ -452,7 +452,7 @@ def as_baskets(data: BasketsLike) -> Baskets:
     if isinstance(data, pd.DataFrame):
         return baskets_from_onehot(data)
     if sp.issparse(data):
-        return baskets_from_matrix(data)
+        return baskets_from_matrix(cast(Any, data))
     if isinstance(data, str | bytes | np.ndarray | pd.Series) or not isinstance(data, Iterable):
         raise InvalidParameterError(
             format_message(

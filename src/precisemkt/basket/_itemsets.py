@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
-from typing import Literal
+from functools import partial
+from typing import Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -15,7 +17,10 @@ from precisemkt.basket import _kernels
 from precisemkt.basket._baskets import Baskets, BasketsLike, as_baskets
 from precisemkt.errors import InvalidParameterError
 
-__all__ = ["frequent_itemsets", "itemset_codes", "min_count_for"]
+__all__ = ["frequent_itemsets", "min_count_for"]
+
+#: A miner's output: flat item codes, lengths, counts, and whether it stopped at the cap.
+Mined: TypeAlias = tuple[IntArray, IntArray, IntArray, bool]
 
 #: Largest bitset table (items × words × 8 bytes) the ``"auto"`` choice accepts.
 _BITSET_BYTES = 64 << 20
@@ -56,11 +61,11 @@ def _chunks(sizes: IntArray) -> list[tuple[int, int]]:
             total = 0
     if bounds[-1] != sizes.size:
         bounds.append(int(sizes.size))
-    return list(zip(bounds[:-1], bounds[1:], strict=True))
+    return list(itertools.pairwise(bounds))
 
 
 def _run_chunks(
-    miner: Callable[[int, int, int], tuple[IntArray, IntArray, IntArray, bool]],
+    miner: Callable[[int, int, int], Mined],
     sizes: IntArray,
     found: int,
     max_itemsets: int,
@@ -118,10 +123,12 @@ def _mine(
         del indptr, indices
         bits = _kernels.pack_bitsets(col_ptr, rows, n)
         del rows
+
+        def bitset_chunk(lo: int, hi: int, room: int) -> Mined:
+            return _kernels.mine_bitsets(bits, item_counts, min_count, max_len, lo, hi, room)
+
         parts = _run_chunks(
-            lambda lo, hi, room: _kernels.mine_bitsets(
-                bits, item_counts, min_count, max_len, lo, hi, room
-            ),
+            bitset_chunk,
             np.diff(col_ptr),
             0,
             max_itemsets,
@@ -138,18 +145,19 @@ def _mine(
                 continue
             sub = np.arange(n_freq, dtype=np.int64) - lo_item
             sub[:lo_item] = -1
-            ip, ix = (indptr, indices) if lo_item == 0 else _kernels.filter_recode(
-                indptr, indices, sub
+            ip, ix = (
+                (indptr, indices) if lo_item == 0 else _kernels.filter_recode(indptr, indices, sub)
             )
             ip, ix, w = _kernels.dedupe_rows(ip, ix)
             width = n_freq - lo_item
             col_ptr, rows = _kernels.transpose(ip, ix, width)
             sub_counts = item_counts[lo_item:]
             stop = hi_item - lo_item
+            tidlist_chunk = partial(
+                _kernels.mine_tidlists, ip, ix, w, col_ptr, rows, sub_counts, min_count, max_len
+            )
             got = _run_chunks(
-                lambda lo, hi, room, ip=ip, ix=ix, w=w, cp=col_ptr, rw=rows, sc=sub_counts: (
-                    _kernels.mine_tidlists(ip, ix, w, cp, rw, sc, min_count, max_len, lo, hi, room)
-                ),
+                tidlist_chunk,
                 np.diff(col_ptr)[:stop],
                 sum(x.size for x in parts[1]),
                 max_itemsets,
@@ -249,10 +257,10 @@ def frequent_itemsets(
     >>> from precisemkt.basket import frequent_itemsets
     >>> baskets = [["beer", "diapers", "chips"], ["beer", "diapers"], ["chips"], ["beer"]]
     >>> frequent_itemsets(baskets, min_support=0.5)
-                itemset  support  count  length
-    0           (beer,)     0.75      3       1
-    1          (chips,)     0.50      2       1
-    2        (diapers,)     0.50      2       1
+               itemset  support  count  length
+    0          (beer,)     0.75      3       1
+    1         (chips,)     0.50      2       1
+    2       (diapers,)     0.50      2       1
     3  (beer, diapers)     0.50      2       2
     """
     b = as_baskets(baskets)
@@ -307,9 +315,3 @@ def frequent_itemsets(
     frame.attrs["min_support"] = support
     frame.attrs["kind"] = kind
     return frame
-
-
-def itemset_codes(itemsets: pd.Series, items: pd.Index) -> list[tuple[int, ...]]:
-    """Item codes (sorted) of each itemset of labels; used to look itemsets up."""
-    position = {label: i for i, label in enumerate(items)}
-    return [tuple(sorted(position[x] for x in itemset)) for itemset in itemsets]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Hashable
 from itertools import combinations
 from typing import Literal
@@ -22,7 +23,7 @@ from precisemkt._validation import (
 )
 from precisemkt.errors import InvalidParameterError, ValidationError
 
-__all__ = ["MEASURES", "association_rules", "holm", "benjamini_hochberg", "lift_interval"]
+__all__ = ["MEASURES", "association_rules", "benjamini_hochberg", "holm", "lift_interval"]
 
 #: The rule measures (mlxtend 0.25's, same definitions) a threshold can be set on.
 MEASURES = (
@@ -85,7 +86,7 @@ def lift_interval(
     --------
     >>> lo, hi = lift_interval(np.array([50.0]), np.array([100.0]), np.array([200.0]), 1000, 0.95)
     >>> round(float(lo[0]), 3), round(float(hi[0]), 3)
-    (2.036, 3.07)
+    (2.076, 3.011)
     """
     lift = n_ac * n / (n_a * n_c)
     var = 1.0 / n_ac - 1.0 / n_a - 1.0 / n_c + 2.0 * n_ac / (n_a * n_c) - 1.0 / n
@@ -148,10 +149,8 @@ def _index_itemsets(
         if len(itemset) == 1:
             labels.setdefault(next(iter(itemset)), len(labels))
     ordered = list(labels)
-    try:
+    with contextlib.suppress(TypeError):  # unorderable labels keep their first-seen order
         ordered = sorted(ordered)  # type: ignore[type-var]
-    except TypeError:  # unorderable labels keep their order of appearance
-        pass
     code = {label: i for i, label in enumerate(ordered)}
     for itemset in raw:
         try:
@@ -283,8 +282,8 @@ def association_rules(
     >>> baskets = [["beer", "diapers"]] * 30 + [["beer"]] * 10 + [["milk"]] * 60
     >>> rules = association_rules(frequent_itemsets(baskets, min_support=0.05), min_threshold=0.5)
     >>> rules[["antecedent", "consequent", "confidence", "lift", "significant"]]
-       antecedent consequent  confidence  lift  significant
-    0  (diapers,)    (beer,)        1.00   2.5         True
+       antecedent  consequent  confidence  lift  significant
+    0  (diapers,)     (beer,)        1.00   2.5         True
     1     (beer,)  (diapers,)        0.75   2.5         True
     """
     frame = require_frame(itemsets, "itemsets")
@@ -335,7 +334,12 @@ def association_rules(
     n_ac, n_a, n_c = count[i_ac], count[i_a], count[i_c]
     p_value = stats.hypergeom.sf(n_ac - 1, n, n_c, n_a) if i_ac.size else np.empty(0)
     p_value = np.minimum(np.asarray(p_value, dtype=np.float64), 1.0)
-    adjusted = {"holm": holm, "bh": benjamini_hochberg, "none": np.array}[correction](p_value)
+    if correction == "holm":
+        adjusted = holm(p_value)
+    elif correction == "bh":
+        adjusted = benjamini_hochberg(p_value)
+    else:
+        adjusted = p_value.copy()
     significant = adjusted <= alpha
     low, high = lift_interval(n_ac, n_a, n_c, float(n), level)
     keep = values[metric] >= threshold
@@ -353,12 +357,8 @@ def association_rules(
     label_arr[:] = labels
     out = pd.DataFrame(
         {
-            "antecedent": pd.Series(
-                [tuple(label_arr[list(ante[i])]) for i in idx], dtype=object
-            ),
-            "consequent": pd.Series(
-                [tuple(label_arr[list(cons[i])]) for i in idx], dtype=object
-            ),
+            "antecedent": pd.Series([tuple(label_arr[list(ante[i])]) for i in idx], dtype=object),
+            "consequent": pd.Series([tuple(label_arr[list(cons[i])]) for i in idx], dtype=object),
             **{name: values[name][idx] for name in MEASURES},
             "count": n_ac[idx].astype(np.int64),
             "p_value": p_value[idx],

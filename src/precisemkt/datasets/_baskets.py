@@ -55,7 +55,8 @@ def _base_probabilities(n_items: int, mean_size: float, exponent: float) -> Floa
             lo = mid
         else:
             hi = mid
-    return np.minimum(hi * weights, _P_MAX)
+    p: FloatArray = np.minimum(hi * weights, _P_MAX)
+    return p
 
 
 def make_baskets(
