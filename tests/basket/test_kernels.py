@@ -68,7 +68,9 @@ def test_closed_with_max_len_looks_beyond_the_limit(
     baskets: list[list[int]], min_count: int, max_len: int
 ) -> None:
     n = len(baskets)
-    got = frequent_itemsets(baskets, min_support=min(min_count, n) / n, max_len=max_len, kind="closed")
+    got = frequent_itemsets(
+        baskets, min_support=min(min_count, n) / n, max_len=max_len, kind="closed"
+    )
     freq = ref.frequent(baskets, _itemsets.min_count_for(min(min_count, n) / n, n))
     expected = {s: c for s, c in ref.closed(freq).items() if len(s) <= max_len}
     assert as_dict(got) == expected
