@@ -24,6 +24,12 @@ def _short(label: object, width: int = 28) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _lift_norm(lift: np.ndarray) -> Normalize:
+    if lift.size == 0:
+        return Normalize(vmin=0.0, vmax=1.0)
+    return Normalize(vmin=float(lift.min()), vmax=float(max(lift.max(), lift.min() + 1e-9)))
+
+
 def plot_rules(rules: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     """Scatter of rules: support against confidence, coloured by lift.
 
@@ -61,7 +67,7 @@ def plot_rules(rules: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
         if "significant" in frame.columns
         else np.ones(len(frame), dtype=bool)
     )
-    norm = Normalize(vmin=float(np.min(lift, initial=1.0)), vmax=float(np.max(lift, initial=1.0)))
+    norm = _lift_norm(lift)
     cmap = plt.get_cmap("viridis")
     x = frame["support"].to_numpy(dtype=float)
     y = frame["confidence"].to_numpy(dtype=float)
@@ -122,7 +128,7 @@ def plot_rule_graph(
     check_options(by, "by", ("lift", "confidence", "support", "leverage"))
     chosen = frame.nlargest(k, by) if len(frame) else frame
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 7))
+        _, ax = plt.subplots(figsize=(8, 6))
     items: dict[object, int] = {}
     for side in ("antecedent", "consequent"):
         for itemset in chosen[side]:
@@ -131,7 +137,7 @@ def plot_rule_graph(
     angle = 2 * np.pi * np.arange(len(items)) / max(len(items), 1)
     pos = np.column_stack((np.cos(angle), np.sin(angle)))
     lift = chosen["lift"].to_numpy(dtype=float)
-    norm = Normalize(vmin=float(np.min(lift, initial=1.0)), vmax=float(np.max(lift, initial=1.0)))
+    norm = _lift_norm(lift)
     cmap = plt.get_cmap("viridis")
     support = chosen["support"].to_numpy(dtype=float)
     size = 40 + 400 * support / max(float(np.max(support, initial=0.0)), 1e-300)
@@ -152,8 +158,8 @@ def plot_rule_graph(
         ax.text(1.08 * pos[i, 0], 1.08 * pos[i, 1], _short(label), ha=ha, va="center", fontsize=8)
     mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     ax.figure.colorbar(mappable, ax=ax, label="lift", shrink=0.6)
-    ax.set_xlim(-2.2, 2.2)
-    ax.set_ylim(-1.4, 1.4)
+    ax.set_xlim(-1.9, 1.9)
+    ax.set_ylim(-1.2, 1.2)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(f"top {len(chosen)} rules by {by}")
