@@ -31,9 +31,9 @@ def as_dict(frame: object) -> dict[frozenset[int], int]:
     basket_data(max_baskets=300),
     st.integers(1, 6),
     st.sampled_from([None, 1, 2, 3]),
-    st.sampled_from(["tidlist", "bitset", "auto"]),
+    st.sampled_from(["tidlist", "bitset", "fpgrowth", "auto"]),
 )
-@settings(max_examples=40)
+@settings(max_examples=50)
 def test_every_frequent_itemset_and_no_other(
     baskets: list[list[int]], min_count: int, max_len: int | None, algorithm: str
 ) -> None:
@@ -81,7 +81,7 @@ def test_chunked_search_gives_the_same_answer(monkeypatch: pytest.MonkeyPatch) -
     baskets = [list(np.flatnonzero(rng.random(12) < 0.4)) for _ in range(400)]
     whole = frequent_itemsets(baskets, min_support=0.02)
     monkeypatch.setattr(_itemsets, "_CHUNK_ENTRIES", 7)
-    for algorithm in ("tidlist", "bitset"):
+    for algorithm in ("tidlist", "bitset", "fpgrowth"):
         chunked = frequent_itemsets(baskets, min_support=0.02, algorithm=algorithm)  # type: ignore[arg-type]
         assert as_dict(chunked) == as_dict(whole)
 
@@ -110,7 +110,8 @@ def test_rare_and_common_items_are_mined_on_their_own_layouts() -> None:
     probs = np.array([0.5, 0.4, 0.3, 0.1, 0.012, 0.01, 0.01, 0.008, 0.008, 0.006])
     baskets = [list(np.flatnonzero(rng.random(10) < probs)) for _ in range(1000)]
     baskets += [[0, 1, 4, 5, 6]] * 4  # a rare itemset that mixes both kinds
-    got = frequent_itemsets(baskets, min_support=3 / len(baskets), algorithm="tidlist")
     expected = ref.frequent(baskets, 3)
-    assert as_dict(got) == expected
+    for algorithm in ("tidlist", "fpgrowth"):
+        got = frequent_itemsets(baskets, min_support=3 / len(baskets), algorithm=algorithm)  # type: ignore[arg-type]
+        assert as_dict(got) == expected
     assert frozenset({0, 1, 4, 5, 6}) in expected

@@ -118,7 +118,14 @@ def _mine(
         density = indices.size / max(n * n_freq, 1)
         dense_ok = n_freq * ((n + 63) // 64) * 8 <= _BITSET_BYTES
         algorithm = "bitset" if dense_ok and density >= _BITSET_DENSITY else "tidlist"
-    if algorithm == "bitset":
+    if algorithm == "fpgrowth":
+        ip, ix, w = _kernels.dedupe_rows(indptr, indices)
+        del indptr, indices
+        tree = _kernels.build_fptree(ix, ip, w, n_freq)
+        del ip, ix, w
+        fp_chunk = partial(_kernels.mine_fptree, *tree, item_counts, min_count, max_len)
+        parts = _run_chunks(fp_chunk, item_counts, 0, max_itemsets, min_count)
+    elif algorithm == "bitset":
         col_ptr, rows = _kernels.transpose(indptr, indices, n_freq)
         del indptr, indices
         bits = _kernels.pack_bitsets(col_ptr, rows, n)
@@ -207,7 +214,7 @@ def frequent_itemsets(
     min_support: float,
     max_len: int | None = None,
     min_count: int | None = None,
-    algorithm: Literal["auto", "tidlist", "bitset"] = "auto",
+    algorithm: Literal["auto", "tidlist", "bitset", "fpgrowth"] = "auto",
     kind: Literal["all", "closed", "maximal"] = "all",
     max_itemsets: int = 2_000_000,
 ) -> pd.DataFrame:
@@ -224,13 +231,15 @@ def frequent_itemsets(
         Longest itemset reported.
     min_count : int, optional
         Also require at least this many baskets.
-    algorithm : {"auto", "tidlist", "bitset"}, default "auto"
+    algorithm : {"auto", "tidlist", "bitset", "fpgrowth"}, default "auto"
         ``"tidlist"``: depth-first search on tid-lists whose extensions are counted by
         scanning the tails of their baskets (Eclat layout, LCM's occurrence delivery);
         work grows with the data covered, suited to sparse baskets. ``"bitset"``: Eclat on
         bit vectors, one AND and popcount per 64 baskets; suited to dense data.
-        ``"auto"`` takes the bitsets when the frequent items fill at least 2% of the
-        baskets × items grid and their bitsets take at most 64 MB.
+        ``"fpgrowth"``: FP-growth (Han, Pei & Yin 2000) on a prefix tree of the baskets,
+        conditional trees on an explicit stack. ``"auto"`` takes the bitsets when the
+        frequent items fill at least 2% of the baskets × items grid and their bitsets
+        take at most 64 MB, the tid-lists otherwise. All give the same itemsets.
     kind : {"all", "closed", "maximal"}, default "all"
         ``"closed"``: only itemsets with no superset of the same count. ``"maximal"``: only
         itemsets with no frequent superset. With ``max_len`` the supersets one item longer
@@ -271,7 +280,7 @@ def frequent_itemsets(
         else check_int(max_len, "max_len", low=1, hint="Use None for no limit.")
     )
     floor = 1 if min_count is None else check_int(min_count, "min_count", low=1)
-    check_options(algorithm, "algorithm", ("auto", "tidlist", "bitset"))
+    check_options(algorithm, "algorithm", ("auto", "tidlist", "bitset", "fpgrowth"))
     check_options(kind, "kind", ("all", "closed", "maximal"))
     cap = check_int(max_itemsets, "max_itemsets", low=1)
     threshold = max(min_count_for(support, b.n_baskets), floor)

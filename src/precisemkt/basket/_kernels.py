@@ -34,9 +34,11 @@ from precisemkt._numba import njit
 from precisemkt._typing import IntArray
 
 __all__ = [
+    "build_fptree",
     "dedupe_rows",
     "filter_recode",
     "mine_bitsets",
+    "mine_fptree",
     "mine_tidlists",
     "pack_bitsets",
     "popcount",
@@ -483,4 +485,214 @@ def mine_bitsets(
                 lv_cnt[k] = c_cnt[:keep]
                 lv_bits[k] = c_bits[:keep]
                 pos[k] = 0
+    return out_items[:n_flat], out_len[:n_out], out_cnt[:n_out], False
+
+
+# -- FP-growth ----------------------------------------------------------------------------
+
+
+@njit()
+def build_fptree(
+    flat: IntArray, ptr: IntArray, weights: IntArray, n_items: int
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """Prefix tree of weighted paths (Han, Pei & Yin 2000).
+
+    Path ``p`` is ``flat[ptr[p]:ptr[p + 1]]`` with items ascending; it is inserted from its
+    last (most frequent) item down, so every node's ancestors hold larger codes. Returns
+    per node its item, count and parent (node 0 is the root, item -1), the node-link to
+    the next node of the same item, and per item the first node of its link list.
+    """
+    n_paths = ptr.size - 1
+    cap = flat.size + 1
+    item = np.empty(cap, dtype=np.int64)
+    count = np.zeros(cap, dtype=np.int64)
+    parent = np.empty(cap, dtype=np.int64)
+    link = np.full(cap, -1, dtype=np.int64)
+    head = np.full(n_items, -1, dtype=np.int64)
+    item[0] = -1
+    parent[0] = -1
+    size = 1
+    table = 2
+    while table < 2 * cap:
+        table *= 2
+    mask = table - 1
+    keys = np.full(table, -1, dtype=np.int64)
+    vals = np.empty(table, dtype=np.int64)
+    for p in range(n_paths):
+        node = 0
+        for q in range(ptr[p + 1] - 1, ptr[p] - 1, -1):
+            it = flat[q]
+            key = node * n_items + it
+            h = (key * 0x2545F4914F6CDD1D) & mask
+            while keys[h] != -1 and keys[h] != key:
+                h = (h + 1) & mask
+            if keys[h] == -1:
+                keys[h] = key
+                vals[h] = size
+                item[size] = it
+                parent[size] = node
+                link[size] = head[it]
+                head[it] = size
+                size += 1
+            node = vals[h]
+            count[node] += weights[p]
+    return item[:size], count[:size], parent[:size], link[:size], head
+
+
+@njit()
+def _conditional_tree(
+    item_id: int,
+    item: IntArray,
+    count: IntArray,
+    parent: IntArray,
+    link: IntArray,
+    head: IntArray,
+    min_count: int,
+    counts: IntArray,
+    touched: IntArray,
+) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray, IntArray, IntArray]:
+    """The FP-tree of ``item_id``'s prefix paths, cut to the items frequent among them.
+
+    Returns the tree (item, count, parent, link, head) and its header: the frequent items
+    (ascending) and their counts. ``counts`` and ``touched`` are per-item workspaces, left
+    as zeros.
+    """
+    n_items = head.size
+    n_touched = 0
+    total = 0
+    n_paths = 0
+    node = head[item_id]
+    while node != -1:
+        c = count[node]
+        a = parent[node]
+        while a > 0:
+            it = item[a]
+            if counts[it] == 0:
+                touched[n_touched] = it
+                n_touched += 1
+            counts[it] += c
+            total += 1
+            a = parent[a]
+        n_paths += 1
+        node = link[node]
+    keep = 0
+    for k in range(n_touched):
+        if counts[touched[k]] >= min_count:
+            touched[keep] = touched[k]
+            keep += 1
+        else:
+            counts[touched[k]] = 0
+    h_items = np.sort(touched[:keep])
+    h_counts = np.empty(keep, dtype=np.int64)
+    for k in range(keep):
+        h_counts[k] = counts[h_items[k]]
+    flat = np.empty(total, dtype=np.int64)
+    ptr = np.zeros(n_paths + 1, dtype=np.int64)
+    weights = np.empty(n_paths, dtype=np.int64)
+    if keep > 0:
+        p = 0
+        q = 0
+        node = head[item_id]
+        while node != -1:
+            a = parent[node]
+            while a > 0:  # upwards the codes rise: the path comes out ascending
+                if counts[item[a]] > 0:
+                    flat[q] = item[a]
+                    q += 1
+                a = parent[a]
+            weights[p] = count[node]
+            p += 1
+            ptr[p] = q
+            node = link[node]
+    for k in range(keep):
+        counts[h_items[k]] = 0
+    if keep == 0:
+        ptr = np.zeros(1, dtype=np.int64)
+    t_item, t_count, t_parent, t_link, t_head = build_fptree(flat, ptr, weights, n_items)
+    return t_item, t_count, t_parent, t_link, t_head, h_items, h_counts
+
+
+@njit()
+def mine_fptree(
+    item: IntArray,
+    count: IntArray,
+    parent: IntArray,
+    link: IntArray,
+    head: IntArray,
+    item_counts: IntArray,
+    min_count: int,
+    max_len: int,
+    start: int,
+    stop: int,
+    max_out: int,
+) -> tuple[IntArray, IntArray, IntArray, bool]:
+    """FP-growth: frequent itemsets whose rarest item is in ``start..stop-1``.
+
+    The tree is :func:`build_fptree` of all baskets (every item frequent, ``item_counts``
+    their counts). Conditional trees are built on an explicit stack, one per depth.
+    Returns ``(items, lengths, counts, overflow)``.
+    """
+    n_items = head.size
+    out_items = np.empty(1024, dtype=np.int64)
+    out_len = np.empty(256, dtype=np.int64)
+    out_cnt = np.empty(256, dtype=np.int64)
+    n_out = 0
+    n_flat = 0
+    counts = np.zeros(n_items, dtype=np.int64)
+    touched = np.empty(n_items, dtype=np.int64)
+    depth = min(max_len, n_items) + 1
+    lv_item = List()
+    lv_count = List()
+    lv_parent = List()
+    lv_link = List()
+    lv_head = List()
+    lv_h_items = List()
+    lv_h_counts = List()
+    for _ in range(depth):
+        lv_item.append(item)
+        lv_count.append(count)
+        lv_parent.append(parent)
+        lv_link.append(link)
+        lv_head.append(head)
+        lv_h_items.append(np.arange(start, stop))
+        lv_h_counts.append(item_counts[start:stop].copy())
+    pos = np.zeros(depth, dtype=np.int64)
+    prefix = np.empty(depth, dtype=np.int64)
+    d = 0
+    while d >= 0:
+        h_items = lv_h_items[d]
+        if pos[d] >= h_items.size:
+            d -= 1
+            continue
+        c = pos[d]
+        pos[d] += 1
+        it = h_items[c]
+        prefix[d] = it
+        out_items = _grow(out_items, n_flat + d + 1)
+        out_len = _grow(out_len, n_out + 1)
+        out_cnt = _grow(out_cnt, n_out + 1)
+        for q in range(d + 1):
+            out_items[n_flat + q] = prefix[q]
+        out_len[n_out] = d + 1
+        out_cnt[n_out] = lv_h_counts[d][c]
+        n_flat += d + 1
+        n_out += 1
+        if n_out > max_out:
+            return out_items[:n_flat], out_len[:n_out], out_cnt[:n_out], True
+        if d + 2 > max_len:
+            continue
+        t_item, t_count, t_parent, t_link, t_head, t_h_items, t_h_counts = _conditional_tree(
+            it, lv_item[d], lv_count[d], lv_parent[d], lv_link[d], lv_head[d], min_count,
+            counts, touched,
+        )  # fmt: skip
+        if t_h_items.size > 0:
+            d += 1
+            lv_item[d] = t_item
+            lv_count[d] = t_count
+            lv_parent[d] = t_parent
+            lv_link[d] = t_link
+            lv_head[d] = t_head
+            lv_h_items[d] = t_h_items
+            lv_h_counts[d] = t_h_counts
+            pos[d] = 0
     return out_items[:n_flat], out_len[:n_out], out_cnt[:n_out], False
