@@ -91,9 +91,10 @@ def test_dedupe_rows_counts_each_distinct_basket(rows: list[list[int]]) -> None:
     rows = [sorted(r) for r in rows]
     indptr = np.concatenate(([0], np.cumsum([len(r) for r in rows]))).astype(np.int64)
     indices = np.array([x for r in rows for x in r], dtype=np.int64)
-    ip, ix, w = _kernels.dedupe_rows(indptr, indices)
+    weights = np.arange(1, len(rows) + 1, dtype=np.int64)
+    ip, ix, w = _kernels.dedupe_rows(indptr, indices, weights)
     got = {tuple(ix[ip[i] : ip[i + 1]].tolist()): int(w[i]) for i in range(ip.size - 1)}
-    assert got == dict(ref.dedupe(rows))
+    assert got == dict(ref.dedupe(rows, weights.tolist()))
     assert len(got) == ip.size - 1
 
 

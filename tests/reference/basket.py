@@ -5,7 +5,7 @@
   ``frequent_itemsets``);
 * :func:`closed`, :func:`maximal` — the definitions, checked against every frequent
   itemset;
-* :func:`dedupe` — distinct baskets with their multiplicities (``_kernels.dedupe_rows``);
+* :func:`dedupe` — distinct baskets with their total weights (``_kernels.dedupe_rows``);
 * :func:`popcount` — ``bin(x).count("1")`` (``_kernels.popcount``).
 """
 
@@ -37,9 +37,7 @@ def frequent(
 
 def closed(freq: dict[frozenset[int], int]) -> dict[frozenset[int], int]:
     """Frequent itemsets with no proper superset of the same count."""
-    return {
-        s: c for s, c in freq.items() if not any(s < t and freq[t] == c for t in freq)
-    }
+    return {s: c for s, c in freq.items() if not any(s < t and freq[t] == c for t in freq)}
 
 
 def maximal(freq: dict[frozenset[int], int]) -> dict[frozenset[int], int]:
@@ -47,9 +45,13 @@ def maximal(freq: dict[frozenset[int], int]) -> dict[frozenset[int], int]:
     return {s: c for s, c in freq.items() if not any(s < t for t in freq)}
 
 
-def dedupe(rows: list[list[int]]) -> Counter[tuple[int, ...]]:
-    """Multiplicity of each distinct non-empty row."""
-    return Counter(tuple(r) for r in rows if r)
+def dedupe(rows: list[list[int]], weights: list[int]) -> Counter[tuple[int, ...]]:
+    """Total weight of each distinct non-empty row."""
+    total: Counter[tuple[int, ...]] = Counter()
+    for row, weight in zip(rows, weights, strict=True):
+        if row:
+            total[tuple(row)] += weight
+    return total
 
 
 def popcount(x: int) -> int:

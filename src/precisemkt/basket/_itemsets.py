@@ -118,8 +118,9 @@ def _mine(
         density = indices.size / max(n * n_freq, 1)
         dense_ok = n_freq * ((n + 63) // 64) * 8 <= _BITSET_BYTES
         algorithm = "bitset" if dense_ok and density >= _BITSET_DENSITY else "tidlist"
+    ones = np.ones(n, dtype=np.int64)
     if algorithm == "fpgrowth":
-        ip, ix, w = _kernels.dedupe_rows(indptr, indices)
+        ip, ix, w = _kernels.dedupe_rows(indptr, indices, ones)
         del indptr, indices
         tree = _kernels.build_fptree(ix, ip, w, n_freq)
         del ip, ix, w
@@ -134,35 +135,30 @@ def _mine(
         def bitset_chunk(lo: int, hi: int, room: int) -> Mined:
             return _kernels.mine_bitsets(bits, item_counts, min_count, max_len, lo, hi, room)
 
-        parts = _run_chunks(
-            bitset_chunk,
-            np.diff(col_ptr),
-            0,
-            max_itemsets,
-            min_count,
-        )
+        parts = _run_chunks(bitset_chunk, np.diff(col_ptr), 0, max_itemsets, min_count)
     else:
         # items held by at least 1/64 of the baskets form a dense core: their itemsets
         # use them only, so they are mined on the baskets cut down to the core, where
         # many baskets coincide and merge into one weighted row
         hot = int(np.searchsorted(item_counts * 64 >= n, True))
+        ip, ix, w = _kernels.dedupe_rows(indptr, indices, ones)
+        del indptr, indices, ones
         parts = ([], [], [])
         for lo_item, hi_item in ((0, hot), (hot, n_freq)):
             if lo_item == hi_item:
                 continue
-            sub = np.arange(n_freq, dtype=np.int64) - lo_item
-            sub[:lo_item] = -1
-            ip, ix = (
-                (indptr, indices) if lo_item == 0 else _kernels.filter_recode(indptr, indices, sub)
-            )
-            ip, ix, w = _kernels.dedupe_rows(ip, ix)
+            if lo_item > 0:
+                sub = np.arange(n_freq, dtype=np.int64) - lo_item
+                sub[:lo_item] = -1
+                ip, ix = _kernels.filter_recode(ip, ix, sub)
+                ip, ix, w = _kernels.dedupe_rows(ip, ix, w)
             width = n_freq - lo_item
             col_ptr, rows = _kernels.transpose(ip, ix, width)
-            sub_counts = item_counts[lo_item:]
             stop = hi_item - lo_item
             tidlist_chunk = partial(
-                _kernels.mine_tidlists, ip, ix, w, col_ptr, rows, sub_counts, min_count, max_len
-            )
+                _kernels.mine_tidlists, ip, ix, w, col_ptr, rows, item_counts[lo_item:],
+                min_count, max_len,
+            )  # fmt: skip
             got = _run_chunks(
                 tidlist_chunk,
                 np.diff(col_ptr)[:stop],
@@ -170,6 +166,7 @@ def _mine(
                 max_itemsets,
                 min_count,
             )
+            del col_ptr, rows, tidlist_chunk
             parts[0].extend(x + lo_item for x in got[0])
             parts[1].extend(got[1])
             parts[2].extend(got[2])

@@ -46,6 +46,8 @@ __all__ = [
 ]
 
 UIntArray = npt.NDArray[np.uint64]
+#: Item codes and basket ids inside the miners (int32 halves their memory).
+CodeArray = npt.NDArray[np.int32]
 
 _M1 = np.uint64(0x5555555555555555)
 _M2 = np.uint64(0x3333333333333333)
@@ -68,9 +70,9 @@ def popcount(x: np.uint64) -> int:
 
 @njit()
 def filter_recode(
-    indptr: IntArray, indices: IntArray, mapping: IntArray
-) -> tuple[IntArray, IntArray]:
-    """Keep the items with ``mapping >= 0``, recode them and sort each basket."""
+    indptr: IntArray, indices: IntArray | CodeArray, mapping: IntArray
+) -> tuple[IntArray, CodeArray]:
+    """Keep the items with ``mapping >= 0``, recode them (as int32) and sort each basket."""
     n = indptr.size - 1
     out_ptr = np.zeros(n + 1, dtype=np.int64)
     for b in range(n):
@@ -79,7 +81,7 @@ def filter_recode(
             if mapping[indices[p]] >= 0:
                 kept += 1
         out_ptr[b + 1] = out_ptr[b] + kept
-    out = np.empty(out_ptr[n], dtype=np.int64)
+    out = np.empty(out_ptr[n], dtype=np.int32)
     for b in range(n):
         q = out_ptr[b]
         for p in range(indptr[b], indptr[b + 1]):
@@ -98,8 +100,10 @@ def filter_recode(
 
 
 @njit()
-def dedupe_rows(indptr: IntArray, indices: IntArray) -> tuple[IntArray, IntArray, IntArray]:
-    """Merge identical non-empty rows; return the distinct rows and their multiplicities."""
+def dedupe_rows(
+    indptr: IntArray, indices: CodeArray, weights_in: IntArray
+) -> tuple[IntArray, CodeArray, IntArray]:
+    """Merge identical non-empty rows, adding up their weights ``weights_in``."""
     n = indptr.size - 1
     keys = np.empty(n, dtype=np.uint64)
     for b in range(n):
@@ -109,7 +113,7 @@ def dedupe_rows(indptr: IntArray, indices: IntArray) -> tuple[IntArray, IntArray
         keys[b] = h
     order = np.argsort(keys, kind="mergesort")
     out_ptr = np.zeros(n + 1, dtype=np.int64)
-    out = np.empty(indices.size, dtype=np.int64)
+    out = np.empty(indices.size, dtype=indices.dtype)
     weights = np.zeros(n, dtype=np.int64)
     m = 0
     run = 0  # first distinct row of the current run of equal hashes
@@ -133,17 +137,17 @@ def dedupe_rows(indptr: IntArray, indices: IntArray) -> tuple[IntArray, IntArray
                 found = g
                 break
         if found >= 0:
-            weights[found] += 1
+            weights[found] += weights_in[b]
             continue
         out[out_ptr[m] : out_ptr[m] + size] = indices[indptr[b] : indptr[b + 1]]
         out_ptr[m + 1] = out_ptr[m] + size
-        weights[m] = 1
+        weights[m] = weights_in[b]
         m += 1
-    return out_ptr[: m + 1].copy(), out[: out_ptr[m]].copy(), weights[:m].copy()
+    return out_ptr[: m + 1], out[: out_ptr[m]], weights[:m]
 
 
 @njit()
-def transpose(indptr: IntArray, indices: IntArray, n_items: int) -> tuple[IntArray, IntArray]:
+def transpose(indptr: IntArray, indices: CodeArray, n_items: int) -> tuple[IntArray, CodeArray]:
     """Column layout of a CSR matrix: per item, the sorted ids of its baskets."""
     n = indptr.size - 1
     col_ptr = np.zeros(n_items + 1, dtype=np.int64)
@@ -152,7 +156,7 @@ def transpose(indptr: IntArray, indices: IntArray, n_items: int) -> tuple[IntArr
     for j in range(n_items):
         col_ptr[j + 1] += col_ptr[j]
     fill = col_ptr[:-1].copy()
-    rows = np.empty(indices.size, dtype=np.int64)
+    rows = np.empty(indices.size, dtype=np.int32)
     for b in range(n):
         for p in range(indptr[b], indptr[b + 1]):
             j = indices[p]
@@ -162,7 +166,7 @@ def transpose(indptr: IntArray, indices: IntArray, n_items: int) -> tuple[IntArr
 
 
 @njit()
-def pack_bitsets(col_ptr: IntArray, rows: IntArray, n_baskets: int) -> UIntArray:
+def pack_bitsets(col_ptr: IntArray, rows: CodeArray, n_baskets: int) -> UIntArray:
     """One bitset of ``ceil(n_baskets / 64)`` words per item from the column layout."""
     n_items = col_ptr.size - 1
     words = (n_baskets + 63) // 64
@@ -186,19 +190,19 @@ def _grow(arr: IntArray, need: int) -> IntArray:
 
 @njit()
 def _extend_tidlist(
-    tids: IntArray,
+    tids: CodeArray,
     last: int,
     restrict: bool,
     allowed: IntArray,
     indptr: IntArray,
-    indices: IntArray,
+    indices: CodeArray,
     weights: IntArray,
     min_count: int,
     counts: IntArray,
     hits: IntArray,
     slot: IntArray,
     touched: IntArray,
-) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+) -> tuple[IntArray, IntArray, IntArray, CodeArray]:
     """Frequent extensions of an itemset with tid-list ``tids`` and last item ``last``.
 
     Only items ``> last`` are considered and, when ``restrict``, only items with
@@ -238,7 +242,7 @@ def _extend_tidlist(
         slot[items[k]] = k
         ptr[k + 1] = ptr[k] + hits[items[k]]
         cnt[k] = counts[items[k]]
-    out = np.empty(ptr[keep], dtype=np.int64)
+    out = np.empty(ptr[keep], dtype=np.int32)
     fill = ptr[:keep].copy()
     if keep > 0:
         for t in range(tids.size):
@@ -263,10 +267,10 @@ def _extend_tidlist(
 @njit()
 def mine_tidlists(
     indptr: IntArray,
-    indices: IntArray,
+    indices: CodeArray,
     weights: IntArray,
     col_ptr: IntArray,
-    rows: IntArray,
+    rows: CodeArray,
     item_counts: IntArray,
     min_count: int,
     max_len: int,
@@ -298,11 +302,12 @@ def mine_tidlists(
     lv_cnt = List()
     lv_ptr = List()
     lv_tids = List()
+    empty_tids = np.empty(0, dtype=np.int32)
     for _ in range(depth):
         lv_items.append(empty)
         lv_cnt.append(empty)
         lv_ptr.append(empty)
-        lv_tids.append(empty)
+        lv_tids.append(empty_tids)
     pos = np.zeros(depth, dtype=np.int64)
     prefix = np.empty(depth, dtype=np.int64)
     for top in range(start, stop):
@@ -493,7 +498,7 @@ def mine_bitsets(
 
 @njit()
 def build_fptree(
-    flat: IntArray, ptr: IntArray, weights: IntArray, n_items: int
+    flat: IntArray | CodeArray, ptr: IntArray, weights: IntArray, n_items: int
 ) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray]:
     """Prefix tree of weighted paths (Han, Pei & Yin 2000).
 
