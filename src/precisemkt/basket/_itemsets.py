@@ -28,6 +28,8 @@ _BITSET_BYTES = 64 << 20
 _BITSET_DENSITY = 0.02
 #: Work per chunk of top-level items (entries of their tid-lists); Ctrl-C lands between chunks.
 _CHUNK_ENTRIES = 1 << 21
+#: Most top-level items per chunk.
+_CHUNK_ITEMS = 32
 
 
 def min_count_for(min_support: float, n_baskets: int) -> int:
@@ -51,12 +53,13 @@ def min_count_for(min_support: float, n_baskets: int) -> int:
 
 
 def _chunks(sizes: IntArray) -> list[tuple[int, int]]:
-    """Split the top-level items into runs of about ``_CHUNK_ENTRIES`` tid-list entries."""
+    """Split the top-level items into runs of at most ``_CHUNK_ITEMS`` items and about
+    ``_CHUNK_ENTRIES`` tid-list entries."""
     bounds = [0]
     total = 0
     for j, size in enumerate(sizes.tolist()):
         total += size
-        if total >= _CHUNK_ENTRIES:
+        if total >= _CHUNK_ENTRIES or j + 1 - bounds[-1] >= _CHUNK_ITEMS:
             bounds.append(j + 1)
             total = 0
     if bounds[-1] != sizes.size:
