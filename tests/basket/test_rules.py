@@ -138,3 +138,10 @@ def test_bad_input_is_named() -> None:
         association_rules(closed, min_threshold=0.0)
     with pytest.raises(InvalidParameterError, match="correction"):
         association_rules(itemsets, correction="bonferroni")  # type: ignore[arg-type]
+
+
+def test_no_pairs_gives_an_empty_frame_with_every_column() -> None:
+    rules = association_rules(frequent_itemsets([["a"], ["b"]], min_support=0.5), min_threshold=0.0)
+    assert rules.empty
+    assert {"antecedent", "lift", "p_adjusted", "lift_ci_high"} <= set(rules.columns)
+    assert rules.attrs["n_tested"] == 0
