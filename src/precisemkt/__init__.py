@@ -17,6 +17,7 @@ from precisemkt._version import __version__
 if TYPE_CHECKING:
     from precisemkt import (
         attribution,
+        basket,
         clv,
         datasets,
         errors,
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "__version__",
     "attribution",
+    "basket",
     "clv",
     "datasets",
     "errors",
