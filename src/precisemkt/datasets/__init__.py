@@ -1,7 +1,10 @@
 """Datasets: real data shipped with the package and simulators with known truth.
 
 Real data: :func:`load_cdnow` (CDNOW transactions) and :func:`load_donations` (BG/BB
-donation patterns). Simulators: :func:`make_transactions` (BG/NBD, MBG/NBD or Pareto/NBD
+donation patterns); :func:`load_adult` (the Adult census table with its generalisation
+hierarchies, for anonymisation).
+
+Simulators: :func:`make_transactions` (BG/NBD, MBG/NBD or Pareto/NBD
 purchase logs with per-customer truth), :func:`make_journeys` (customer journeys from
 a known Markov chain, for attribution) and :func:`make_people` (a customer table with
 quasi-identifiers and sensitive attributes, for anonymisation).
@@ -10,13 +13,15 @@ quasi-identifiers and sensitive attributes, for anonymisation).
 from __future__ import annotations
 
 from precisemkt.datasets._journeys import SimulatedJourneys, make_journeys
-from precisemkt.datasets._loaders import load_cdnow, load_donations
+from precisemkt.datasets._loaders import AdultData, load_adult, load_cdnow, load_donations
 from precisemkt.datasets._people import make_people
 from precisemkt.datasets._simulate import SimulatedTransactions, make_transactions
 
 __all__ = [
+    "AdultData",
     "SimulatedJourneys",
     "SimulatedTransactions",
+    "load_adult",
     "load_cdnow",
     "load_donations",
     "make_journeys",
