@@ -178,7 +178,7 @@ def cohort_table(
     table: FloatArray
     if value is not None:
         cell = np.searchsorted(cohorts, row_cohort) * n_ages + age
-        table = np.bincount(cell, weights=value, minlength=n_cells)
+        table = np.bincount(cell, weights=value, minlength=n_cells).astype(np.float64)
     else:  # count each (customer, period) once
         visit = np.unique(keys.astype(np.int64) * n_ages + age)
         cust, visit_age = np.divmod(visit, n_ages)
