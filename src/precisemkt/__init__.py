@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         plotting,
         privacy,
         profiling,
+        report,
         segmentation,
     )
 
@@ -37,6 +38,7 @@ __all__ = [
     "plotting",
     "privacy",
     "profiling",
+    "report",
     "segmentation",
 ]
 

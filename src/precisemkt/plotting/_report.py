@@ -42,8 +42,14 @@ def plot_quality_checks(checks: pd.DataFrame, *, ax: Any) -> Any:
     y = np.arange(len(rates))
     colours = ["#d1495b" if a else "#66a182" for a in checks["alert"].astype(bool)]
     ax.barh(y, rates, color=colours)
-    ax.scatter(checks["threshold"].astype(float) * 100, y, marker="|", s=200, color="black",
-               label="alert threshold")
+    ax.scatter(
+        checks["threshold"].astype(float) * 100,
+        y,
+        marker="|",
+        s=200,
+        color="black",
+        label="alert threshold",
+    )
     ax.set_yticks(y, [str(i) for i in checks.index], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("rows (or customers) affected, %")
@@ -77,8 +83,11 @@ def plot_cohort_heatmap(retention: pd.DataFrame, *, ax: Any) -> Any:
     ax.set_xlabel("months since first purchase")
     ax.set_ylabel("cohort (month of first purchase)")
     step = max(1, len(retention.index) // 15)
-    ax.set_yticks(np.arange(len(retention.index))[::step],
-                  [str(c) for c in retention.index][::step], fontsize=8)
+    ax.set_yticks(
+        np.arange(len(retention.index))[::step],
+        [str(c) for c in retention.index][::step],
+        fontsize=8,
+    )
     if values.shape[0] * values.shape[1] <= 120:
         for (i, j), v in np.ndenumerate(values):
             if not np.isnan(v) and j > 0:
@@ -89,10 +98,10 @@ def plot_cohort_heatmap(retention: pd.DataFrame, *, ax: Any) -> Any:
 def plot_segment_bars(segments: pd.DataFrame, *, ax: Any) -> Any:
     """Share of customers and of revenue per RFM segment."""
     y = np.arange(len(segments))
-    ax.barh(y - 0.2, segments["customer_share"] * 100, height=0.4, label="customers",
-            color="#9e9e9e")
-    ax.barh(y + 0.2, segments["revenue_share"] * 100, height=0.4, label="revenue",
-            color="#2a9d5c")
+    ax.barh(
+        y - 0.2, segments["customer_share"] * 100, height=0.4, label="customers", color="#9e9e9e"
+    )
+    ax.barh(y + 0.2, segments["revenue_share"] * 100, height=0.4, label="revenue", color="#2a9d5c")
     ax.set_yticks(y, [str(s) for s in segments.index], fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("% of total")
@@ -105,11 +114,18 @@ def plot_lifecycle(customers: pd.DataFrame, *, ax: Any) -> Any:
     sample = customers
     if len(sample) > 20_000:
         sample = sample.sample(20_000, random_state=0)
+    counts = customers["lifecycle_stage"].astype(str).value_counts()
     for stage, colour in _STAGE_COLOURS.items():
         part = sample[sample["lifecycle_stage"].astype(str) == stage]
         if len(part):
-            ax.scatter(part["recency_days"], part["p_alive"], s=6, alpha=0.5, color=colour,
-                       label=f"{stage} ({int((customers['lifecycle_stage'].astype(str) == stage).sum()):,})")
+            ax.scatter(
+                part["recency_days"],
+                part["p_alive"],
+                s=6,
+                alpha=0.5,
+                color=colour,
+                label=f"{stage} ({int(counts.get(stage, 0)):,})",
+            )
     ax.set_xlabel("days since last purchase")
     ax.set_ylabel("P(alive)")
     ax.set_ylim(-0.02, 1.02)
@@ -129,8 +145,9 @@ def plot_holdout(by_frequency: pd.DataFrame, *, ax: Any) -> Any:
     return ax
 
 
-def plot_clv_distribution(clv: pd.Series, tiers: pd.Series, *, currency: str = "USD",
-                          ax: Any) -> Any:
+def plot_clv_distribution(
+    clv: pd.Series, tiers: pd.Series, *, currency: str = "USD", ax: Any
+) -> Any:
     """Histogram of CLV (log scale), coloured by value tier."""
     values = clv.to_numpy(dtype=float)
     positive = values[np.isfinite(values) & (values > 0)]
@@ -141,8 +158,7 @@ def plot_clv_distribution(clv: pd.Series, tiers: pd.Series, *, currency: str = "
     colours = ["#2a9d5c", "#f2b134", "#9e9e9e", "#4c9be8", "#d1495b"]
     for i, tier in enumerate(tiers.cat.categories if hasattr(tiers, "cat") else sorted(set(tiers))):
         part = values[(tiers.astype(str) == str(tier)).to_numpy() & (values > 0)]
-        ax.hist(part, bins=bins, color=colours[i % len(colours)], label=f"tier {tier}",
-                alpha=0.85)
+        ax.hist(part, bins=bins, color=colours[i % len(colours)], label=f"tier {tier}", alpha=0.85)
     ax.set_xscale("log")
     ax.set_xlabel(f"CLV ({currency}, log scale)")
     ax.set_ylabel("customers")

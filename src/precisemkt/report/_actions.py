@@ -94,15 +94,20 @@ def action_table(actions: Any = None) -> pd.DataFrame:
         return pd.DataFrame(list(DEFAULT_ACTIONS), columns=_COLUMNS)
     frame = require_frame(actions, "actions")
     require_columns(frame, ["segment", "lifecycle_stage", "action"], name="actions")
-    table = frame.reindex(columns=_COLUMNS).copy()
-    table["description"] = table["description"].fillna("")
+    table = frame.reindex(columns=_COLUMNS[:3]).copy()
+    table["description"] = (
+        frame["description"].astype(object).where(frame["description"].notna(), "")
+        if "description" in frame
+        else ""
+    )
     empty = table[["segment", "lifecycle_stage", "action"]].isna().any(axis=1)
     if empty.any():
         raise ValidationError(
             format_message(
                 "actions",
                 "have a segment, a lifecycle_stage and an action in every row",
-                f"{int(empty.sum())} incomplete row(s) (first: row {int(np.flatnonzero(empty)[0])})",
+                f"{int(empty.sum())} incomplete row(s) "
+                f"(first: row {int(np.flatnonzero(empty)[0])})",
                 "Use '*' for 'any'.",
             )
         )
@@ -167,7 +172,11 @@ def suggest_actions(
     result = np.full(len(segment), "", dtype=object)
     open_ = np.ones(len(segment), dtype=bool)
     for rule in table.itertuples(index=False):
-        hit = open_ & _matches(rule.segment, segment) & _matches(rule.lifecycle_stage, lifecycle_stage)
+        hit = (
+            open_
+            & _matches(str(rule.segment), segment)
+            & _matches(str(rule.lifecycle_stage), lifecycle_stage)
+        )
         result[hit] = rule.action
         open_ &= ~hit
     return pd.Series(result, index=segment.index, name="action")

@@ -32,6 +32,9 @@ _STEPS = (
     "actions",
 )
 AT_RISK_STAGES = ("at_risk", "lapsed")
+#: The CLV models are fitted on a seeded random sample of at most this many customers
+#: (their parameters describe the population; predictions are made for everyone).
+MAX_FIT_CUSTOMERS = 100_000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -161,7 +164,8 @@ def _notes(notes: list[str]) -> Iterator[None]:
 
 def _parse_times(column: pd.Series, name: str) -> pd.Series:
     if isinstance(column.dtype, pd.DatetimeTZDtype):
-        return column.dt.tz_localize(None)
+        naive: pd.Series = column.dt.tz_localize(None)
+        return naive
     if pd.api.types.is_datetime64_dtype(column.dtype):
         return column
     if pd.api.types.is_integer_dtype(column.dtype):
@@ -193,10 +197,8 @@ def _parse_times(column: pd.Series, name: str) -> pd.Series:
             format_message(
                 f"column {name!r}",
                 "hold dates",
-                f"{int(unparsed.sum()):,} of {len(text):,} values are not dates "
-                f"(first: {first!r})",
-                "Name the date column with --date-col (time_col= in Python), or fix the "
-                "values.",
+                f"{int(unparsed.sum()):,} of {len(text):,} values are not dates (first: {first!r})",
+                "Name the date column with --date-col (time_col= in Python), or fix the values.",
             )
         )
     return parsed
@@ -206,8 +208,7 @@ def _clean(
     frame: pd.DataFrame, cols: dict[str, str | None], observation_end: Any
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Timestamp]:
     """Standard columns, parsed; rows that cannot be used left out and counted by reason."""
-    c_col, t_col, a_col = cols["customer_col"], cols["time_col"], cols["amount_col"]
-    assert c_col is not None and t_col is not None and a_col is not None
+    c_col, t_col, a_col = (str(cols[k]) for k in ("customer_col", "time_col", "amount_col"))
     data = pd.DataFrame(
         {
             "customer_id": frame[c_col].to_numpy(),
@@ -287,8 +288,10 @@ def _kpis(
 ) -> tuple[pd.Series, pd.DataFrame]:
     month = data["timestamp"].dt.to_period("M")
     orders_key = data["order_id"] if "order_id" in data else pd.Series(np.arange(len(data)))
-    orders = orders_key.groupby(month.to_numpy()).nunique() if "order_id" in data else (
-        month.value_counts().sort_index()
+    orders = (
+        orders_key.groupby(month.to_numpy()).nunique()
+        if "order_id" in data
+        else (month.value_counts().sort_index())
     )
     # active customers and revenue by calendar month: the cohort tables' diagonals
     active: dict[pd.Period, float] = {}
@@ -307,9 +310,9 @@ def _kpis(
     monthly["orders"] = orders.to_numpy().astype(float)
     monthly["revenue"] = [money.get(m, 0.0) for m in months]
     monthly["average_order_value"] = monthly["revenue"] / monthly["orders"]
-    monthly["repeat_customer_share"] = (
-        monthly["customers"] - monthly["new_customers"]
-    ) / monthly["customers"]
+    monthly["repeat_customer_share"] = (monthly["customers"] - monthly["new_customers"]) / monthly[
+        "customers"
+    ]
     monthly["orders_per_customer"] = monthly["orders"] / monthly["customers"]
     base = monthly["new_customers"].cumsum()
     monthly["arpu"] = monthly["revenue"] / base
@@ -341,9 +344,16 @@ def _compress(summary: pd.DataFrame) -> tuple[pd.DataFrame, Any]:
     return rows, grouped.to_numpy()
 
 
+def _fit_sample(summary: pd.DataFrame) -> pd.DataFrame:
+    """At most :data:`MAX_FIT_CUSTOMERS` customers, drawn with a fixed seed."""
+    if len(summary) <= MAX_FIT_CUSTOMERS:
+        return summary
+    return summary.sample(MAX_FIT_CUSTOMERS, random_state=0)
+
+
 def _fit(name: str, summary: pd.DataFrame) -> Any:
     model: Any = clv.BGNBD() if name == "BG/NBD" else clv.ParetoNBD()
-    rows, weights = _compress(summary)
+    rows, weights = _compress(_fit_sample(summary))
     return model.fit(rows["frequency"], rows["recency"], rows["T"], weights=weights)
 
 
@@ -358,6 +368,7 @@ def _fit_spend(summary: pd.DataFrame) -> Any:
                 "The CLV uses each customer's own average spend instead.",
             )
         )
+    repeat = _fit_sample(repeat)
     return clv.GammaGamma().fit(repeat["frequency"], repeat["monetary_value"])
 
 
@@ -397,7 +408,7 @@ def _select_model(
             notes.append(f"{name} could not be fitted on the calibration period: {exc}")
             continue
         predicted = evaluation.customers["predicted"]
-        row = {
+        row: dict[str, Any] = {
             "model": name,
             "log_likelihood": float(model.log_likelihood_),
             "aic": float(model.aic_),
@@ -414,11 +425,19 @@ def _select_model(
             ),
         }
         rows.append(row)
-        if best is None or row["holdout_mae"] < best[0]:
-            best = (row["holdout_mae"], name)
+        mae = float(evaluation.mae)
+        if best is None or mae < best[0]:
+            best = (mae, name)
             by_frequency = evaluation.by_frequency
     if best is None:
-        raise ValidationError("no model fitted")
+        raise ValidationError(
+            format_message(
+                "the calibration period",
+                "allow fitting BG/NBD or Pareto/NBD",
+                "neither could be fitted",
+                "Use a shorter holdout (--holdout-days) or none (0).",
+            )
+        )
     table = pd.DataFrame(rows).set_index("model")
     table["chosen"] = table.index == best[1]
     holdout = table.loc[
@@ -490,6 +509,17 @@ def build_report(
     -------
     Report
 
+    Notes
+    -----
+    Rows without a customer id, a parsable date or a numeric amount, with a negative amount
+    (refunds), after the observation end, or (with an order id column) exact duplicates are
+    left out and counted in ``Report.exclusions``. Every order row is a purchase; the CLV
+    models merge a customer's purchases of one day, as in the papers. Time is in weeks
+    (days / 7). The CLV models are fitted on a seeded random sample of at most
+    :data:`MAX_FIT_CUSTOMERS` customers (their parameters describe the population) and
+    predict for every customer. Customers with a negative CLV would be impossible here:
+    amounts are non-negative. Warnings of the library calls go to ``Report.notes``.
+
     Raises
     ------
     ValidationError
@@ -504,9 +534,11 @@ def build_report(
     >>> from precisemkt.report import build_report
     >>> report = build_report(load_cdnow())
     >>> report.clv_model, len(report.customers)
-    ('BG/NBD', 2357)
-    >>> report.customers["segment"].value_counts().index[0]
-    'Lost'
+    ('Pareto/NBD', 2357)
+    >>> report.model_selection["chosen"].to_dict()
+    {'BG/NBD': False, 'Pareto/NBD': True}
+    >>> report.customers.loc[1, ["segment", "lifecycle_stage", "action"]].tolist()
+    ['Potential Loyalist', 'at_risk', 'Re-engagement reminder']
     """
     frame = require_frame(orders, "orders")
     check_bool(progress, "progress")
@@ -536,8 +568,18 @@ def build_report(
     bar = _progress(progress)
     try:
         with _notes(notes):
-            report = _build(frame, cols, observation_end, holdout_days, horizon, discount_rate,
-                            currency, rules, notes, bar)
+            report = _build(
+                frame,
+                cols,
+                observation_end,
+                holdout_days,
+                horizon,
+                discount_rate,
+                currency,
+                rules,
+                notes,
+                bar,
+            )
     finally:
         bar(None)
     return report

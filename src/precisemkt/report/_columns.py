@@ -161,10 +161,8 @@ def detect_columns(
                     format_message(
                         f"the {role} column",
                         "be found once",
-                        f"{len(hits)} columns match {candidate!r}: "
-                        f"{', '.join(map(repr, hits))}",
-                        f"Name the one to use with --{flag.replace('_', '-')} "
-                        f"({flag}= in Python).",
+                        f"{len(hits)} columns match {candidate!r}: {', '.join(map(repr, hits))}",
+                        f"Name the one to use with --{flag.replace('_', '-')} ({flag}= in Python).",
                     )
                 )
             if hits:

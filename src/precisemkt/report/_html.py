@@ -96,9 +96,12 @@ def write_atomically(path: Path, content: bytes) -> None:
             )
         )
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(content)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp creates 0600; use the usual mode
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -172,9 +175,13 @@ def _quality(r: Report) -> str:
         )
     )
     parts = [
-        _figure(lambda ax: fig.plot_quality_checks(r.data_quality, ax=ax),
-                "data-quality checks", "Share of rows failing each check; the bar is red "
-                "when it passes the alert threshold (black tick).", height=3.4),
+        _figure(
+            lambda ax: fig.plot_quality_checks(r.data_quality, ax=ax),
+            "data-quality checks",
+            "Share of rows failing each check; the bar is red "
+            "when it passes the alert threshold (black tick).",
+            height=3.4,
+        ),
         "<h3>Checks</h3>",
         _table(r.data_quality, digits=4),
     ]
@@ -195,9 +202,13 @@ def _kpi_cards(r: Report) -> str:
         ("ARPU", f"{k['ARPU (revenue per customer)']:,.2f} {r.currency}"),
         ("ARPPU", f"{k['ARPPU (revenue per paying customer)']:,.2f} {r.currency}"),
     ]
-    return '<div class="kpis">' + "".join(
-        f'<div class="kpi"><b>{_esc(v)}</b><span>{_esc(n)}</span></div>' for n, v in cards
-    ) + "</div>"
+    return (
+        '<div class="kpis">'
+        + "".join(
+            f'<div class="kpi"><b>{_esc(v)}</b><span>{_esc(n)}</span></div>' for n, v in cards
+        )
+        + "</div>"
+    )
 
 
 def _kpis(r: Report) -> str:
@@ -221,9 +232,11 @@ def _kpis(r: Report) -> str:
         SECTIONS[1][1],
         reading,
         _kpi_cards(r),
-        _figure(lambda ax: fig.plot_kpi_trend(m, currency=r.currency, ax=ax),
-                "revenue and customers by month", "Revenue (bars) and active customers "
-                "(line) by calendar month."),
+        _figure(
+            lambda ax: fig.plot_kpi_trend(m, currency=r.currency, ax=ax),
+            "revenue and customers by month",
+            "Revenue (bars) and active customers (line) by calendar month.",
+        ),
         _table(m, max_rows=120),
     )
 
@@ -250,9 +263,12 @@ def _cohorts(r: Report) -> str:
         "cohorts",
         SECTIONS[2][1],
         reading,
-        _figure(lambda ax: fig.plot_cohort_heatmap(ret, ax=ax), "retention heat map",
-                "Share of each monthly cohort buying k months after its first purchase.",
-                height=max(2.8, min(7.0, 0.25 * len(ret) + 1.5))),
+        _figure(
+            lambda ax: fig.plot_cohort_heatmap(ret, ax=ax),
+            "retention heat map",
+            "Share of each monthly cohort buying k months after its first purchase.",
+            height=max(2.8, min(7.0, 0.25 * len(ret) + 1.5)),
+        ),
         "<h3>Revenue per cohort</h3>",
         _table(revenue, max_rows=60),
     )
@@ -275,8 +291,11 @@ def _segments(r: Report) -> str:
         "segments",
         SECTIONS[3][1],
         reading,
-        _figure(lambda ax: fig.plot_segment_bars(s, ax=ax), "RFM segments",
-                "Share of customers and of revenue per RFM segment."),
+        _figure(
+            lambda ax: fig.plot_segment_bars(s, ax=ax),
+            "RFM segments",
+            "Share of customers and of revenue per RFM segment.",
+        ),
         _table(s),
     )
 
@@ -299,9 +318,12 @@ def _lifecycle(r: Report) -> str:
         "lifecycle",
         SECTIONS[4][1],
         reading,
-        _figure(lambda ax: fig.plot_lifecycle(c, ax=ax), "P(alive) by recency and stage",
-                "One dot per customer: days since the last purchase against P(alive), "
-                "coloured by lifecycle stage."),
+        _figure(
+            lambda ax: fig.plot_lifecycle(c, ax=ax),
+            "P(alive) by recency and stage",
+            "One dot per customer: days since the last purchase against P(alive), "
+            "coloured by lifecycle stage.",
+        ),
         _table(r.lifecycle),
         "<h3>Most valuable customers at risk</h3>",
         _table(r.at_risk),
@@ -315,7 +337,9 @@ def _clv(r: Report) -> str:
     if not r.clv_model:
         return _section("clv", SECTIONS[5][1], "No CLV model could be fitted; see the notes.")
     total = float(c["clv"].sum())
-    tier_a = r.value_tiers.loc["A"] if "A" in r.value_tiers.index else None
+    tier_a = {
+        k: float(r.value_tiers[k].to_dict().get("A", 0.0)) for k in ("customers", "clv_share")
+    }
     if len(r.model_selection):
         sel = r.model_selection
         chosen = sel[sel["chosen"]].iloc[0]
@@ -334,13 +358,12 @@ def _clv(r: Report) -> str:
             "to set a period aside). "
         )
     reading = (
-        choice
-        + f"Over the next {r.horizon_months} months the customers are expected to bring "
+        choice + f"Over the next {r.horizon_months} months the customers are expected to bring "
         f"{_money(total, r.currency)} (discounted). "
         + (
             f"Tier A — {int(tier_a['customers']):,} customers — holds "
             f"{_pct(float(tier_a['clv_share']))} of it."
-            if tier_a is not None
+            if tier_a["customers"] > 0
             else ""
         )
     )
@@ -349,17 +372,26 @@ def _clv(r: Report) -> str:
         parts += [
             "<h3>Model choice (calibration fit and holdout check)</h3>",
             _table(r.model_selection, digits=3),
-            _figure(lambda ax: fig.plot_holdout(r.holdout_by_frequency, ax=ax),
-                    "holdout check", "Holdout check: mean actual and predicted purchases "
-                    "by number of repeat purchases in the calibration period.", height=3.2),
+            _figure(
+                lambda ax: fig.plot_holdout(r.holdout_by_frequency, ax=ax),
+                "holdout check",
+                "Holdout check: mean actual and predicted purchases "
+                "by number of repeat purchases in the calibration period.",
+                height=3.2,
+            ),
         ]
     parts += [
         "<h3>Model parameters</h3>",
         _table(r.parameters, digits=4),
-        _figure(lambda ax: fig.plot_clv_distribution(c["clv"], c["value_tier"],
-                                                     currency=r.currency, ax=ax),
-                "CLV distribution", f"CLV over {r.horizon_months} months, by value tier "
-                "(A: first 80% of the value, B: next 15%, C: the rest).", height=3.2),
+        _figure(
+            lambda ax: fig.plot_clv_distribution(
+                c["clv"], c["value_tier"], currency=r.currency, ax=ax
+            ),
+            "CLV distribution",
+            f"CLV over {r.horizon_months} months, by value tier "
+            "(A: first 80% of the value, B: next 15%, C: the rest).",
+            height=3.2,
+        ),
         "<h3>Value tiers</h3>",
         _table(r.value_tiers),
         "<h3>Top customers</h3>",
@@ -389,8 +421,11 @@ def _actions(r: Report) -> str:
         "actions",
         SECTIONS[6][1],
         reading,
-        _figure(lambda ax: fig.plot_action_value(a, currency=r.currency, ax=ax),
-                "value at stake per action", "CLV at stake and customers per suggested action."),
+        _figure(
+            lambda ax: fig.plot_action_value(a, currency=r.currency, ax=ax),
+            "value at stake per action",
+            "CLV at stake and customers per suggested action.",
+        ),
         _table(a, max_rows=60),
         "<h3>The action rules (first match wins)</h3>",
         _table(r.action_rules, max_rows=200),
@@ -414,7 +449,7 @@ def render_html(report: Report) -> str:
     nav = "".join(f'<li><a href="#{i}">{_esc(t)}</a></li>' for i, t in SECTIONS)
     notes = "".join(f"<li>{_esc(n)}</li>" for n in report.notes)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>Customer report</title>"
         f"<style>{_CSS}</style></head><body>"
