@@ -210,3 +210,24 @@ def test_short_history_skips_the_holdout() -> None:
     report = build_report(tx)
     assert report.model_selection.empty
     assert report.clv_model in ("BG/NBD", "")
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx", ".csv.gz", ".tsv"])
+def test_read_orders_by_extension(suffix: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from precisemkt.report import read_orders
+
+    tx = load_cdnow().head(50)
+    path = tmp_path / f"orders{suffix}"
+    if suffix == ".parquet":
+        pytest.importorskip("pyarrow")
+        tx.to_parquet(path)
+    elif suffix == ".xlsx":
+        pytest.importorskip("openpyxl")
+        tx.to_excel(path, index=False)
+    else:
+        tx.to_csv(path, index=False, sep="\t" if suffix == ".tsv" else ",")
+    got = read_orders(path)
+    assert list(got.columns) == list(tx.columns)
+    assert len(got) == 50
+    report = build_report(got, holdout_days=0)
+    assert report.kpis["revenue"] == pytest.approx(tx["amount"].sum())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import re
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -222,7 +223,7 @@ def read_orders(source: str | Path) -> pd.DataFrame:
             raise ValidationError(
                 format_message("ORDERS", "not be empty", "empty standard input", "")
             )
-        return _parse(lambda: pd.read_csv(io.StringIO(text)), "standard input")
+        return _parse(lambda: pd.read_csv(io.StringIO(text), low_memory=False), "standard input")
     path = Path(source)
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in (".gz", ".bz2", ".zip", ".xz", ".zst"):
@@ -250,7 +251,7 @@ def read_orders(source: str | Path) -> pd.DataFrame:
         _require_module("openpyxl", "Excel")
         return _parse(lambda: pd.read_excel(path), str(path))
     sep = "\t" if kind == "tsv" else ","
-    return _parse(lambda: pd.read_csv(path, sep=sep), str(path))
+    return _parse(lambda: pd.read_csv(path, sep=sep, low_memory=False), str(path))
 
 
 def _require_module(module: str, what: str) -> None:
@@ -267,8 +268,7 @@ def _require_module(module: str, what: str) -> None:
         )
 
 
-def _parse(read: object, where: str) -> pd.DataFrame:
-    assert callable(read)
+def _parse(read: Callable[[], Any], where: str) -> pd.DataFrame:
     try:
         frame = read()
     except pd.errors.EmptyDataError as exc:
