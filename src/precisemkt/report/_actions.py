@@ -124,11 +124,11 @@ def action_table(actions: Any = None) -> pd.DataFrame:
     return table
 
 
-def _matches(rule: str, values: pd.Series) -> Any:
+def _matches(rule: str, values: Any) -> Any:
+    """Which of ``values`` (a str array) a rule cell matches: ``*``, a name, or ``a|b``."""
     if rule.strip() == "*":
         return np.ones(len(values), dtype=bool)
-    names = [name.strip() for name in rule.split("|")]
-    return values.astype(str).isin(names).to_numpy()
+    return np.isin(values, [name.strip() for name in rule.split("|")])
 
 
 def suggest_actions(
@@ -171,11 +171,13 @@ def suggest_actions(
         lifecycle_stage = lifecycle_stage.reindex(segment.index)
     result = np.full(len(segment), "", dtype=object)
     open_ = np.ones(len(segment), dtype=bool)
+    segments = segment.astype(str).to_numpy(dtype=object)
+    stages = lifecycle_stage.astype(str).to_numpy(dtype=object)
     for rule in table.itertuples(index=False):
         hit = (
             open_
-            & _matches(str(rule.segment), segment)
-            & _matches(str(rule.lifecycle_stage), lifecycle_stage)
+            & _matches(str(rule.segment), segments)
+            & _matches(str(rule.lifecycle_stage), stages)
         )
         result[hit] = rule.action
         open_ &= ~hit

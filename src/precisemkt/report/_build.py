@@ -624,7 +624,9 @@ def _build(
 
     customers = profiling.cohort_table(data, measure="customers")
     revenue = profiling.cohort_table(data, measure="revenue")
-    retention = profiling.cohort_table(data, measure="retention")
+    # the retention measure is customers / cohort size: no third pass over the log
+    retention = customers.div(customers.attrs["cohort_size"], axis=0)
+    retention.attrs["cohort_size"] = customers.attrs["cohort_size"]
     step(_STEPS[1])
 
     profile = profiling.profile_customers(
