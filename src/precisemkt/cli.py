@@ -139,6 +139,28 @@ def _write_outputs(folder: Path, files: dict[str, bytes]) -> None:
             path.unlink(missing_ok=True)
 
 
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame (with its index) as CSV: pyarrow's writer when installed (10x faster)."""
+    if importlib.util.find_spec("pyarrow") is None:
+        buffer = io.StringIO()
+        frame.to_csv(buffer)
+        return buffer.getvalue().encode("utf-8")
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    flat = frame.reset_index()
+    for column in flat.columns:
+        if isinstance(flat[column].dtype, pd.CategoricalDtype):
+            flat[column] = flat[column].astype(str).where(flat[column].notna(), None)
+    table = pa.Table.from_pandas(flat, preserve_index=False)
+    for i, field in enumerate(table.schema):
+        if pa.types.is_timestamp(field.type):  # whole seconds: "1997-01-01 00:00:00"
+            table = table.set_column(i, field.name, table.column(i).cast(pa.timestamp("s")))
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
 def _report(args: argparse.Namespace) -> int:
     from precisemkt.errors import PrecisemktError
     from precisemkt.report import build_report, read_orders
@@ -189,9 +211,7 @@ def _report(args: argparse.Namespace) -> int:
         say(f"columns: {chosen}")
         html = report.to_html().encode("utf-8")
         files = {"report.html": html}
-        buffer = io.StringIO()
-        report.customers.to_csv(buffer)
-        files["customers.csv"] = buffer.getvalue().encode("utf-8")
+        files["customers.csv"] = _csv_bytes(report.customers)
         if importlib.util.find_spec("pyarrow") is not None:
             raw = io.BytesIO()
             report.customers.to_parquet(raw)

@@ -34,7 +34,7 @@ _STEPS = (
 AT_RISK_STAGES = ("at_risk", "lapsed")
 #: The CLV models are fitted on a seeded random sample of at most this many customers
 #: (their parameters describe the population; predictions are made for everyone).
-MAX_FIT_CUSTOMERS = 100_000
+MAX_FIT_CUSTOMERS = 50_000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
