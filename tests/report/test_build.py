@@ -231,3 +231,15 @@ def test_read_orders_by_extension(suffix: str, tmp_path) -> None:  # type: ignor
     assert len(got) == 50
     report = build_report(got, holdout_days=0)
     assert report.kpis["revenue"] == pytest.approx(tx["amount"].sum())
+
+
+def test_large_data_fits_and_checks_on_a_seeded_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    from precisemkt.report import _build
+
+    monkeypatch.setattr(_build, "MAX_FIT_CUSTOMERS", 1000)
+    first = build_report(load_cdnow())
+    again = build_report(load_cdnow())
+    assert "holdout check on a random sample of 1,000 customers" in " ".join(first.notes)
+    assert len(first.customers) == 2357  # predictions for everyone
+    pd.testing.assert_frame_equal(first.model_selection, again.model_selection)
+    pd.testing.assert_frame_equal(first.parameters, again.parameters)

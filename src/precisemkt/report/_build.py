@@ -384,6 +384,11 @@ def _select_model(
         calibration_end=cal_end,
         observation_end=end,
     )
+    if len(summary) > MAX_FIT_CUSTOMERS:
+        summary = _fit_sample(summary)
+        notes.append(
+            f"model choice and holdout check on a random sample of {len(summary):,} customers"
+        )
     in_cal = data["timestamp"] <= cal_end
     actual_revenue = (
         data.loc[~in_cal & data["customer_id"].isin(summary.index)]
@@ -515,10 +520,10 @@ def build_report(
     (refunds), after the observation end, or (with an order id column) exact duplicates are
     left out and counted in ``Report.exclusions``. Every order row is a purchase; the CLV
     models merge a customer's purchases of one day, as in the papers. Time is in weeks
-    (days / 7). The CLV models are fitted on a seeded random sample of at most
-    :data:`MAX_FIT_CUSTOMERS` customers (their parameters describe the population) and
-    predict for every customer. Customers with a negative CLV would be impossible here:
-    amounts are non-negative. Warnings of the library calls go to ``Report.notes``.
+    (days / 7). The CLV models are fitted, and the model choice and holdout check made, on a
+    seeded random sample of at most ``MAX_FIT_CUSTOMERS`` (50,000) customers (their
+    parameters describe the population); the chosen model predicts for every customer.
+    Warnings of the library calls go to ``Report.notes``.
 
     Raises
     ------
