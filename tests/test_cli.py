@@ -6,11 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from precisemkt import __version__
 from precisemkt.cli import main
+from precisemkt.datasets import load_cdnow
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -179,3 +181,17 @@ def test_report_demo(tmp_path: Path) -> None:
     assert "EUR" in html
     assert len(pd.read_csv(out / "customers.csv")) == 2357
     assert oct((out / "report.html").stat().st_mode & 0o777) != oct(0o600)
+
+
+def test_report_keeps_sub_second_times(tmp_path: Path) -> None:
+    tx = load_cdnow().head(1500)
+    rng = np.random.default_rng(0)
+    tx["timestamp"] = tx["timestamp"] + pd.to_timedelta(rng.integers(0, 86_400 * 10**9, len(tx)))
+    source = tmp_path / "orders.parquet"
+    pytest.importorskip("pyarrow")
+    tx.to_parquet(source)
+    out = tmp_path / "r"
+    assert main(["report", str(source), "--quiet", "--out", str(out)]) == 0
+    customers = pd.read_csv(out / "customers.csv", parse_dates=["first_purchase"])
+    first = tx.groupby("customer_id")["timestamp"].min()
+    assert (customers.set_index("customer_id")["first_purchase"] == first).all()

@@ -152,10 +152,7 @@ def _csv_bytes(frame: pd.DataFrame) -> bytes:
     for column in flat.columns:
         if isinstance(flat[column].dtype, pd.CategoricalDtype):
             flat[column] = flat[column].astype(str).where(flat[column].notna(), None)
-    table = pa.Table.from_pandas(flat, preserve_index=False)
-    for i, field in enumerate(table.schema):
-        if pa.types.is_timestamp(field.type):  # whole seconds: "1997-01-01 00:00:00"
-            table = table.set_column(i, field.name, table.column(i).cast(pa.timestamp("s")))
+    table = pa.Table.from_pandas(flat, preserve_index=False)  # times keep their precision
     sink = pa.BufferOutputStream()
     pa_csv.write_csv(table, sink)
     return bytes(sink.getvalue().to_pybytes())
