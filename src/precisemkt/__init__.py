@@ -26,6 +26,7 @@ if TYPE_CHECKING:
         privacy,
         profiling,
         recommend,
+        report,
         segmentation,
     )
 
@@ -41,6 +42,7 @@ __all__ = [
     "privacy",
     "profiling",
     "recommend",
+    "report",
     "segmentation",
 ]
 
