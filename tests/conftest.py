@@ -1,4 +1,4 @@
-"""Suite-wide test configuration: hypothesis profile and shared paths."""
+"""Suite-wide test configuration: hypothesis profile and the repository root."""
 
 from __future__ import annotations
 
@@ -21,6 +21,5 @@ settings.register_profile(
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-#: The repository root and the shared reference data beside the checkout.
+#: The repository root. Tests read nothing outside it (see tests/test_self_contained.py).
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"

@@ -17,6 +17,7 @@ from precisemkt._version import __version__
 if TYPE_CHECKING:
     from precisemkt import (
         attribution,
+        basket,
         clv,
         datasets,
         errors,
@@ -25,12 +26,14 @@ if TYPE_CHECKING:
         privacy,
         profiling,
         recommend,
+        report,
         segmentation,
     )
 
 __all__ = [
     "__version__",
     "attribution",
+    "basket",
     "clv",
     "datasets",
     "errors",
@@ -39,6 +42,7 @@ __all__ = [
     "privacy",
     "profiling",
     "recommend",
+    "report",
     "segmentation",
 ]
 

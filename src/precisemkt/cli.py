@@ -1,13 +1,21 @@
 """The ``precisemkt`` command.
 
+``precisemkt report ORDERS --out DIR`` turns an orders file into a marketing report
+(``DIR/report.html``) and a scored customer table (``DIR/customers.csv``);
+``precisemkt report --demo --out DIR`` does it on the bundled CDNOW data.
 ``precisemkt --version`` prints the version; ``precisemkt datasets list`` lists the bundled
-datasets and ``precisemkt datasets export NAME --out FILE.csv`` writes one to CSV.
+datasets and ``precisemkt datasets export NAME --out FILE.csv`` writes one to CSV
+(``--out -`` writes to standard output).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import io
+import os
 import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -48,8 +56,172 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("list", help="list the bundled datasets")
     export = actions.add_parser("export", help="write a bundled dataset to a CSV file")
     export.add_argument("name", help="dataset name (see 'precisemkt datasets list')")
-    export.add_argument("--out", required=True, type=Path, help="CSV file to write")
+    export.add_argument("--out", required=True, help="CSV file to write ('-': standard output)")
+    export.add_argument(
+        "--parents", action="store_true", help="create the output's missing folders"
+    )
+
+    report = commands.add_parser(
+        "report",
+        help="marketing report and scored customer table from an orders file",
+        description=(
+            "Read ORDERS (CSV, Parquet or Excel by extension; '-' reads CSV from standard "
+            "input), find its customer, date and amount columns, and write DIR/report.html "
+            "and DIR/customers.csv (and customers.parquet when pyarrow is installed)."
+        ),
+    )
+    report.add_argument("orders", nargs="?", help="orders file, or '-' for CSV on stdin")
+    report.add_argument("--demo", action="store_true", help="use the bundled CDNOW data")
+    report.add_argument("--out", default="report", help="output folder (default: report)")
+    report.add_argument("--parents", action="store_true", help="create missing parent folders")
+    report.add_argument("--customer-col", help="customer id column (default: detected)")
+    report.add_argument("--date-col", help="order date column (default: detected)")
+    report.add_argument("--amount-col", help="order value column (default: detected)")
+    report.add_argument("--order-col", help="order id column (default: detected if present)")
+    report.add_argument("--channel-col", help="sales channel column (default: detected)")
+    report.add_argument("--observation-end", help="end of the observation window (a date)")
+    report.add_argument("--holdout-days", type=int, help="holdout period for the CLV model check")
+    report.add_argument("--currency", default="USD", help="currency label (default: USD)")
+    report.add_argument(
+        "--horizon-months", type=int, default=12, help="CLV horizon in months (default: 12)"
+    )
+    report.add_argument("--actions", help="CSV file with your action rules")
+    report.add_argument("--quiet", action="store_true", help="no progress bar or messages")
     return parser
+
+
+def _error(message: str) -> int:
+    print(f"precisemkt: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _export(args: argparse.Namespace) -> int:
+    available = _datasets()
+    if args.name not in available:
+        return _error(
+            f"dataset name must be one of {', '.join(available)}; got {args.name!r}. "
+            "Run 'precisemkt datasets list'."
+        )
+    if args.out == "-":
+        frame = available[args.name][1]()
+        frame.to_csv(sys.stdout, index=False)
+        return 0
+    out = Path(args.out)
+    if not out.parent.is_dir():
+        if not args.parents:
+            return _error(
+                f"--out's folder must exist; got {str(out.parent)!r}. Create it, or add "
+                "--parents to create it."
+            )
+        out.parent.mkdir(parents=True, exist_ok=True)
+    frame = available[args.name][1]()
+    frame.to_csv(out, index=False)
+    print(f"wrote {len(frame):,} rows to {out}")
+    return 0
+
+
+def _write_outputs(folder: Path, files: dict[str, bytes]) -> None:
+    """Write every file to a temporary name first; move them into place at the end."""
+    temps: list[tuple[str, Path]] = []
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        for name, content in files.items():
+            handle, part = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            os.chmod(part, 0o666 & ~umask)  # mkstemp creates 0600; use the usual mode
+            temps.append((name, Path(part)))
+        for name, path in temps:
+            os.replace(path, folder / name)
+    finally:
+        for _, path in temps:
+            path.unlink(missing_ok=True)
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame (with its index) as CSV: pyarrow's writer when installed (10x faster)."""
+    if importlib.util.find_spec("pyarrow") is None:
+        buffer = io.StringIO()
+        frame.to_csv(buffer)
+        return buffer.getvalue().encode("utf-8")
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    flat = frame.reset_index()
+    for column in flat.columns:
+        if isinstance(flat[column].dtype, pd.CategoricalDtype):
+            flat[column] = flat[column].astype(str).where(flat[column].notna(), None)
+    table = pa.Table.from_pandas(flat, preserve_index=False)  # times keep their precision
+    sink = pa.BufferOutputStream()
+    pa_csv.write_csv(table, sink)
+    return bytes(sink.getvalue().to_pybytes())
+
+
+def _report(args: argparse.Namespace) -> int:
+    from precisemkt.errors import PrecisemktError
+    from precisemkt.report import build_report, read_orders
+
+    say: Callable[[str], None] = (
+        (lambda text: None) if args.quiet else (lambda text: print(text, file=sys.stderr))
+    )
+    if args.demo == (args.orders is not None):
+        return _error("give either an ORDERS file or --demo (not both, not neither).")
+    if importlib.util.find_spec("matplotlib") is None:
+        return _error("the report's figures need matplotlib; pip install 'precisemkt[plot]'.")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        return _error(f"--out must be a folder; {str(out)!r} is a file.")
+    if not out.exists() and not out.parent.is_dir() and not args.parents:
+        return _error(
+            f"--out's parent folder must exist; got {str(out.parent)!r}. Create it, or add "
+            "--parents."
+        )
+    try:
+        if args.demo:
+            from precisemkt.datasets import load_cdnow
+
+            orders = load_cdnow()
+            say("demo: the bundled CDNOW sample (2,357 customers, 6,919 orders)")
+        else:
+            orders = read_orders(args.orders)
+        actions = None
+        if args.actions:
+            actions = read_orders(args.actions)
+        report = build_report(
+            orders,
+            customer_col=args.customer_col,
+            time_col=args.date_col,
+            amount_col=args.amount_col,
+            order_col=args.order_col,
+            channel_col=args.channel_col,
+            observation_end=args.observation_end,
+            holdout_days=args.holdout_days,
+            horizon_months=args.horizon_months,
+            currency=args.currency,
+            actions=actions,
+            progress=not args.quiet and sys.stderr.isatty(),
+        )
+        chosen = ", ".join(
+            f"{role.removesuffix('_col')}={col!r}" for role, col in report.columns.items() if col
+        )
+        say(f"columns: {chosen}")
+        html = report.to_html().encode("utf-8")
+        files = {"report.html": html}
+        files["customers.csv"] = _csv_bytes(report.customers)
+        if importlib.util.find_spec("pyarrow") is not None:
+            raw = io.BytesIO()
+            report.customers.to_parquet(raw)
+            files["customers.parquet"] = raw.getvalue()
+    except PrecisemktError as exc:
+        return _error(str(exc))
+    out.mkdir(parents=True, exist_ok=True)
+    _write_outputs(out, files)
+    say(
+        f"wrote {out / 'report.html'} and {', '.join(n for n in files if n != 'report.html')} "
+        f"({len(report.customers):,} customers, CLV model {report.clv_model or 'none'})"
+    )
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -63,27 +235,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = _parser()
     args = parser.parse_args(argv)
+    if args.command == "report":
+        return _report(args)
     if args.command != "datasets" or args.action is None:
         parser.print_help()
         return 0 if args.command is None else 2
-    available = _datasets()
     if args.action == "list":
+        available = _datasets()
         width = max(map(len, available))
         for name, (description, _) in available.items():
             print(f"{name:<{width}}  {description}")
         return 0
-    if args.name not in available:
-        print(
-            f"precisemkt: dataset name must be one of {', '.join(available)}; got "
-            f"{args.name!r}. Run 'precisemkt datasets list'.",
-            file=sys.stderr,
-        )
-        return 2
-    frame = available[args.name][1]()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(args.out, index=False)
-    print(f"wrote {len(frame):,} rows to {args.out}")
-    return 0
+    return _export(args)
 
 
 if __name__ == "__main__":

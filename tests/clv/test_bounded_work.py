@@ -270,7 +270,7 @@ def test_discounted_expected_transactions_is_what_clv_multiplies() -> None:
     bg = BGNBD.from_params(CDNOW_BG)
     gg = GammaGamma.from_params(CDNOW_GG)
     det = bg.discounted_expected_transactions(
-        [2, 0], [30.43, 0.0], [38.86, 38.86], periods=12, period_length=4.345, discount_rate=0.01
+        [2, 0], [30.43, 0.0], [38.86, 38.86], horizon=12, period_length=4.345, discount_rate=0.01
     )
     clv = customer_lifetime_value(
         bg, gg, [2, 0], [30.43, 0.0], [38.86, 38.86], [22.5, 0.0], freq="W"

@@ -265,6 +265,8 @@ def test_clv_uses_the_recorded_unit(
 
 
 def test_freq_vocabulary(bgnbd: BGNBD, gammagamma: GammaGamma) -> None:
+    # a model without a recorded unit (fitted ones remember the summary's weeks)
+    bgnbd = BGNBD.from_params(bgnbd.params_.to_dict())
     args = (2, 30.43, 38.86, 22.5)
     with pytest.raises(InvalidParameterError, match=r"Did you mean 'h'\?"):
         customer_lifetime_value(bgnbd, gammagamma, *args, freq="H")

@@ -8,11 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from precisemkt.datasets import load_adult
 from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.privacy import Hierarchy
-from tests.conftest import SHARED_DATA
-
-ADULT = SHARED_DATA / "adult"
 
 
 def test_intervals_with_widths_nest_and_cost_their_width() -> None:
@@ -118,8 +116,8 @@ def test_mask_levels() -> None:
     ],
 )
 def test_adult_hierarchies_cover_the_adult_table(column: str) -> None:
-    adult = pd.read_csv(ADULT / "adult.csv", sep=";", usecols=[column])
-    h = Hierarchy.from_table(ADULT / f"adult_hierarchy_{column}.csv")
+    adult, hierarchies = load_adult()
+    h = hierarchies[column]
     top = h.table().shape[1] - 1
     assert h.generalize(adult[column], top).eq("*").all()
 

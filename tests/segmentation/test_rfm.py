@@ -115,7 +115,7 @@ def test_scores_messages() -> None:
     with pytest.raises(InvalidParameterError, match=r"bins must be an integer in \[2, 9\]"):
         rfm_scores(frame.fillna(0), bins=10)
     with pytest.raises(ValidationError, match=r"'monetary' must be present"):
-        rfm_scores(frame, monetary_col="monetary")
+        rfm_scores(frame, monetary_value_col="monetary")
 
 
 def test_empty_scores() -> None:

@@ -657,21 +657,21 @@ class TransactionModel(FittedModel):
         recency: Any = None,
         T: Any = None,
         *,
-        periods: float,
+        horizon: float,
         period_length: float = 1.0,
         discount_rate: float = 0.0,
         frequency_col: str = "frequency",
         recency_col: str = "recency",
         T_col: str = "T",
-    ) -> Any:
-        """Expected purchases per customer over ``periods`` discount periods, discounted.
+    ) -> float | FloatArray | pd.Series:
+        """Expected purchases per customer over ``horizon`` discount periods, discounted.
 
         ``sum_{i=1..H} [CE(i f) - CE((i-1) f)] / (1 + d)^i`` with ``CE(t)`` the expected
         purchases in the next ``t`` time units (:meth:`predict_purchases`), ``f`` the
         period length and ``d`` the discount rate per period: the transaction part of
         :func:`~precisemkt.clv.customer_lifetime_value`.
 
-        The work is bounded whatever ``periods`` is. Without discounting the sum
+        The work is bounded whatever ``horizon`` is. Without discounting the sum
         telescopes to ``CE(H f)``. With ``d > 0`` it stops after period ``i`` once
         ``Delta_i / ((1+d)^i d) <= 1e-16`` times the running sum for every customer:
         the expected purchases per period never increase (a customer's rate is constant
@@ -685,7 +685,7 @@ class TransactionModel(FittedModel):
         frequency, recency, T : array-like or scalar
             The customers' RFM summary (or the ``rfm_summary`` frame alone as
             ``frequency``; its columns named by ``*_col``).
-        periods : float
+        horizon : float
             Number of discount periods (a whole number > 0; ``math.inf`` only for models
             with a closed-form lifetime value, the Pareto/NBD).
         period_length : float, default 1.0
@@ -704,7 +704,7 @@ class TransactionModel(FittedModel):
         --------
         >>> from precisemkt.clv import BGNBD
         >>> m = BGNBD.from_params({"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426})
-        >>> det = m.discounted_expected_transactions(2, 30.4, 38.9, periods=3, period_length=4.3)
+        >>> det = m.discounted_expected_transactions(2, 30.4, 38.9, horizon=3, period_length=4.3)
         >>> bool(det == m.predict_purchases(3 * 4.3, 2, 30.4, 38.9))  # no discounting
         True
         """
@@ -712,7 +712,7 @@ class TransactionModel(FittedModel):
             {"frequency": frequency, "recency": recency, "T": T},
             (frequency_col, recency_col, T_col),
         )
-        step, rate, horizon = _check_discounting(periods, period_length, discount_rate)
+        step, rate, horizon = _check_discounting(horizon, period_length, discount_rate)
         if math.isinf(horizon):
             out = self._lifetime_transactions(params, a, n, index, step, rate)
         else:

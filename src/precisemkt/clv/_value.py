@@ -273,7 +273,7 @@ def customer_lifetime_value(
     else:
         spend = np.asarray(spend_model.expected_spend(x, m))
     transactions = transaction_model.discounted_expected_transactions(
-        x, tx, age, periods=horizon, period_length=step, discount_rate=discount_rate
+        x, tx, age, horizon=horizon, period_length=step, discount_rate=discount_rate
     )
     out = np.asarray(spend * np.asarray(transactions), dtype=np.float64)
     out = np.broadcast_to(out, (n,)).astype(np.float64)

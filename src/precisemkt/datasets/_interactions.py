@@ -21,8 +21,8 @@ class SimulatedInteractions(NamedTuple):
     interactions : pandas.DataFrame
         One row per (user, item) purchase: ``user_id`` ("U00001"), ``item_id`` ("I0001"),
         ``quantity`` (1 + Poisson(1)) and ``timestamp`` (within 2024), in time order.
-    user_factors : ndarray of shape (n_users, n_factors)
-    item_factors : ndarray of shape (n_items, n_factors)
+    user_factors : ndarray of shape (n_users, factors)
+    item_factors : ndarray of shape (n_items, factors)
     item_bias : ndarray of shape (n_items,)
         ``-popularity_exponent * log(rank)``: item ``I0001`` is the most popular a priori.
     """
@@ -37,7 +37,7 @@ def make_interactions(
     n_users: int = 1000,
     n_items: int = 200,
     *,
-    n_factors: int = 8,
+    factors: int = 8,
     mean_interactions: float = 20.0,
     popularity_exponent: float = 1.0,
     taste_strength: float = 2.0,
@@ -46,7 +46,7 @@ def make_interactions(
     """Simulate purchases driven by known taste factors and Zipf-like popularity.
 
     User ``u`` likes item ``i`` with utility ``s_ui = x_u'y_i + b_i``, with factors
-    ``x_u, y_i ~ N(0, sigma**2 I)``, ``sigma = (taste_strength**2 / n_factors)**0.25`` (so
+    ``x_u, y_i ~ N(0, sigma**2 I)``, ``sigma = (taste_strength**2 / factors)**0.25`` (so
     the taste term ``x_u'y_i`` has standard deviation ``taste_strength``) and bias
     ``b_i = -popularity_exponent * log(i + 1)``. Each user buys
     ``m_u = min(1 + Poisson(mean_interactions - 1), n_items // 2)`` distinct items, drawn
@@ -57,7 +57,7 @@ def make_interactions(
     Parameters
     ----------
     n_users, n_items : int
-    n_factors : int, default 8
+    factors : int, default 8
     mean_interactions : float, default 20
         Mean distinct items per user (>= 1).
     popularity_exponent : float, default 1.0
@@ -81,14 +81,14 @@ def make_interactions(
     """
     n_users = check_int(n_users, "n_users", low=1)
     n_items = check_int(n_items, "n_items", low=2)
-    n_factors = check_int(n_factors, "n_factors", low=1)
+    factors = check_int(factors, "factors", low=1)
     mean = check_interval(mean_interactions, "mean_interactions", low=1.0, high=1e6)
     expo = check_interval(popularity_exponent, "popularity_exponent", low=0.0, high=10.0)
     taste = check_interval(taste_strength, "taste_strength", low=0.0, high=100.0)
     rng = check_random_state(random_state)
-    scale = (taste**2 / n_factors) ** 0.25
-    x = rng.normal(0.0, scale, (n_users, n_factors))
-    y = rng.normal(0.0, scale, (n_items, n_factors))
+    scale = (taste**2 / factors) ** 0.25
+    x = rng.normal(0.0, scale, (n_users, factors))
+    y = rng.normal(0.0, scale, (n_items, factors))
     bias = -expo * np.log(np.arange(1, n_items + 1, dtype=np.float64))
     counts = np.minimum(1 + rng.poisson(mean - 1.0, n_users), n_items // 2).astype(np.int64)
     users, items = [], []

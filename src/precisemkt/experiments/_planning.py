@@ -185,7 +185,7 @@ def power(
     alpha: float = 0.05,
     ratio: float = 1.0,
     alternative: str = "two-sided",
-) -> Any:
+) -> float | FloatArray:
     """Power of a two-arm test of proportions (``std=None``) or means; both tails counted.
 
     ``P(reject) = Φ((δ√n - z σ_0)/σ_1) + Φ((-δ√n - z σ_0)/σ_1)`` (second term two-sided
@@ -214,7 +214,8 @@ def power(
         out = up
     else:
         out = down
-    return squeeze(out)
+    result: float | FloatArray = squeeze(out)
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +304,7 @@ def srm_check(counts: Any, expected_ratios: Any = None, *, alpha: float = 0.001)
 _ADJUST = ("holm", "hochberg", "bh", "by", "bonferroni")
 
 
-def adjust_pvalues(p: Any, method: str = "holm") -> Any:
+def adjust_pvalues(p: Any, method: str = "holm") -> float | FloatArray:
     """Adjust p-values for multiple testing along the last axis; NaN entries stay NaN.
 
     Each row (last axis) is one family; its NaN entries are left out of the family (the

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from precisemkt.plotting._attribution import plot_attribution, plot_transition_matrix
+    from precisemkt.plotting._basket import plot_cooccurrence, plot_rule_graph, plot_rules
     from precisemkt.plotting._clv import (
         plot_calibration_vs_holdout,
         plot_cumulative_transactions,
@@ -35,6 +36,9 @@ if TYPE_CHECKING:
 _HOME = {
     "plot_attribution": "_attribution",
     "plot_transition_matrix": "_attribution",
+    "plot_cooccurrence": "_basket",
+    "plot_rule_graph": "_basket",
+    "plot_rules": "_basket",
     "plot_calibration_vs_holdout": "_clv",
     "plot_cumulative_transactions": "_clv",
     "plot_period_transactions": "_clv",
@@ -55,6 +59,7 @@ __all__ = [
     "plot_attribution",
     "plot_calibration_vs_holdout",
     "plot_class_sizes",
+    "plot_cooccurrence",
     "plot_cumulative_transactions",
     "plot_information_loss",
     "plot_lift_forest",
@@ -65,6 +70,8 @@ __all__ = [
     "plot_probability_alive_matrix",
     "plot_rf_heatmap",
     "plot_rfm_segments",
+    "plot_rule_graph",
+    "plot_rules",
     "plot_segment_profiles",
     "plot_sequential",
     "plot_transition_matrix",

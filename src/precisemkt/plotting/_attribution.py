@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from precisemkt._validation import check_int, check_options, format_message
 from precisemkt.attribution import AttributionResult
@@ -59,8 +59,8 @@ def plot_attribution(
     results: AttributionResult | Mapping[str, AttributionResult] | pd.DataFrame,
     *,
     measure: str = "conversions",
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Grouped bars: each channel's credit under each model.
 
     Parameters
@@ -131,10 +131,10 @@ def plot_attribution(
 def plot_transition_matrix(
     result: AttributionResult,
     *,
-    ax: Any = None,
+    ax: Axes | None = None,
     annotate: bool = True,
     max_states: int = 40,
-) -> Any:
+) -> Axes:
     """Heat map of a Markov result's transition probabilities (rows: from, columns: to).
 
     Parameters

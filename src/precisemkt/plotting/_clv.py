@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 
 from precisemkt._validation import format_message
 from precisemkt.errors import InvalidParameterError
@@ -18,7 +19,7 @@ __all__ = [
 ]
 
 
-def _axes(ax: Any, size: tuple[float, float] = (6.0, 3.8)) -> Any:
+def _axes(ax: Axes | None, size: tuple[float, float] = (6.0, 3.8)) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -26,7 +27,7 @@ def _axes(ax: Any, size: tuple[float, float] = (6.0, 3.8)) -> Any:
     return ax
 
 
-def plot_calibration_vs_holdout(evaluation: Any, *, ax: Any = None) -> Any:
+def plot_calibration_vs_holdout(evaluation: Any, *, ax: Axes | None = None) -> Axes:
     """Average holdout purchases by calibration frequency: actual and model-predicted.
 
     Parameters
@@ -85,8 +86,8 @@ def plot_period_transactions(
     max_frequency: int = 7,
     frequency_col: str = "frequency",
     T_col: str | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Customers by repeat purchases in calibration: actual versus the model's expectation.
 
     Parameters
@@ -147,8 +148,8 @@ def plot_cumulative_transactions(
     *,
     calibration_end: float | None = None,
     incremental: bool = False,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Repeat transactions over time, actual versus model (Fader, Hardie & Lee's tracking).
 
     Parameters
@@ -206,8 +207,8 @@ def plot_probability_alive_matrix(
     max_frequency: int | None = None,
     max_recency: float | None = None,
     T: float | None = None,
-    ax: Any = None,
-) -> Any:
+    ax: Axes | None = None,
+) -> Axes:
     """Heat map of P(alive) over frequency (x axis) and recency (y axis) at age ``T``.
 
     Parameters

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from matplotlib.axes import Axes
 
 from precisemkt._validation import format_message
 from precisemkt.errors import InvalidParameterError
@@ -13,7 +14,7 @@ from precisemkt.errors import InvalidParameterError
 __all__ = ["plot_lift_forest", "plot_posteriors", "plot_sequential"]
 
 
-def _axes(ax: Any) -> Any:
+def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -21,7 +22,9 @@ def _axes(ax: Any) -> Any:
     return ax
 
 
-def plot_posteriors(result: Any, *, labels: Sequence[str] | None = None, ax: Any = None) -> Any:
+def plot_posteriors(
+    result: Any, *, labels: Sequence[str] | None = None, ax: Axes | None = None
+) -> Axes:
     """Posterior densities of each arm of one experiment from ``bayes_*``.
 
     Examples
@@ -64,8 +67,13 @@ def plot_posteriors(result: Any, *, labels: Sequence[str] | None = None, ax: Any
 
 
 def plot_lift_forest(
-    estimates: Any, low: Any, high: Any, *, labels: Sequence[str] | None = None, ax: Any = None
-) -> Any:
+    estimates: Any,
+    low: Any,
+    high: Any,
+    *,
+    labels: Sequence[str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Forest plot of lifts with their intervals (one row per metric or experiment).
 
     Examples
@@ -89,7 +97,7 @@ def plot_lift_forest(
     ax = _axes(ax)
     y = np.arange(est.size)[::-1]
     significant = (lo > 0) | (hi < 0)
-    colors = np.where(significant, "C3", "C0")
+    colors = ["C3" if flag else "C0" for flag in significant]
     ax.hlines(y, lo, hi, colors=colors, linewidth=2)
     ax.scatter(est, y, color=colors, zorder=3)
     ax.axvline(0.0, color="grey", linestyle="--", linewidth=1)
@@ -99,7 +107,7 @@ def plot_lift_forest(
     return ax
 
 
-def plot_sequential(result: Any, *, experiment: int = 0, ax: Any = None) -> Any:
+def plot_sequential(result: Any, *, experiment: int = 0, ax: Axes | None = None) -> Axes:
     """Sequential path: mSPRT always-valid p-values against alpha, or group-sequential
     z-statistics against the Lan-DeMets boundaries.
 

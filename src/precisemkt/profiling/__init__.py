@@ -9,10 +9,13 @@
   channel, weekday/hour preferences, discount share and lifecycle stage per customer.
 * :func:`lifecycle_stage` — new / active / at risk / lapsed / churned, judged against each
   customer's own purchase rhythm.
+* :func:`cohort_table` — acquisition cohorts: customers, revenue and retention by periods
+  since the first purchase.
 """
 
 from __future__ import annotations
 
+from precisemkt.profiling._cohorts import cohort_table
 from precisemkt.profiling._compress import compress_summary
 from precisemkt.profiling._lifecycle import lifecycle_stage
 from precisemkt.profiling._profile import profile_customers
@@ -21,6 +24,7 @@ from precisemkt.profiling._rfm import rfm_summary
 
 __all__ = [
     "DataQualityReport",
+    "cohort_table",
     "compress_summary",
     "data_quality_report",
     "lifecycle_stage",

@@ -21,7 +21,7 @@ def compress_summary(
     summary: Any,
     *,
     columns: Sequence[str] = ("frequency", "recency", "T"),
-    monetary_col: str | None = "monetary_value",
+    monetary_value_col: str | None = "monetary_value",
     collect: bool = False,
 ) -> Any:
     """Distinct rows of ``columns`` with the number of customers sharing each (``count``).
@@ -39,9 +39,9 @@ def compress_summary(
     columns : sequence of str, default ("frequency", "recency", "T")
         The columns whose distinct combinations are kept. For Gamma-Gamma use
         ``("frequency", "monetary_value")`` on the repeat buyers.
-    monetary_col : str or None, default "monetary_value"
+    monetary_value_col : str or None, default "monetary_value"
         When present in the frame and not in ``columns``, its sum over each pattern's
-        customers is kept as ``monetary_value_sum`` (``<monetary_col>_sum``).
+        customers is kept as ``monetary_value_sum`` (``<monetary_value_col>_sum``).
     collect : bool, default False
         For a non-pandas frame: return a pandas frame instead of the engine's.
 
@@ -80,11 +80,15 @@ def compress_summary(
         require_columns_engine(frame, keys, "summary")
         names = frame.collect_schema().names()
         aggs = [nw.len().cast(nw.Int64).alias("count")]
-        if monetary_col is not None and monetary_col in names and monetary_col not in keys:
-            aggs.append(nw.col(monetary_col).sum().alias(f"{monetary_col}_sum"))
+        if (
+            monetary_value_col is not None
+            and monetary_value_col in names
+            and monetary_value_col not in keys
+        ):
+            aggs.append(nw.col(monetary_value_col).sum().alias(f"{monetary_value_col}_sum"))
         out = frame.group_by(keys).agg(*aggs)
         # SQL engines may fold the case of grouping keys ("T" -> "t"): name them again
-        extra = ["count"] + [f"{monetary_col}_sum"] * (len(aggs) - 1)
+        extra = ["count"] + [f"{monetary_value_col}_sum"] * (len(aggs) - 1)
         out = out.select(*[nw.col(k).alias(k) for k in keys], *extra)
         if not collect:
             return out.to_native()
@@ -101,8 +105,12 @@ def compress_summary(
     require_columns(summary, keys, name="summary")
     grouped = summary.groupby(keys, sort=True, dropna=False)
     result = grouped.size().rename("count").astype("int64").to_frame()
-    if monetary_col is not None and monetary_col in summary and monetary_col not in keys:
-        result[f"{monetary_col}_sum"] = grouped[monetary_col].sum()
+    if (
+        monetary_value_col is not None
+        and monetary_value_col in summary
+        and monetary_value_col not in keys
+    ):
+        result[f"{monetary_value_col}_sum"] = grouped[monetary_value_col].sum()
     result = result.reset_index()
     if ATTRS_KEY in summary.attrs:
         result.attrs[ATTRS_KEY] = dict(summary.attrs[ATTRS_KEY])

@@ -88,7 +88,7 @@ def rfm_scores_engine(
     bins: int,
     recency_col: str,
     frequency_col: str,
-    monetary_col: str,
+    monetary_value_col: str,
     age_col: str | None,
 ) -> Any:
     """The narwhals implementation behind :func:`precisemkt.segmentation.rfm_scores`.
@@ -100,7 +100,7 @@ def rfm_scores_engine(
     frame = as_engine_frame(summary, "summary")
     bins = check_int(bins, "bins", low=2, high=9, hint="Use 5 for the usual quintile scores.")
     use_age = age_col is not None and age_col in frame.collect_schema().names()
-    needed = [recency_col, frequency_col, monetary_col] + ([str(age_col)] if use_age else [])
+    needed = [recency_col, frequency_col, monetary_value_col] + ([str(age_col)] if use_age else [])
     require_engine_columns(frame, needed, "summary")
 
     def number(col: str) -> nw.Expr:
@@ -113,7 +113,7 @@ def rfm_scores_engine(
     columns = {
         "r_score": (recency, False),
         "f_score": (number(frequency_col), True),
-        "m_score": (number(monetary_col), True),
+        "m_score": (number(monetary_value_col), True),
     }
     exprs = {}
     for name, (expr, higher) in columns.items():

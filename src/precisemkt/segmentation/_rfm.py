@@ -111,7 +111,7 @@ def rfm_scores(
     bins: int = 5,
     recency_col: str = "recency",
     frequency_col: str = "frequency",
-    monetary_col: str = "monetary_value",
+    monetary_value_col: str = "monetary_value",
     age_col: str | None = "T",
 ) -> Any:
     """Score recency, frequency and monetary value from 1 (worst) to ``bins`` (best).
@@ -137,7 +137,7 @@ def rfm_scores(
         its engine and comes back as the engine's frame with the four columns appended.
     bins : int, default 5
         Number of score levels, 2..9 (a code is one digit per score).
-    recency_col, frequency_col, monetary_col : str
+    recency_col, frequency_col, monetary_value_col : str
         Columns to score.
     age_col : str or None, default "T"
         Age column of an ``rfm_summary`` table (see above); ``None`` uses ``recency_col``
@@ -168,14 +168,18 @@ def rfm_scores(
             bins=bins,
             recency_col=recency_col,
             frequency_col=frequency_col,
-            monetary_col=monetary_col,
+            monetary_value_col=monetary_value_col,
             age_col=age_col,
         )
     frame = require_frame(summary, "summary")
     bins = check_int(bins, "bins", low=2, high=9, hint="Use 5 for the usual quintile scores.")
     check_columns(
         frame,
-        {"recency_col": recency_col, "frequency_col": frequency_col, "monetary_col": monetary_col},
+        {
+            "recency_col": recency_col,
+            "frequency_col": frequency_col,
+            "monetary_value_col": monetary_value_col,
+        },
         name="summary",
     )
     if age_col is not None and age_col != "T":
@@ -189,7 +193,7 @@ def rfm_scores(
     columns = {
         "r_score": _scores(recency, bins, higher_is_better=False),
         "f_score": _scores(_column(frame, frequency_col), bins, higher_is_better=True),
-        "m_score": _scores(_column(frame, monetary_col), bins, higher_is_better=True),
+        "m_score": _scores(_column(frame, monetary_value_col), bins, higher_is_better=True),
     }
     if len(frame):
         for name, scores in columns.items():
