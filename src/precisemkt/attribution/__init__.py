@@ -10,6 +10,7 @@ or from event-level touchpoints via :func:`paths_from_events`. Every model retur
 from __future__ import annotations
 
 from precisemkt.attribution._compare import compare_models
+from precisemkt.attribution._engine import path_counts
 from precisemkt.attribution._events import paths_from_events
 from precisemkt.attribution._heuristic import heuristic_attribution
 from precisemkt.attribution._markov import markov_attribution
@@ -24,6 +25,7 @@ __all__ = [
     "compare_models",
     "heuristic_attribution",
     "markov_attribution",
+    "path_counts",
     "paths_from_events",
     "shapley_attribution",
 ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from precisemkt.clv._bgbb import BGBB
 from precisemkt.clv._bgnbd import BGNBD, MBGNBD
+from precisemkt.clv._engine import predict_frame
 from precisemkt.clv._evaluation import (
     HoldoutEvaluation,
     holdout_evaluation,
@@ -29,6 +30,7 @@ __all__ = [
     "ParetoNBD",
     "customer_lifetime_value",
     "holdout_evaluation",
+    "predict_frame",
     "repeat_purchase_histogram",
     "tracking_transactions",
 ]

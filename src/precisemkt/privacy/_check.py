@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from precisemkt._frames import is_engine_frame
 from precisemkt._results import ResultMixin
 from precisemkt._typing import BoolArray, FloatArray, IntArray
 from precisemkt._validation import check_int
@@ -306,9 +307,11 @@ def check_anonymity(
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame or a frame narwhals supports
         The table as it would be released (generalised values are compared as they are;
-        a missing quasi-identifier value counts as a value of its own).
+        a missing quasi-identifier value counts as a value of its own). A Polars, DuckDB,
+        Spark … frame is grouped on its engine and only the class table comes back (the
+        report then has ``class_keys`` and ``failing_keys`` instead of row labels).
     quasi_identifiers : column name or list of column names
         Columns an attacker could know from elsewhere (age, zip code, sex, ...).
     sensitive : column name, optional
@@ -351,6 +354,10 @@ def check_anonymity(
     >>> rep.k, rep.l_distinct, round(rep.l_entropy, 3), rep.t
     (4, 3, 2.828, 0.0)
     """
+    if is_engine_frame(df):  # Polars, DuckDB, Spark …: classes counted on the engine
+        from precisemkt.privacy._engine import check_anonymity_engine
+
+        return check_anonymity_engine(df, quasi_identifiers, sensitive=sensitive)
     frame, qis = quasi_identifier_list(df, quasi_identifiers)
     sens = sensitive_column(frame, sensitive, qis)
     _, _, undeclared = column_roles(frame, qis, sens, identifiers, insensitive)

@@ -28,6 +28,7 @@ __all__ = [
     "assign_groups",
     "certain_outliers",
     "class_statistics",
+    "class_statistics_from_counts",
     "evaluate_node",
     "mondrian",
     "node_classes",
@@ -1037,3 +1038,43 @@ def mondrian(
                 out_hi[n_out, j] = hi_c[j]
             n_out += 1
     return perm, out_a[:n_out], out_b[:n_out], out_lo[:n_out], out_hi[:n_out]
+
+
+# -- check_anonymity from a (class, value, count) table -----------------------------------
+
+
+@njit()
+def class_statistics_from_counts(
+    ptr: IntArray, codes: IntArray, counts: IntArray, n_codes: int, ordered: bool
+) -> tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray]:
+    """:func:`class_statistics` from per-class value counts instead of rows.
+
+    Class ``g`` holds the sensitive ``codes[ptr[g]:ptr[g + 1]]`` (ascending) with their
+    ``counts``. The arithmetic is that of :func:`class_statistics` on the rows the counts
+    stand for, so the results are identical. Returns sizes, distinct counts, entropies,
+    EMDs and each class's counts in decreasing order (CSR with ``ptr``).
+    """
+    n_classes = ptr.size - 1
+    totals = np.zeros(n_codes)
+    for i in range(codes.size):
+        totals[codes[i]] += counts[i]
+    p, rank, fp, sp = _reference(totals)
+    sizes = np.empty(n_classes, np.int64)
+    distinct = np.empty(n_classes, np.int64)
+    entropy = np.empty(n_classes)
+    emd = np.empty(n_classes)
+    desc_counts = np.empty(codes.size, np.int64)
+    cnts = counts.astype(np.float64)
+    for cl in range(n_classes):
+        a = ptr[cl]
+        b = ptr[cl + 1]
+        g = b - a
+        size = 0.0
+        for x in range(a, b):
+            size += cnts[x]
+        sizes[cl] = int(size)
+        distinct[cl] = g
+        entropy[cl] = _entropy(cnts[a:b], g, size)
+        emd[cl] = _emd(codes[a:b], cnts[a:b], g, size, ordered, p, rank, fp, sp)
+        desc_counts[a:b] = -np.sort(-counts[a:b])
+    return sizes, distinct, entropy, emd, desc_counts

@@ -7,11 +7,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precisemkt._frames import as_engine_frame, is_engine_frame
 from precisemkt._units import ATTRS_KEY, TimeUnit, check_freq
 from precisemkt._validation import check_columns, check_interval, format_message, require_frame
 from precisemkt.errors import InvalidParameterError
 from precisemkt.profiling import _kernels
 from precisemkt.profiling._input import amounts, customer_keys, read_times
+from precisemkt.profiling._rfm_engine import rfm_summary_engine
 
 __all__ = ["rfm_summary"]
 
@@ -48,7 +50,8 @@ def rfm_summary(
     freq: str = "D",
     freq_multiplier: float = 1,
     calibration_end: Any = None,
-) -> pd.DataFrame:
+    collect: bool = False,
+) -> Any:
     """Summarise a transaction log into one (frequency, recency, T) row per customer.
 
     This is the summary the CLV models (BG/NBD, Pareto/NBD, Gamma-Gamma, ...) are fitted to,
@@ -71,8 +74,11 @@ def rfm_summary(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
-        One row per order. It is not modified.
+    transactions : pandas.DataFrame or any frame narwhals supports
+        One row per order. It is not modified. A Polars, DuckDB, PySpark, SQLFrame, Dask,
+        Ibis or PyArrow frame is summarised on its own engine (see "Beyond one machine"):
+        the result is a frame of the same kind, with the customer id as a column (lazy
+        stays lazy), unless ``collect=True``.
     customer_col, time_col : str
         Customer id column and purchase time column (datetimes or parsable strings;
         time-zone aware times are used at their wall-clock time).
@@ -97,6 +103,9 @@ def rfm_summary(
         and ``duration_holdout`` (periods from ``calibration_end`` to ``observation_end``,
         divided by ``freq_multiplier``). Customers whose first purchase is in the holdout
         period are left out, as in lifetimes.
+    collect : bool, default False
+        For a non-pandas frame: bring the summary back as a pandas frame laid out as for
+        pandas input (indexed by customer id, sorted). Ignored for pandas input.
 
     Returns
     -------
@@ -138,6 +147,18 @@ def rfm_summary(
     >>> s.loc[1, ["frequency", "recency", "T", "frequency_holdout"]].round(2).tolist()
     [2.0, 30.43, 38.86, 1.0]
     """
+    if is_engine_frame(transactions):
+        return rfm_summary_engine(
+            as_engine_frame(transactions, "transactions"),
+            customer_col=customer_col,
+            time_col=time_col,
+            amount_col=amount_col,
+            observation_end=observation_end,
+            freq=freq,
+            freq_multiplier=freq_multiplier,
+            calibration_end=calibration_end,
+            collect=collect,
+        )
     frame = require_frame(transactions, "transactions")
     check_columns(
         frame,

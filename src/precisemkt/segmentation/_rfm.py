@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precisemkt._frames import is_engine_frame
 from precisemkt._typing import IntArray
 from precisemkt._validation import (
     check_columns,
@@ -112,7 +113,7 @@ def rfm_scores(
     frequency_col: str = "frequency",
     monetary_value_col: str = "monetary_value",
     age_col: str | None = "T",
-) -> pd.DataFrame:
+) -> Any:
     """Score recency, frequency and monetary value from 1 (worst) to ``bins`` (best).
 
     RFM recency is the time *since the last purchase* (lower is better). In an
@@ -131,8 +132,9 @@ def rfm_scores(
 
     Parameters
     ----------
-    summary : pandas.DataFrame
-        One row per customer. Not modified.
+    summary : pandas.DataFrame or a frame narwhals supports
+        One row per customer. Not modified. A Polars, DuckDB, Spark … frame is scored on
+        its engine and comes back as the engine's frame with the four columns appended.
     bins : int, default 5
         Number of score levels, 2..9 (a code is one digit per score).
     recency_col, frequency_col, monetary_value_col : str
@@ -158,6 +160,17 @@ def rfm_scores(
     >>> rfm_scores(summary, recency_col="recency_days")["rfm_code"].tolist()
     ['555', '432', '223', '111', '344']
     """
+    if is_engine_frame(summary):  # Polars, DuckDB, Spark …: cut points found on the engine
+        from precisemkt.segmentation._engine import rfm_scores_engine
+
+        return rfm_scores_engine(
+            summary,
+            bins=bins,
+            recency_col=recency_col,
+            frequency_col=frequency_col,
+            monetary_value_col=monetary_value_col,
+            age_col=age_col,
+        )
     frame = require_frame(summary, "summary")
     bins = check_int(bins, "bins", low=2, high=9, hint="Use 5 for the usual quintile scores.")
     check_columns(
