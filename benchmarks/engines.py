@@ -107,13 +107,15 @@ def run(quick: bool) -> None:
     )
     base = results[0]
     lines = [
-        "| engine | log rows | customers | distinct patterns | time (incl. import) | peak memory | memory vs pandas |",
+        "| engine | log rows | customers | distinct patterns | time (incl. import) "
+        "| peak memory | memory vs pandas |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['engine']} | {rows:,} | {r['customers']:,} | {r['patterns']:,} | "
-            f"{r['seconds']:.1f} s | {r['peak_mib']:.0f} MiB | {r['peak_mib'] / base['peak_mib']:.2f}x |"
+            f"{r['seconds']:.1f} s | {r['peak_mib']:.0f} MiB | "
+            f"{r['peak_mib'] / base['peak_mib']:.2f}x |"
         )
     lines += [
         "",
