@@ -366,6 +366,28 @@ def check_anonymity(
     return report
 
 
+def sensitive_fields(
+    distinct: IntArray,
+    entropy: FloatArray,
+    emd: FloatArray,
+    ptr: IntArray,
+    counts: IntArray,
+    ordered: bool,
+) -> dict[str, object]:
+    """The report's l-diversity and t-closeness fields from the per-class statistics."""
+    return {
+        "l_distinct": int(distinct.min()),
+        "l_entropy": float(np.exp(entropy.min())),
+        "t": float(emd.max()),
+        "t_distance": "ordered" if ordered else "equal",
+        "class_l_distinct": distinct,
+        "class_entropy": entropy,
+        "class_t": emd,
+        "class_counts_ptr": ptr,
+        "class_counts": counts,
+    }
+
+
 def measure_anonymity(
     frame: pd.DataFrame, qis: list[Hashable], sens: Hashable | None
 ) -> AnonymityReport:
@@ -393,17 +415,7 @@ def measure_anonymity(
         distinct, entropy, emd, ptr, counts = _kernels.class_statistics(
             ids, n_classes, codes, n_codes, ordered
         )
-        fields.update(
-            l_distinct=int(distinct.min()),
-            l_entropy=float(np.exp(entropy.min())),
-            t=float(emd.max()),
-            t_distance="ordered" if ordered else "equal",
-            class_l_distinct=distinct,
-            class_entropy=entropy,
-            class_t=emd,
-            class_counts_ptr=ptr,
-            class_counts=counts,
-        )
+        fields.update(sensitive_fields(distinct, entropy, emd, ptr, counts, ordered))
     return AnonymityReport(
         quasi_identifiers=tuple(qis),
         sensitive=sens,

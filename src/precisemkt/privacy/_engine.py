@@ -19,7 +19,7 @@ from precisemkt._frames import as_engine_frame, collect_pandas, require_engine_c
 from precisemkt._validation import format_message
 from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.privacy import _kernels
-from precisemkt.privacy._check import AnonymityReport
+from precisemkt.privacy._check import AnonymityReport, sensitive_fields
 
 __all__ = ["EngineAnonymityReport", "check_anonymity_engine"]
 
@@ -171,17 +171,7 @@ def check_anonymity_engine(
         )
     )
     if sens is not None:
-        fields.update(
-            l_distinct=int(distinct.min()),
-            l_entropy=float(np.exp(entropy.min())),
-            t=float(emd.max()),
-            t_distance="ordered" if ordered else "equal",
-            class_l_distinct=distinct,
-            class_entropy=entropy,
-            class_t=emd,
-            class_counts_ptr=ptr,
-            class_counts=desc,
-        )
+        fields.update(sensitive_fields(distinct, entropy, emd, ptr, desc, ordered))
     return EngineAnonymityReport(
         quasi_identifiers=tuple(qis),
         sensitive=sens,
