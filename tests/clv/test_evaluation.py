@@ -184,3 +184,17 @@ def test_plot_validation(bgnbd: BGNBD, bgbb: BGBB) -> None:
         plot_probability_alive_matrix(bgbb)
     with pytest.raises(InvalidParameterError, match="T must be given"):
         plot_probability_alive_matrix(BGNBD.from_params(dict(bgnbd.params_)))
+
+
+def test_probability_alive_matrix_defaults_to_the_data_range() -> None:
+    # issue 12: the default grid ran to the largest frequency (80 on the full CDNOW log),
+    # mostly one colour; it now stops at the 99th percentile of the fitted customers
+    from precisemkt.profiling import rfm_summary
+
+    s = rfm_summary(load_cdnow(), freq="W")
+    bg = BGNBD().fit(s)
+    matrix = bg.probability_alive_matrix()
+    expected = int(np.quantile(s["frequency"], 0.99, method="inverted_cdf"))
+    assert matrix.columns.max() == max(1, expected) < s["frequency"].max()
+    ax = plot_probability_alive_matrix(bg)
+    assert ax.get_ylabel() == "recency (week)"

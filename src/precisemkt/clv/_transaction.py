@@ -328,7 +328,9 @@ class TransactionModel(FittedModel):
         Parameters
         ----------
         max_frequency : int, optional
-            Largest frequency shown; default the largest in the fitted data.
+            Largest frequency shown; default the 99th percentile of the fitted customers'
+            frequencies (at least 1), so a few heavy buyers do not stretch the grid over
+            values almost nobody has (on CDNOW the maximum is 80, the 99th percentile 13).
         max_recency : float, optional
             Largest recency (whole time units 0 .. max_recency); default ``T``.
         T : float, optional
@@ -361,7 +363,11 @@ class TransactionModel(FittedModel):
                 )
             T = float(np.max(fitted.columns[2]))
         if max_frequency is None:
-            max_frequency = int(np.max(fitted.columns[0])) if fitted is not None else 10
+            max_frequency = (
+                _weighted_quantile(fitted.columns[0], fitted.weights, 0.99)
+                if fitted is not None
+                else 10
+            )
         age = float(T)
         top = age if max_recency is None else min(float(max_recency), age)
         recency = np.arange(0.0, np.floor(top) + 1.0)
@@ -833,3 +839,11 @@ def _check_counts(n: FloatArray, name: str) -> None:
                 name, "contain whole numbers >= 0", show_value(n[bad][0]), "Pass counts."
             )
         )
+
+
+def _weighted_quantile(values: FloatArray, weights: FloatArray, q: float) -> int:
+    """The smallest value with at least a share ``q`` of the weight at or below it (>= 1)."""
+    order = np.argsort(values, kind="stable")
+    cumulative = np.cumsum(weights[order])
+    at = int(np.searchsorted(cumulative, q * cumulative[-1]))
+    return max(1, int(values[order][min(at, values.size - 1)]))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
+from precisemkt._units import time_unit_of
 from precisemkt._validation import format_message
 from precisemkt.errors import InvalidParameterError
 
@@ -195,7 +196,8 @@ def plot_cumulative_transactions(
     ax.plot(data.index, data["expected"], linestyle="--", label="model")
     if calibration_end is not None:
         ax.axvline(calibration_end, color="grey", linestyle=":", label="end of calibration")
-    ax.set_xlabel("time since the first transaction")
+    unit = time_unit_of(tracking)
+    ax.set_xlabel("time since the first transaction" + (f" ({unit})" if unit is not None else ""))
     ax.set_ylabel(("" if incremental else "cumulative ") + "repeat transactions")
     ax.legend()
     return ax
@@ -251,7 +253,8 @@ def plot_probability_alive_matrix(
         extent=(-0.5, matrix.shape[1] - 0.5, -0.5, matrix.shape[0] - 0.5),
     )
     ax.figure.colorbar(image, ax=ax, label="P(alive)")
+    unit = model.__dict__.get("time_unit_")
     ax.set_xlabel("frequency (repeat purchases)")
-    ax.set_ylabel("recency")
+    ax.set_ylabel(f"recency ({unit})" if unit is not None else "recency (model time units)")
     ax.set_title("Probability that a customer is alive")
     return ax
