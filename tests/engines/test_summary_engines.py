@@ -154,3 +154,13 @@ def test_predict_frame_by_partition_equals_pandas(
     for col in ("p_alive", "expected_purchases", "expected_spend", "clv"):
         np.testing.assert_array_equal(got[col].to_numpy(), expected[col].to_numpy())
     assert expected["clv"].notna().all()
+
+
+def test_predict_frame_on_an_arrow_table(fitted: Any) -> None:
+    pa = pytest.importorskip("pyarrow")
+    summary, bg, gg = fitted
+    table = pa.Table.from_pandas(summary.reset_index(), preserve_index=False)
+    got = predict_frame(bg, table, t=52.0, spend_model=gg)
+    assert isinstance(got, pa.Table)
+    expected = predict_frame(bg, summary, t=52.0, spend_model=gg)
+    np.testing.assert_array_equal(got.column("clv").to_numpy(), expected["clv"].to_numpy())

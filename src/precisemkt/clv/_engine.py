@@ -203,8 +203,4 @@ def predict_frame(
         import pyarrow as pa
 
         return pa.Table.from_pandas(scored, preserve_index=False)
-    if backend == "dask":
-        import dask.dataframe as dd
-
-        return dd.from_pandas(scored, npartitions=native_frame.npartitions)
     return scored
