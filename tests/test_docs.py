@@ -18,7 +18,17 @@ from tests.doc_blocks import python_blocks, run_page
 
 #: Guides whose python blocks are run here (profiling, segmentation and privacy have
 #: their own tests that also check the numbers in the page).
-PAGES = ["attribution", "clv", "experiments"]
+PAGES = [
+    "attribution",
+    "basket",
+    "clv",
+    "datasets",
+    "engines",
+    "experiments",
+    "index",
+    "recommend",
+    "report",
+]
 
 
 def test_blocks_are_found() -> None:
