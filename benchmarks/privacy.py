@@ -5,7 +5,7 @@
   955k classes), k only and with l/t of ``purchase_category``; pycanon 1.3.6 runs the
   same check (k only at 1M rows; k, l, entropy l and t at 20k rows, since it loops over
   classes in Python: at 1M rows that check would take far longer and is not run).
-* Optimal full-domain generalisation of Adult (../shared/data/adult, 8 QIs, ARX's
+* Optimal full-domain generalisation of Adult (`load_adult()`, 8 QIs, ARX's
   hierarchies): against anjana 1.2.3's greedy k-anonymity (k = 5, 5 % suppression) and
   against a plain exhaustive search over all 6,480 lattice nodes (numpy), which must find
   the same minimum GCP (checked here). GCPs go into the table's notes.
@@ -18,19 +18,17 @@ import contextlib
 import io
 import itertools
 import warnings
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from benchmarks._harness import Case
-from precisemkt.datasets import make_people
+from precisemkt.datasets import load_adult, make_people
 from precisemkt.privacy import Hierarchy, anonymize, check_anonymity
 
 SUITE = "privacy"
 
-ADULT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "adult"
 ADULT_QIS = [
     "sex",
     "age",
@@ -62,8 +60,8 @@ def _quiet(func: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _adult() -> tuple[pd.DataFrame, dict[str, Hierarchy]]:
-    df = pd.read_csv(ADULT / "adult.csv", sep=";")
-    hier = {q: Hierarchy.from_table(ADULT / f"adult_hierarchy_{q}.csv") for q in ADULT_QIS}
+    df, hierarchies = load_adult()
+    hier = {q: hierarchies[q] for q in ADULT_QIS}
     return df, hier
 
 

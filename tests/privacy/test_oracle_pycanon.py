@@ -27,9 +27,8 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-from precisemkt.datasets import make_people
+from precisemkt.datasets import load_adult, make_people
 from precisemkt.privacy import anonymize, check_anonymity
-from tests.conftest import SHARED_DATA
 from tests.privacy.tables import Table, tables
 
 pycanon = pytest.importorskip("pycanon")
@@ -115,7 +114,7 @@ def test_people_outputs_and_average_class_size() -> None:
 
 
 def test_adult_subset_agrees_with_pycanon() -> None:
-    adult = pd.read_csv(SHARED_DATA / "adult" / "adult.csv", sep=";").iloc[:1500]
+    adult = load_adult().table.iloc[:1500]
     qis = ["sex", "race", "marital-status", "workclass"]
     _compare(adult, qis, "salary-class")
     _compare(adult, qis, "age")
