@@ -142,7 +142,7 @@ if __name__ == "__main__":
         .replace(
             "Times are medians of repeated calls after a warm-up call; 'first call' includes "
             "numba compilation or cache loading.",
-            "Each time is one run (no warm-up; numba's on-disk cache was warm), taken while "
-            "the machine was shared with other jobs (load average in the row).",
+            "Each time is one run (no warm-up; numba's on-disk cache was warm); the load "
+            "average of the machine during the run is in the row.",
         )
     )
