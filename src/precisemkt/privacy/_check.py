@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -366,26 +367,40 @@ def check_anonymity(
     return report
 
 
+#: The report's l-diversity and t-closeness fields (all None without a sensitive column).
+_SENSITIVE_FIELDS = (
+    "l_distinct",
+    "l_entropy",
+    "t",
+    "t_distance",
+    "class_l_distinct",
+    "class_entropy",
+    "class_t",
+    "class_counts_ptr",
+    "class_counts",
+)
+
+
 def sensitive_fields(
-    distinct: IntArray,
-    entropy: FloatArray,
-    emd: FloatArray,
-    ptr: IntArray,
-    counts: IntArray,
-    ordered: bool,
-) -> dict[str, object]:
-    """The report's l-diversity and t-closeness fields from the per-class statistics."""
-    return {
-        "l_distinct": int(distinct.min()),
-        "l_entropy": float(np.exp(entropy.min())),
-        "t": float(emd.max()),
-        "t_distance": "ordered" if ordered else "equal",
-        "class_l_distinct": distinct,
-        "class_entropy": entropy,
-        "class_t": emd,
-        "class_counts_ptr": ptr,
-        "class_counts": counts,
-    }
+    stats: tuple[IntArray, FloatArray, FloatArray, IntArray, IntArray] | None, ordered: bool
+) -> dict[str, Any]:
+    """The report's l-diversity and t-closeness fields from the per-class statistics
+    ``(distinct, entropy, emd, ptr, counts)``; all None when there is no sensitive column."""
+    if stats is None:
+        return dict.fromkeys(_SENSITIVE_FIELDS)
+    distinct, entropy, emd, ptr, counts = stats
+    values = (
+        int(distinct.min()),
+        float(np.exp(entropy.min())),
+        float(emd.max()),
+        "ordered" if ordered else "equal",
+        distinct,
+        entropy,
+        emd,
+        ptr,
+        counts,
+    )
+    return dict(zip(_SENSITIVE_FIELDS, values, strict=True))
 
 
 def measure_anonymity(
@@ -397,25 +412,12 @@ def measure_anonymity(
     k = int(sizes.min())
     n = len(frame)
     row_class = pd.Series(ids, index=frame.index, name="class")
-    fields: dict[str, object] = dict.fromkeys(
-        (
-            "l_distinct",
-            "l_entropy",
-            "t",
-            "t_distance",
-            "class_l_distinct",
-            "class_entropy",
-            "class_t",
-            "class_counts_ptr",
-            "class_counts",
-        )
-    )
+    stats = None
+    ordered = False
     if sens is not None:
         codes, n_codes, ordered = encode_sensitive(frame[sens], sens)
-        distinct, entropy, emd, ptr, counts = _kernels.class_statistics(
-            ids, n_classes, codes, n_codes, ordered
-        )
-        fields.update(sensitive_fields(distinct, entropy, emd, ptr, counts, ordered))
+        stats = _kernels.class_statistics(ids, n_classes, codes, n_codes, ordered)
+    fields = sensitive_fields(stats, ordered)
     return AnonymityReport(
         quasi_identifiers=tuple(qis),
         sensitive=sens,
@@ -426,5 +428,5 @@ def measure_anonymity(
         prosecutor_risk_avg=n_classes / n,
         class_sizes=sizes,
         row_class=row_class,
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )

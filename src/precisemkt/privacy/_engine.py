@@ -157,21 +157,8 @@ def check_anonymity_engine(
     class_keys = cells[qis].iloc[order[first]].reset_index(drop=True)
     n = int(sizes.sum())
     k = int(sizes.min())
-    fields: dict[str, Any] = dict.fromkeys(
-        (
-            "l_distinct",
-            "l_entropy",
-            "t",
-            "t_distance",
-            "class_l_distinct",
-            "class_entropy",
-            "class_t",
-            "class_counts_ptr",
-            "class_counts",
-        )
-    )
-    if sens is not None:
-        fields.update(sensitive_fields(distinct, entropy, emd, ptr, desc, ordered))
+    stats = (distinct, entropy, emd, ptr, desc) if sens is not None else None
+    fields = sensitive_fields(stats, ordered)
     return EngineAnonymityReport(
         quasi_identifiers=tuple(qis),
         sensitive=sens,
