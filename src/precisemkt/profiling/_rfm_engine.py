@@ -23,6 +23,7 @@ from precisemkt._frames import (
 from precisemkt._units import PERIOD_DAYS, TimeUnit, check_freq
 from precisemkt._validation import check_bool, format_message
 from precisemkt.errors import InvalidParameterError, ValidationError
+from precisemkt.profiling._input import user_date
 
 __all__ = ["rfm_summary_engine"]
 
@@ -30,22 +31,8 @@ _US_MAX = np.iinfo(np.int64).max
 
 
 def _instant_us(value: Any, name: str) -> int:
-    try:
-        stamp = pd.Timestamp(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidParameterError(
-            format_message(
-                name,
-                "be a date (string, datetime or pandas.Timestamp)",
-                repr(value),
-                "Use e.g. '1997-09-30'.",
-            )
-        ) from exc
-    if pd.isna(stamp):
-        raise InvalidParameterError(format_message(name, "be a date", "NaT", ""))
-    if stamp.tzinfo is not None:
-        stamp = stamp.tz_localize(None)
-    micros: int = stamp.to_datetime64().astype("datetime64[us]").astype(np.int64).item()
+    """A user-given date as microseconds since 1970 (validated by ``user_date``)."""
+    micros: int = user_date(value, name).astype("datetime64[us]").astype(np.int64).item()
     return micros
 
 
