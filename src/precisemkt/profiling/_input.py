@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray, IntArray
+from precisemkt._units import PERIOD_DAYS
 from precisemkt._validation import format_message, is_hashable, show_value
 from precisemkt.errors import InvalidParameterError, ValidationError
 
@@ -33,9 +34,9 @@ _INT64_MAX = int(np.iinfo(np.int64).max)
 
 #: Ticks per second of the resolutions a time column is read in, finest first.
 _TICKS_PER_SECOND: dict[str, int] = {"ns": 10**9, "us": 10**6, "ms": 10**3, "s": 1}
-#: Length of one period of each ``freq`` (pandas' offset aliases) in seconds. ``"W"`` weeks
+#: Length of one period of each ``freq`` (the core vocabulary) in seconds. ``"W"`` weeks
 #: start on Monday (pandas' ``"W"`` = ``"W-SUN"``: weeks that end on Sunday).
-_PERIOD_SECONDS: dict[str, int] = {"W": 7 * 86_400, "D": 86_400, "h": 3_600, "min": 60, "s": 1}
+_PERIOD_SECONDS: dict[str, int] = {f: round(d * 86_400) for f, d in PERIOD_DAYS.items()}
 #: Times are kept below this many ticks in absolute value, so that every difference of two
 #: times (and a time plus a three-day week offset) fits in int64.
 _FIT = 2**62
