@@ -9,7 +9,13 @@ import narwhals.stable.v2 as nw
 import numpy as np
 import pandas as pd
 
-from precisemkt._frames import as_engine_frame, backend_name, collect_pandas, is_engine_frame
+from precisemkt._frames import (
+    as_engine_frame,
+    backend_name,
+    collect_pandas,
+    is_engine_frame,
+    require_engine_columns,
+)
 from precisemkt._validation import check_bool, check_interval, format_message, require_columns
 from precisemkt.clv._bgnbd import BGNBD
 from precisemkt.clv._gammagamma import GammaGamma
@@ -172,10 +178,7 @@ def predict_frame(
         require_columns(summary, list(cols.values()), name="summary")
         return score(summary)
     frame = as_engine_frame(summary, "summary")
-    names = list(frame.collect_schema().names())
-    missing = [c for c in cols.values() if c not in names]
-    if missing:
-        require_columns(pd.DataFrame(columns=names), missing, name="summary")
+    require_engine_columns(frame, list(cols.values()), "summary")
     if native and type(model) is BGNBD and new == ["p_alive"]:
         return frame.with_columns(_bgnbd_p_alive(model, cols)).to_native()
     native_frame = frame.to_native()

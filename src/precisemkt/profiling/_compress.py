@@ -79,17 +79,16 @@ def compress_summary(
         frame = as_engine_frame(summary, "summary")
         require_columns_engine(frame, keys, "summary")
         names = frame.collect_schema().names()
-        aggs = [nw.len().cast(nw.Int64).alias("count")]
+        aggs = {"count": nw.len().cast(nw.Int64)}
         if (
             monetary_value_col is not None
             and monetary_value_col in names
             and monetary_value_col not in keys
         ):
-            aggs.append(nw.col(monetary_value_col).sum().alias(f"{monetary_value_col}_sum"))
-        out = frame.group_by(keys).agg(*aggs)
+            aggs[f"{monetary_value_col}_sum"] = nw.col(monetary_value_col).sum()
+        out = frame.group_by(keys).agg(**aggs)
         # SQL engines may fold the case of grouping keys ("T" -> "t"): name them again
-        extra = ["count"] + [f"{monetary_value_col}_sum"] * (len(aggs) - 1)
-        out = out.select(*[nw.col(k).alias(k) for k in keys], *extra)
+        out = out.select(*[nw.col(k).alias(k) for k in keys], *aggs)
         if not collect:
             return out.to_native()
         return collect_pandas(out).sort_values(keys, kind="stable", ignore_index=True)
