@@ -70,8 +70,7 @@ def summary() -> pd.DataFrame:
 
 def _close(a: Any, b: Any) -> None:
     if isinstance(a, pd.Series | pd.DataFrame):
-        left = a.sort_index() if isinstance(a, pd.Series | pd.DataFrame) else a
-        right = b.sort_index() if isinstance(b, pd.Series | pd.DataFrame) else b
+        left, right = a.sort_index(), b.sort_index()
         if isinstance(left, pd.DataFrame):
             pd.testing.assert_frame_equal(left, right, check_exact=False, rtol=1e-12)
         else:
