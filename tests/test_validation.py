@@ -84,7 +84,10 @@ def test_as_float_array_errors() -> None:
         v.as_float_array([1.0, np.nan, np.nan], "x")
     with pytest.raises(
         ValidationError,
-        match=pinned("x must be finite; got 1 infinite value(s). Remove infinite values first."),
+        match=pinned(
+            "x must be finite; got 1 infinite value(s) (first at position 1). Remove "
+            "infinite values first."
+        ),
     ):
         v.as_float_array([1.0, np.inf], "x")
     assert np.isnan(v.as_float_array([np.nan], "x", allow_nan=True)).all()
@@ -95,7 +98,8 @@ def test_as_int_array() -> None:
     with pytest.raises(
         ValidationError,
         match=pinned(
-            "n must contain whole numbers; got 1 fractional value(s) (first: 1.5). Round or "
+            "n must contain whole numbers; got 1 fractional value(s) (first: 1.5 at position 1). "
+            "Round or "
             "count the values before passing them."
         ),
     ):

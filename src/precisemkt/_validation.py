@@ -33,6 +33,7 @@ __all__ = [
     "check_random_state",
     "check_same_length",
     "check_type",
+    "check_whole",
     "format_message",
     "is_default_index",
     "is_hashable",
@@ -170,19 +171,39 @@ def as_float_array(
     values: Any,
     name: str,
     *,
-    ndim: int | None = 1,
+    ndim: int | tuple[int, ...] | None = 1,
     allow_nan: bool = False,
     allow_inf: bool = False,
+    copy: bool = True,
 ) -> FloatArray:
-    """Convert ``values`` to a new float64 array, checking its shape and finiteness.
+    """Convert ``values`` to a C-contiguous float64 array, checking its shape and finiteness.
+
+    Parameters
+    ----------
+    values : array-like
+        Numbers (a scalar becomes a length-1 array when ``ndim`` allows 1 but not 0).
+    name : str
+        Argument or column name used in error messages.
+    ndim : int, tuple of int or None, default 1
+        Allowed number(s) of dimensions; None allows any.
+    allow_nan, allow_inf : bool, default False
+        Accept NaN / infinite entries.
+    copy : bool, default True
+        Always return a new array. With False, an input that already is a C-contiguous
+        float64 array is returned as is (the caller promises not to write to it).
 
     Examples
     --------
     >>> as_float_array([1, 2], "x")
     array([1., 2.])
+    >>> as_float_array([[1, 2]], "x", ndim=(1, 2)).shape
+    (1, 2)
     """
     try:
-        arr = np.array(values, dtype=np.float64, copy=True)
+        if copy:
+            arr = np.array(values, dtype=np.float64, copy=True)
+        else:
+            arr = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
     except (TypeError, ValueError) as exc:
         raise ValidationError(
             format_message(
@@ -192,14 +213,16 @@ def as_float_array(
                 "Convert text with pandas.to_numeric and drop unparsable entries first.",
             )
         ) from exc
-    if ndim is not None and arr.ndim != ndim:
-        if ndim == 1 and arr.ndim == 0:
+    allowed = (ndim,) if isinstance(ndim, int) else ndim
+    if allowed is not None and arr.ndim not in allowed:
+        if arr.ndim == 0 and 1 in allowed:
             arr = arr.reshape(1)
         else:
+            dims = " or ".join(str(d) for d in allowed)
             raise ValidationError(
                 format_message(
                     name,
-                    f"be {ndim}-dimensional",
+                    f"be {dims}-dimensional",
                     f"an array of shape {arr.shape}",
                     "Reshape or select the column you mean.",
                 )
@@ -215,15 +238,48 @@ def as_float_array(
             )
         )
     if not allow_inf and np.isinf(arr).any():
+        first = int(np.flatnonzero(np.isinf(arr.ravel()))[0])
         raise ValidationError(
             format_message(
                 name,
                 "be finite",
-                f"{int(np.isinf(arr).sum())} infinite value(s)",
+                f"{int(np.isinf(arr).sum())} infinite value(s) (first at position {first})",
                 "Remove infinite values first.",
             )
         )
     return arr
+
+
+def check_whole(arr: FloatArray, name: str, *, low: float | None = None, hint: str = "") -> None:
+    """Raise unless every entry of ``arr`` is a whole number (and ``>= low`` when given).
+
+    The message names the first offender by position (the caller may catch and re-raise with
+    an id) and the count of offenders.
+
+    Examples
+    --------
+    >>> check_whole(np.array([0.0, 3.0]), "frequency", low=0)
+    >>> check_whole(np.array([1.5]), "n")
+    Traceback (most recent call last):
+    ...
+    precisemkt.errors.ValidationError: n must contain whole numbers; got 1 fractional ...
+    """
+    bad = arr != np.floor(arr)
+    rule = "contain whole numbers"
+    if low is not None:
+        bad |= arr < low
+        rule = f"contain whole numbers >= {show_value(low)}"
+    if bad.any():
+        first = int(np.flatnonzero(bad.ravel())[0])
+        raise ValidationError(
+            format_message(
+                name,
+                rule,
+                f"{int(bad.sum())} {'invalid' if low is not None else 'fractional'} value(s) "
+                f"(first: {show_value(arr.ravel()[first])} at position {first})",
+                hint or "Round or count the values before passing them.",
+            )
+        )
 
 
 def as_int_array(values: Any, name: str, *, ndim: int | None = 1) -> IntArray:
@@ -235,16 +291,7 @@ def as_int_array(values: Any, name: str, *, ndim: int | None = 1) -> IntArray:
     array([1, 2])
     """
     arr = as_float_array(values, name, ndim=ndim)
-    if not np.all(arr == np.round(arr)):
-        bad = arr[arr != np.round(arr)]
-        raise ValidationError(
-            format_message(
-                name,
-                "contain whole numbers",
-                f"{bad.size} fractional value(s) (first: {show_value(bad.ravel()[0])})",
-                "Round or count the values before passing them.",
-            )
-        )
+    check_whole(arr, name)
     return arr.astype(np.int64)
 
 
@@ -291,16 +338,23 @@ def check_non_negative(
         )
 
 
-def check_same_length(**arrays: Sized) -> int:
+def check_same_length(*, broadcast: bool = False, **arrays: Sized) -> int:
     """Check that all keyword arrays have the same length and return it.
+
+    With ``broadcast=True`` a length-1 array stands for every row (it is broadcast), so only
+    the lengths above one must agree. Indexed pandas inputs are paired by id with
+    :func:`align_by_index` before this check.
 
     Examples
     --------
     >>> check_same_length(a=[1, 2], b=[3, 4])
     2
+    >>> check_same_length(broadcast=True, x=[1, 2, 3], t=[10])
+    3
     """
     lengths = {k: len(v) for k, v in arrays.items()}
-    if len(set(lengths.values())) > 1:
+    sizes = {n for n in lengths.values() if not (broadcast and n == 1)}
+    if len(sizes) > 1:
         shown = ", ".join(f"{k}={n}" for k, n in lengths.items())
         raise ValidationError(
             format_message(
@@ -310,7 +364,7 @@ def check_same_length(**arrays: Sized) -> int:
                 "Pass columns of one table, aligned row by row.",
             )
         )
-    return next(iter(lengths.values()), 0)
+    return next(iter(sizes), 1 if lengths else 0)
 
 
 def check_type(value: Any, name: str, types: type | tuple[type, ...], hint: str = "") -> None:
