@@ -167,6 +167,13 @@ def check_columns(frame: pd.DataFrame, columns: Mapping[str, Any], *, name: str 
         )
 
 
+def _position(arr: FloatArray, flat: int) -> str:
+    """Where the ``flat``-th entry (C order) of ``arr`` is: ``position 3`` or ``index (1, 0)``."""
+    if arr.ndim <= 1:
+        return f"position {flat}"
+    return f"index {tuple(int(i) for i in np.unravel_index(flat, arr.shape))}"
+
+
 def as_float_array(
     values: Any,
     name: str,
@@ -233,7 +240,7 @@ def as_float_array(
             format_message(
                 name,
                 "not contain NaN",
-                f"{int(np.isnan(arr).sum())} NaN value(s) (first at position {first})",
+                f"{int(np.isnan(arr).sum())} NaN value(s) (first at {_position(arr, first)})",
                 "Drop or impute missing values first.",
             )
         )
@@ -243,7 +250,7 @@ def as_float_array(
             format_message(
                 name,
                 "be finite",
-                f"{int(np.isinf(arr).sum())} infinite value(s) (first at position {first})",
+                f"{int(np.isinf(arr).sum())} infinite value(s) (first at {_position(arr, first)})",
                 "Remove infinite values first.",
             )
         )
@@ -276,7 +283,7 @@ def check_whole(arr: FloatArray, name: str, *, low: float | None = None, hint: s
                 name,
                 rule,
                 f"{int(bad.sum())} {'invalid' if low is not None else 'fractional'} value(s) "
-                f"(first: {show_value(arr.ravel()[first])} at position {first})",
+                f"(first: {show_value(arr.ravel()[first])} at {_position(arr, first)})",
                 hint or "Round or count the values before passing them.",
             )
         )

@@ -9,15 +9,10 @@ from __future__ import annotations
 from precisemkt.experiments._bandits import ThompsonSampler
 from precisemkt.experiments._bayes import BayesResult, bayes_means, bayes_proportions
 from precisemkt.experiments._bootstrap import BootstrapTestResult, bootstrap_test
-from precisemkt.experiments._common import Lift
+from precisemkt.experiments._common import Lift, MeansTestResult
 from precisemkt.experiments._cuped import CupedResult, cuped
 from precisemkt.experiments._mann_whitney import MannWhitneyResult, mann_whitney
-from precisemkt.experiments._means import (
-    MeansTestResult,
-    RatioMetricResult,
-    means_test,
-    ratio_metric_test,
-)
+from precisemkt.experiments._means import RatioMetricResult, means_test, ratio_metric_test
 from precisemkt.experiments._planning import (
     SampleSize,
     SRMResult,

@@ -23,10 +23,10 @@ from precisemkt.experiments._common import (
     batch_frame,
     check_counts,
     check_level,
+    check_summaries,
     squeeze,
 )
 from precisemkt.experiments._kernels import MAX_EXACT_TERMS, beta_prob_greater
-from precisemkt.experiments._means import check_summaries
 
 __all__ = ["BayesResult", "bayes_means", "bayes_proportions"]
 

@@ -12,14 +12,15 @@ from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._validation import format_message
 from precisemkt.errors import ValidationError
 from precisemkt.experiments._common import (
+    MeansTestResult,
     align_units,
     arm_moments,
     as_samples,
     as_variant,
     check_alternative,
+    means_result,
     squeeze,
 )
-from precisemkt.experiments._means import MeansTestResult, means_result
 
 __all__ = ["CupedResult", "cuped"]
 

@@ -20,8 +20,8 @@ from precisemkt.experiments._common import (
     check_level,
     normal_interval,
     squeeze,
+    two_samples,
 )
-from precisemkt.experiments._means import two_samples
 
 __all__ = ["MAX_EXACT_PRODUCT", "MannWhitneyResult", "mann_whitney"]
 

@@ -1,4 +1,8 @@
-"""Tests of means: Welch's t-test (raw data or summary statistics) and ratio metrics."""
+"""Tests of means: Welch's t-test (raw data or summary statistics) and ratio metrics.
+
+Welch's test of per-arm summaries and its result, :class:`MeansTestResult`, live in
+:mod:`precisemkt.experiments._common` (CUPED reports the same result).
+"""
 
 from __future__ import annotations
 
@@ -7,287 +11,33 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._typing import FloatArray
-from precisemkt._validation import (
-    check_bool,
-    check_options,
-    format_message,
-    show_value,
-)
+from precisemkt._validation import check_bool, check_options, format_message, show_value
 from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.experiments._common import (
     Lift,
+    MeansTestResult,
     align_units,
     arm_moments,
-    as_arm_array,
     as_samples,
     as_variant,
     batch_frame,
     check_alternative,
     check_level,
     check_ratio_method,
+    check_summaries,
+    means_result,
     normal_interval,
     normal_pvalue,
+    per_comparison,
+    power_of_two,
     ratio_interval,
-    squeeze,
+    two_samples,
 )
 
-__all__ = [
-    "MeansTestResult",
-    "RatioMetricResult",
-    "check_summaries",
-    "means_result",
-    "means_test",
-    "ratio_metric_test",
-    "two_samples",
-    "welch",
-]
-
-
-def _fit(values: Any, k: int) -> Any:
-    """Drop the comparison axis for two arms and unwrap one experiment."""
-    arr = np.asarray(values, dtype=np.float64)
-    if k == 2:
-        arr = arr[..., 0]
-    return squeeze(arr)
-
-
-def _t_pvalue(t: FloatArray, df: FloatArray, alternative: str) -> FloatArray:
-    """p-value of Student's t with ``df`` degrees of freedom (``scipy.special.stdtr``)."""
-    if alternative == "two-sided":
-        return np.asarray(2.0 * special.stdtr(df, -np.abs(t)), dtype=np.float64)
-    if alternative == "greater":
-        return np.asarray(special.stdtr(df, -t), dtype=np.float64)
-    return np.asarray(special.stdtr(df, t), dtype=np.float64)
-
-
-def welch(
-    mean: FloatArray, var: FloatArray, n: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """Welch difference, standard error, t and Welch-Satterthwaite df for arm j vs arm 0.
-
-    Zero variance in both arms: t is 0 when the means agree (nothing to detect) and
-    ``±inf`` when they differ (the difference is certain); df is then ``n0 + nj - 2``.
-    """
-    w0, wj = var[..., :1] / n[..., :1], var[..., 1:] / n[..., 1:]
-    diff = mean[..., 1:] - mean[..., :1]
-    se2 = w0 + wj
-    se = np.sqrt(se2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(se > 0, diff / np.where(se > 0, se, 1.0), np.sign(diff) * np.inf)
-        t = np.where((se == 0) & (diff == 0), 0.0, t)
-        den = w0**2 / (n[..., :1] - 1.0) + wj**2 / (n[..., 1:] - 1.0)
-        df = np.where(den > 0, se2**2 / np.where(den > 0, den, 1.0), n[..., :1] + n[..., 1:] - 2.0)
-    return diff, se, np.asarray(t, dtype=np.float64), np.asarray(df, dtype=np.float64)
-
-
-def _power_of_two(scale: FloatArray) -> FloatArray:
-    """The power of two at or below each positive finite scale (1 elsewhere): exact to divide by."""
-    ok = np.isfinite(scale) & (scale > 0)
-    safe = np.where(ok, scale, 1.0)
-    return np.asarray(np.where(ok, np.exp2(np.floor(np.log2(safe))), 1.0), dtype=np.float64)
-
-
-def scaled_welch(
-    mean: FloatArray, std: FloatArray, n: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """:func:`welch` computed on the summaries divided by a power of two per experiment.
-
-    t and df do not depend on the unit; dividing by the largest ``|mean|`` or ``std`` keeps
-    ``std**2`` and the difference of means finite for data near 1e300 (and away from
-    underflow near 1e-300). Difference and standard error come back in the data's unit.
-    """
-    scale = _power_of_two(np.maximum(np.abs(mean), std).max(axis=-1, keepdims=True))
-    diff, se, t, df = welch(mean / scale, (std / scale) ** 2, n)
-    with np.errstate(over="ignore"):
-        return diff * scale, se * scale, t, df
-
-
-@dataclass(frozen=True, slots=True)
-class MeansTestResult(ResultMixin):
-    """Result of :func:`means_test` (Welch's t-test, from data or summary statistics).
-
-    Comparison fields are floats (one experiment of two arms), batch-shaped arrays, or
-    carry a trailing axis of ``k - 1`` comparisons against arm 0.
-
-    Attributes
-    ----------
-    statistic : float or ndarray
-        Welch's t.
-    pvalue : float or ndarray
-    df : float or ndarray
-        Welch-Satterthwaite degrees of freedom.
-    effect : Lift
-        ``mean_j - mean_0`` and ``mean_j / mean_0 - 1``.
-    means, stds, nobs : ndarray
-        Arm summaries (``stds`` with ``ddof=1``), shape ``(..., k)``.
-    alternative : str
-
-    Examples
-    --------
-    >>> res = means_test(mean=[10.0, 10.5], std=[2.0, 2.2], n=[200, 210])
-    >>> round(res.statistic, 4)
-    2.4099
-    """
-
-    statistic: Any
-    pvalue: Any
-    df: Any
-    effect: Lift
-    means: FloatArray
-    stds: FloatArray
-    nobs: FloatArray
-    alternative: str
-
-    def confidence_interval(
-        self, level: float = 0.95, *, relative: bool = False, method: str | None = None
-    ) -> ConfidenceInterval:
-        """Interval for the difference of means (Welch t) or the relative lift.
-
-        ``relative=True`` uses ``method="delta"`` (default) or ``"fieller"`` with normal
-        quantiles. One-sided alternatives give one-sided intervals (as scipy does).
-
-        Examples
-        --------
-        >>> res = means_test(mean=[10.0, 10.5], std=[2.0, 2.2], n=[200, 210])
-        >>> lo, hi = res.confidence_interval()
-        >>> round(lo, 4), round(hi, 4)
-        (0.0921, 0.9079)
-        """
-        level = check_level(level)
-        check_bool(relative, "relative")
-        k = self.means.shape[-1]
-        if relative:
-            m = check_ratio_method("delta" if method is None else method)
-            # the ratio is unit-free: compute it on summaries scaled by a power of two
-            scale = _power_of_two(
-                np.maximum(np.abs(self.means), self.stds).max(axis=-1, keepdims=True)
-            )
-            means = self.means / scale
-            var = (self.stds / scale) ** 2 / self.nobs
-            low, high = ratio_interval(
-                means[..., 1:],
-                means[..., :1],
-                var[..., 1:],
-                var[..., :1],
-                level,
-                self.alternative,
-                m,
-            )
-        else:
-            check_options("welch" if method is None else method, "method", ("welch",))
-            diff, se, _, df = scaled_welch(self.means, self.stds, self.nobs)
-            q = (1.0 + level) / 2.0 if self.alternative == "two-sided" else level
-            low, high = normal_interval(
-                diff, se, level, self.alternative, crit=special.stdtrit(df, q)
-            )
-        return ConfidenceInterval(_fit(low, k), _fit(high, k))
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per experiment (and comparison) with the test and a 95% interval.
-
-        Examples
-        --------
-        >>> means_test(mean=[1.0, 2.0], std=[1.0, 1.0], n=[10, 10]).to_frame().shape
-        (1, 7)
-        """
-        low, high = self.confidence_interval(0.95)
-        return batch_frame(
-            {
-                "statistic": self.statistic,
-                "pvalue": self.pvalue,
-                "df": self.df,
-                "effect": self.effect.absolute,
-                "relative_effect": self.effect.relative,
-                "ci_low": low,
-                "ci_high": high,
-            },
-            self.means.shape[:-1],
-        )
-
-
-def means_result(
-    mean: FloatArray, std: FloatArray, n: FloatArray, alternative: str
-) -> MeansTestResult:
-    """Welch's test of checked per-arm summaries (the builder every means test shares)."""
-    k = mean.shape[-1]
-    diff, _, t, df = scaled_welch(mean, std, n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        relative = mean[..., 1:] / mean[..., :1] - 1.0
-    return MeansTestResult(
-        statistic=_fit(t, k),
-        pvalue=_fit(_t_pvalue(t, df, alternative), k),
-        df=_fit(df, k),
-        effect=Lift(_fit(diff, k), _fit(relative, k)),
-        means=mean,
-        stds=std,
-        nobs=n,
-        alternative=alternative,
-    )
-
-
-def check_summaries(
-    mean: Any, std: Any, n: Any, *, min_n: int = 2, positive_std: bool = False
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Validate per-arm summary statistics ``mean, std, n`` of shape ``(..., k)``.
-
-    The one spelling of summary-statistic inputs in :mod:`precisemkt.experiments`
-    (:func:`means_test`, :func:`~precisemkt.experiments.bayes_means`,
-    :func:`~precisemkt.experiments.msprt`): sample means, sample standard deviations
-    (``ddof=1``) and sizes, control first.
-    """
-    m = as_arm_array(mean, "mean")
-    s = as_arm_array(std, "std")
-    size = as_arm_array(n, "n", integer=True)
-    shape = m.shape
-    if s.shape != shape or size.shape != shape:
-        raise ValidationError(
-            format_message(
-                "mean, std and n",
-                "have the same shape",
-                f"shapes {m.shape}, {s.shape}, {size.shape}",
-                "Pass one value per arm in each.",
-            )
-        )
-    if (s <= 0).any() if positive_std else (s < 0).any():
-        raise ValidationError(
-            format_message(
-                "std",
-                "be > 0 in every arm" if positive_std else "be non-negative",
-                f"minimum {show_value(s.min())}",
-                "A constant metric has nothing to compare." if positive_std else "",
-            )
-        )
-    if (size < min_n).any():
-        raise ValidationError(
-            format_message(
-                "n",
-                f"be at least {min_n} in every arm",
-                f"minimum {show_value(size.min())}",
-                "A sample variance needs two observations; collect more data."
-                if min_n == 2
-                else "",
-            )
-        )
-    return m, s, size
-
-
-def two_samples(a: Any, b: Any, min_size: int) -> tuple[FloatArray, FloatArray]:
-    xa = as_samples(a, "a", min_size=min_size)
-    xb = as_samples(b, "b", min_size=min_size)
-    if xa.ndim != xb.ndim or (xa.ndim == 2 and xa.shape[0] != xb.shape[0]):
-        raise ValidationError(
-            format_message(
-                "a and b",
-                "both be 1-D, or 2-D with the same number of rows (experiments)",
-                f"shapes {xa.shape} and {xb.shape}",
-                "Stack one experiment per row in each arm.",
-            )
-        )
-    return xa, xb
+__all__ = ["RatioMetricResult", "means_test", "ratio_metric_test"]
 
 
 def means_test(
@@ -357,7 +107,7 @@ def means_test(
     # Summaries of the data divided by a power of two (exact), so that sums and squares
     # stay finite for values near 1e300 (and do not underflow near 1e-300).
     top = np.maximum(np.abs(xa).max(axis=-1), np.abs(xb).max(axis=-1))[..., None]
-    scale = _power_of_two(top)
+    scale = power_of_two(top)
     sa, sb = xa / scale, xb / scale
     mean = np.stack([sa.mean(axis=-1), sb.mean(axis=-1)], axis=-1) * scale
     std = np.stack([sa.std(axis=-1, ddof=1), sb.std(axis=-1, ddof=1)], axis=-1) * scale
@@ -418,7 +168,7 @@ class RatioMetricResult(ResultMixin):
             check_options("normal" if method is None else method, "method", ("normal",))
             se = np.sqrt(v[..., 1:] + v[..., :1])
             low, high = normal_interval(r[..., 1:] - r[..., :1], se, level, self.alternative)
-        return ConfidenceInterval(_fit(low, k), _fit(high, k))
+        return ConfidenceInterval(per_comparison(low, k), per_comparison(high, k))
 
     def to_frame(self) -> pd.DataFrame:
         """One row per experiment (and comparison) with a 95% interval.
@@ -511,8 +261,8 @@ def ratio_metric_test(
     codes, k, _ = as_variant(aligned["variant"], y.shape, control)
     masks, n = arm_moments(codes, k, "variant")
     # Per-experiment power-of-two scales keep sums and squares finite near 1e300.
-    sy = _power_of_two(np.abs(y).max(axis=-1, keepdims=True))
-    sx = _power_of_two(np.abs(x).max(axis=-1, keepdims=True))
+    sy = power_of_two(np.abs(y).max(axis=-1, keepdims=True))
+    sx = power_of_two(np.abs(x).max(axis=-1, keepdims=True))
     yy, xx = (y / sy)[..., None, :], (x / sx)[..., None, :]
     my = (masks * yy).sum(axis=-1) / n
     mx = (masks * xx).sum(axis=-1) / n
@@ -543,9 +293,9 @@ def ratio_metric_test(
         variances = var * unit**2
         diff = diff * unit
     return RatioMetricResult(
-        statistic=_fit(z, k),
-        pvalue=_fit(normal_pvalue(z, alternative), k),
-        effect=Lift(_fit(diff, k), _fit(rel, k)),
+        statistic=per_comparison(z, k),
+        pvalue=per_comparison(normal_pvalue(z, alternative), k),
+        effect=Lift(per_comparison(diff, k), per_comparison(rel, k)),
         ratios=ratios,
         variances=variances,
         nobs=n,

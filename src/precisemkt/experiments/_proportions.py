@@ -22,6 +22,7 @@ from precisemkt.experiments._common import (
     check_ratio_method,
     critical_value,
     normal_pvalue,
+    per_comparison,
     ratio_interval,
     squeeze,
 )
@@ -325,7 +326,8 @@ class ProportionsTestResult(ResultMixin):
                 high = np.full_like(high, np.inf)
             elif alt == "less":
                 low = np.full_like(low, -np.inf)
-        return ConfidenceInterval(_fit(low, self.trials), _fit(high, self.trials))
+        k = self.trials.shape[-1]
+        return ConfidenceInterval(per_comparison(low, k), per_comparison(high, k))
 
     def arm_summary(self) -> pd.DataFrame:
         """Per-arm successes, trials and rate (one row per experiment and arm).
@@ -367,14 +369,6 @@ class ProportionsTestResult(ResultMixin):
             },
             self.trials.shape[:-1],
         )
-
-
-def _fit(values: Any, trials: FloatArray) -> Any:
-    """Drop the comparison axis for two arms and unwrap one experiment."""
-    arr = np.asarray(values, dtype=np.float64)
-    if trials.shape[-1] == 2:
-        arr = arr[..., 0]
-    return squeeze(arr)
 
 
 def proportions_test(
@@ -457,14 +451,15 @@ def proportions_test(
     omnibus = _chisq_statistic(s, n, correction)
     rates = s / n
     r0, r1 = rates[..., :1], rates[..., 1:]
+    k = n.shape[-1]
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = r1 / r0 - 1.0
     return ProportionsTestResult(
-        statistic=_fit(stat, n),
-        pvalue=_fit(p, n),
-        effect=Lift(_fit(r1 - r0, n), _fit(relative, n)),
+        statistic=per_comparison(stat, k),
+        pvalue=per_comparison(p, k),
+        effect=Lift(per_comparison(r1 - r0, k), per_comparison(relative, k)),
         omnibus_statistic=squeeze(omnibus),
-        omnibus_pvalue=squeeze(_chi2_sf(n.shape[-1] - 1, omnibus)),
+        omnibus_pvalue=squeeze(_chi2_sf(k - 1, omnibus)),
         successes=s,
         trials=n,
         rates=rates,

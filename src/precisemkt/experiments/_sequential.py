@@ -15,8 +15,7 @@ from precisemkt._results import ResultMixin
 from precisemkt._typing import FloatArray
 from precisemkt._validation import check_int, check_interval, format_message, show_value
 from precisemkt.errors import InvalidParameterError, NotFittedError, ValidationError
-from precisemkt.experiments._common import check_counts, squeeze
-from precisemkt.experiments._means import check_summaries
+from precisemkt.experiments._common import check_counts, check_summaries, squeeze
 
 __all__ = [
     "GroupSequentialBounds",
