@@ -53,7 +53,7 @@ def test_sample_size_too_small_an_effect_raises_instead_of_overflowing():
         (0, 0, 0.95, "trials must be > 0"),
         (150, 100, 0.95, r"successes must lie in \[0, trials\]"),
         (-1, 100, 0.95, r"successes must lie in \[0, trials\]"),
-        (float("nan"), 100, 0.95, "successes must be finite"),
+        (float("nan"), 100, 0.95, "successes must not contain NaN"),
         (5, 100, 1.0, r"level must be in \(0, 1\)"),
     ],
 )

@@ -9,7 +9,13 @@ import pandas as pd
 
 from precisemkt._estimator import Estimator
 from precisemkt._typing import FloatArray, IntArray, SeedLike
-from precisemkt._validation import check_int, check_interval, check_random_state, format_message
+from precisemkt._validation import (
+    as_float_array,
+    check_int,
+    check_interval,
+    check_random_state,
+    format_message,
+)
 from precisemkt.errors import ValidationError
 from precisemkt.experiments._bayes import _check_prior, _Family, _result
 
@@ -69,10 +75,14 @@ class ThompsonSampler(Estimator):
         return k, a, b, share
 
     def _state(self) -> tuple[FloatArray, FloatArray]:
+        """Totals seen so far; before the first :meth:`update`, zeros (the prior alone).
+
+        Not a "fitted" check: a sampler without data allocates by its prior. Reading the
+        state does not store it, so ``n_arms`` may change until the first update.
+        """
         k = self._check()[0]
-        if not hasattr(self, "successes_"):
-            self.successes_ = np.zeros(k)
-            self.trials_ = np.zeros(k)
+        if "successes_" not in self.__dict__:
+            return np.zeros(k), np.zeros(k)
         return self.successes_, self.trials_
 
     def update(self, successes: Any, trials: Any) -> ThompsonSampler:
@@ -85,8 +95,8 @@ class ThompsonSampler(Estimator):
         """
         s_tot, n_tot = self._state()
         k = self.n_arms
-        s = np.array(successes, dtype=np.float64, copy=True).ravel()
-        n = np.array(trials, dtype=np.float64, copy=True).ravel()
+        s = as_float_array(successes, "successes", ndim=None).ravel()
+        n = as_float_array(trials, "trials", ndim=None).ravel()
         if s.shape != (k,) or n.shape != (k,):
             raise ValidationError(
                 format_message(
@@ -96,17 +106,13 @@ class ThompsonSampler(Estimator):
                     "",
                 )
             )
-        if (
-            not (np.all(np.isfinite(s)) and np.all(np.isfinite(n)))
-            or np.any(s < 0)
-            or np.any(s > n)
-        ):
+        if np.any(s < 0) or np.any(s > n):
             raise ValidationError(
                 format_message(
                     "successes",
-                    "be finite with 0 <= successes <= trials",
-                    f"{s.tolist()} / {n.tolist()}",
-                    "",
+                    "lie in [0, trials] in every arm",
+                    f"successes={s.tolist()}, trials={n.tolist()}",
+                    "Pass new conversions and visitors per arm; did you swap the two?",
                 )
             )
         self.successes_ = s_tot + s
@@ -137,7 +143,7 @@ class ThompsonSampler(Estimator):
         k, a, b, share = self._check()
         size = check_int(size, "size", low=1)
         s, n = self._state()
-        if not hasattr(self, "rng_"):
+        if "rng_" not in self.__dict__:  # one random stream for the sampler's life
             self.rng_ = check_random_state(self.random_state)
         draws = self.rng_.beta(a + s, b + n - s, size=(size, k))
         chosen = draws.argmax(axis=1)

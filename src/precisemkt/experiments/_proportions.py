@@ -11,7 +11,13 @@ from scipy import special, stats
 
 from precisemkt._results import ConfidenceInterval, ResultMixin
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_bool, check_options, format_message, show_value
+from precisemkt._validation import (
+    as_float_array,
+    check_bool,
+    check_options,
+    format_message,
+    show_value,
+)
 from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.experiments._common import (
     Lift,
@@ -66,22 +72,19 @@ def wilson_interval(successes: Any, trials: Any, level: float = 0.95) -> Confide
     (0.0, 0.037)
     """
     level = check_level(level)
+    s = as_float_array(successes, "successes", ndim=None)
+    n = as_float_array(trials, "trials", ndim=None)
     try:
-        s, n = (np.array(x, dtype=np.float64) for x in np.broadcast_arrays(successes, trials))
-    except (TypeError, ValueError) as exc:
+        s, n = np.broadcast_arrays(s, n)
+    except ValueError as exc:
         raise ValidationError(
             format_message(
                 "successes and trials",
-                "be numbers of the same shape",
-                f"{show_value(successes)} and {show_value(trials)}",
-                "Pass conversion and trial counts.",
+                "have shapes that broadcast together",
+                f"shapes {s.shape} and {n.shape}",
+                "Pass one count per rate in both (or one trials value for all).",
             )
         ) from exc
-    for name, arr in (("successes", s), ("trials", n)):
-        if not np.all(np.isfinite(arr)):
-            raise ValidationError(
-                format_message(name, "be finite", "NaN or inf", "Drop missing counts first.")
-            )
     if np.any(n <= 0):
         raise ValidationError(
             format_message(

@@ -10,11 +10,17 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from precisemkt._estimator import Estimator
+from precisemkt._estimator import Estimator, check_fitted
 from precisemkt._results import ResultMixin
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_int, check_interval, format_message, show_value
-from precisemkt.errors import InvalidParameterError, NotFittedError, ValidationError
+from precisemkt._validation import (
+    as_float_array,
+    check_int,
+    check_interval,
+    format_message,
+    show_value,
+)
+from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.experiments._common import check_counts, check_summaries, squeeze
 
 __all__ = [
@@ -342,11 +348,7 @@ class GroupSequentialTest(Estimator):
         frac = check_interval(
             information_fraction, "information_fraction", low=0.0, closed="neither"
         )
-        zz = np.array(z, dtype=np.float64, copy=True)
-        if np.isnan(zz).any():
-            raise ValidationError(
-                format_message("z", "not contain NaN", "NaN", "Compute the statistic first.")
-            )
+        zz = as_float_array(z, "z", ndim=None, allow_inf=True)
         past = list(getattr(self, "information_fractions_", []))
         if past and (frac <= past[-1] or past[-1] >= 1.0):
             raise ValidationError(
@@ -396,15 +398,9 @@ class GroupSequentialTest(Estimator):
         >>> GroupSequentialTest().update(1.0, 0.5).summary().shape
         (1, 5)
         """
-        if not hasattr(self, "bounds_"):
-            raise NotFittedError(
-                format_message(
-                    "GroupSequentialTest",
-                    "have at least one look",
-                    "none",
-                    "Call update(z, information_fraction) first.",
-                )
-            )
+        check_fitted(
+            self, "bounds_", "it needs at least one look: call update(z, information_fraction)"
+        )
         rejected_by = (
             np.abs(self.z_) >= self.bounds_.reshape((-1,) + (1,) * (self.z_.ndim - 1))
         ).reshape(len(self.bounds_), -1)
