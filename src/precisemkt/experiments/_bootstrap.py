@@ -21,11 +21,11 @@ from precisemkt._validation import (
 from precisemkt.errors import ValidationError
 from precisemkt.experiments._common import (
     Lift,
-    as_samples,
-    batch_frame,
     check_alternative,
     check_level,
+    comparison_frame,
     squeeze,
+    two_samples,
 )
 from precisemkt.experiments._kernels import bootstrap_kernel
 
@@ -111,18 +111,7 @@ class BootstrapTestResult(ResultMixin):
         >>> bootstrap_test([1.0, 2.0], [2.0, 3.0], n_resamples=50, random_state=0).to_frame().shape
         (1, 6)
         """
-        low, high = self.confidence_interval(0.95)
-        return batch_frame(
-            {
-                "statistic": self.statistic,
-                "pvalue": self.pvalue,
-                "effect": self.effect.absolute,
-                "relative_effect": self.effect.relative,
-                "ci_low": low,
-                "ci_high": high,
-            },
-            self.replicates.shape[:-2],
-        )
+        return comparison_frame(self, self.replicates.shape[:-2])
 
 
 def bootstrap_test(
@@ -176,17 +165,7 @@ def bootstrap_test(
     >>> bool(res.pvalue < 0.01)
     True
     """
-    xa = as_samples(a, "a", min_size=MIN_PER_ARM)
-    xb = as_samples(b, "b", min_size=MIN_PER_ARM)
-    if xa.ndim != xb.ndim or (xa.ndim == 2 and xa.shape[0] != xb.shape[0]):
-        raise ValidationError(
-            format_message(
-                "a and b",
-                "both be 1-D, or 2-D with the same number of rows",
-                f"shapes {xa.shape} and {xb.shape}",
-                "Stack one experiment per row in each arm.",
-            )
-        )
+    xa, xb = two_samples(a, b, MIN_PER_ARM)
     if max(xa.shape[-1], xb.shape[-1]) >= 2**32:
         raise ValidationError(format_message("a and b", "have fewer than 2**32 rows", "more", ""))
     statistic = check_options(statistic, "statistic", ("mean", "median"))

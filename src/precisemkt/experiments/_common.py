@@ -51,6 +51,7 @@ __all__ = [
     "check_level",
     "check_ratio_method",
     "check_summaries",
+    "comparison_frame",
     "critical_value",
     "means_result",
     "normal_interval",
@@ -61,6 +62,7 @@ __all__ = [
     "scaled_welch",
     "squeeze",
     "two_samples",
+    "unit_arms",
 ]
 
 ALTERNATIVES = ("two-sided", "greater", "less")
@@ -409,6 +411,33 @@ def arm_moments(codes: Any, k: int, name: str) -> tuple[FloatArray, FloatArray]:
     return masks.astype(np.float64), sizes
 
 
+def unit_arms(
+    names: tuple[str, str], values: tuple[Any, Any], variant: Any, control: Any, *, min_size: int
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Two per-unit metrics and the arm of each unit, checked and paired.
+
+    Pandas inputs are paired by unit id (:func:`align_units`); both metrics are raw
+    samples (:func:`as_samples`) of one shape; ``variant`` gives the arms
+    (:func:`as_variant`). Returns the two metrics, the per-arm masks ``(..., k, n)`` and
+    the arm sizes ``(..., k)`` (:func:`arm_moments`).
+    """
+    aligned = align_units({names[0]: values[0], names[1]: values[1], "variant": variant})
+    first = as_samples(aligned[names[0]], names[0], min_size=min_size)
+    second = as_samples(aligned[names[1]], names[1], min_size=min_size)
+    if first.shape != second.shape:
+        raise ValidationError(
+            format_message(
+                f"{names[0]} and {names[1]}",
+                "have the same shape",
+                f"{first.shape} and {second.shape}",
+                "Pass one value of each per unit.",
+            )
+        )
+    codes, k, _ = as_variant(aligned["variant"], first.shape, control)
+    masks, sizes = arm_moments(codes, k, "variant")
+    return first, second, masks, sizes
+
+
 def normal_pvalue(z: Any, alternative: str) -> FloatArray:
     """p-value of a standard-normal statistic ``z`` (``scipy.special.ndtr`` tails)."""
     z = np.asarray(z, dtype=np.float64)
@@ -520,6 +549,21 @@ def batch_frame(columns: dict[str, Any], batch_shape: tuple[int, ...]) -> pd.Dat
     frame = pd.DataFrame(data)
     front = [c for c in ("experiment", "comparison") if c in frame]
     return frame[front + [c for c in frame.columns if c not in front]]
+
+
+def comparison_frame(result: Any, batch_shape: tuple[int, ...], **extra: Any) -> pd.DataFrame:
+    """``to_frame`` of a comparison result: statistic, p-value, ``extra`` columns, the
+    absolute and relative effect (a :class:`Lift`) and a 95% interval, by :func:`batch_frame`.
+    """
+    low, high = result.confidence_interval(0.95)
+    columns = {"statistic": result.statistic, "pvalue": result.pvalue, **extra}
+    columns |= {
+        "effect": result.effect.absolute,
+        "relative_effect": result.effect.relative,
+        "ci_low": low,
+        "ci_high": high,
+    }
+    return batch_frame(columns, batch_shape)
 
 
 def _t_pvalue(t: FloatArray, df: FloatArray, alternative: str) -> FloatArray:
@@ -664,19 +708,7 @@ class MeansTestResult(ResultMixin):
         >>> means_test(mean=[1.0, 2.0], std=[1.0, 1.0], n=[10, 10]).to_frame().shape
         (1, 7)
         """
-        low, high = self.confidence_interval(0.95)
-        return batch_frame(
-            {
-                "statistic": self.statistic,
-                "pvalue": self.pvalue,
-                "df": self.df,
-                "effect": self.effect.absolute,
-                "relative_effect": self.effect.relative,
-                "ci_low": low,
-                "ci_high": high,
-            },
-            self.means.shape[:-1],
-        )
+        return comparison_frame(self, self.means.shape[:-1], df=self.df)
 
 
 def means_result(

@@ -9,17 +9,12 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._results import ConfidenceInterval, ResultMixin
-from precisemkt._validation import format_message
-from precisemkt.errors import ValidationError
 from precisemkt.experiments._common import (
     MeansTestResult,
-    align_units,
-    arm_moments,
-    as_samples,
-    as_variant,
     check_alternative,
     means_result,
     squeeze,
+    unit_arms,
 )
 
 __all__ = ["CupedResult", "cuped"]
@@ -153,18 +148,8 @@ def cuped(
     >>> bool(res.pvalue < res.unadjusted.pvalue)
     True
     """
-    aligned = align_units({"y": y, "covariate": covariate, "variant": variant})
-    yy = as_samples(aligned["y"], "y", min_size=4)
-    xx = as_samples(aligned["covariate"], "covariate", min_size=4)
-    if yy.shape != xx.shape:
-        raise ValidationError(
-            format_message(
-                "y and covariate", "have the same shape", f"{yy.shape} and {xx.shape}", ""
-            )
-        )
+    yy, xx, masks, n = unit_arms(("y", "covariate"), (y, covariate), variant, control, min_size=4)
     alternative = check_alternative(alternative)
-    codes, k, _ = as_variant(aligned["variant"], yy.shape, control)
-    masks, n = arm_moments(codes, k, "variant")
     xc = xx - xx.mean(axis=-1, keepdims=True)
     yc = yy - yy.mean(axis=-1, keepdims=True)
     var_x = (xc**2).sum(axis=-1)

@@ -19,15 +19,11 @@ from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.experiments._common import (
     Lift,
     MeansTestResult,
-    align_units,
-    arm_moments,
-    as_samples,
-    as_variant,
-    batch_frame,
     check_alternative,
     check_level,
     check_ratio_method,
     check_summaries,
+    comparison_frame,
     means_result,
     normal_interval,
     normal_pvalue,
@@ -35,6 +31,7 @@ from precisemkt.experiments._common import (
     power_of_two,
     ratio_interval,
     two_samples,
+    unit_arms,
 )
 
 __all__ = ["RatioMetricResult", "means_test", "ratio_metric_test"]
@@ -178,18 +175,7 @@ class RatioMetricResult(ResultMixin):
         >>> ratio_metric_test([1, 2, 0, 3], [2, 3, 1, 4], [0, 0, 1, 1]).to_frame().shape
         (1, 6)
         """
-        low, high = self.confidence_interval(0.95)
-        return batch_frame(
-            {
-                "statistic": self.statistic,
-                "pvalue": self.pvalue,
-                "effect": self.effect.absolute,
-                "relative_effect": self.effect.relative,
-                "ci_low": low,
-                "ci_high": high,
-            },
-            self.ratios.shape[:-1],
-        )
+        return comparison_frame(self, self.ratios.shape[:-1])
 
 
 def ratio_metric_test(
@@ -239,15 +225,9 @@ def ratio_metric_test(
     >>> same.statistic == res.statistic
     True
     """
-    aligned = align_units({"numerator": numerator, "denominator": denominator, "variant": variant})
-    y = as_samples(aligned["numerator"], "numerator", min_size=2)
-    x = as_samples(aligned["denominator"], "denominator", min_size=2)
-    if x.shape != y.shape:
-        raise ValidationError(
-            format_message(
-                "numerator and denominator", "have the same shape", f"{y.shape} and {x.shape}", ""
-            )
-        )
+    y, x, masks, n = unit_arms(
+        ("numerator", "denominator"), (numerator, denominator), variant, control, min_size=2
+    )
     if (x < 0).any():
         raise ValidationError(
             format_message(
@@ -258,8 +238,7 @@ def ratio_metric_test(
             )
         )
     alternative = check_alternative(alternative)
-    codes, k, _ = as_variant(aligned["variant"], y.shape, control)
-    masks, n = arm_moments(codes, k, "variant")
+    k = n.shape[-1]
     # Per-experiment power-of-two scales keep sums and squares finite near 1e300.
     sy = power_of_two(np.abs(y).max(axis=-1, keepdims=True))
     sx = power_of_two(np.abs(x).max(axis=-1, keepdims=True))

@@ -26,6 +26,7 @@ from precisemkt.experiments._common import (
     check_counts,
     check_level,
     check_ratio_method,
+    comparison_frame,
     critical_value,
     normal_pvalue,
     per_comparison,
@@ -360,18 +361,7 @@ class ProportionsTestResult(ResultMixin):
         >>> list(proportions_test([1, 3], [10, 10]).to_frame().columns)[:3]
         ['statistic', 'pvalue', 'effect']
         """
-        low, high = self.confidence_interval(0.95)
-        return batch_frame(
-            {
-                "statistic": self.statistic,
-                "pvalue": self.pvalue,
-                "effect": self.effect.absolute,
-                "relative_effect": self.effect.relative,
-                "ci_low": low,
-                "ci_high": high,
-            },
-            self.trials.shape[:-1],
-        )
+        return comparison_frame(self, self.trials.shape[:-1])
 
 
 def proportions_test(
