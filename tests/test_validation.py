@@ -237,3 +237,12 @@ def test_check_random_state() -> None:
         InvalidParameterError, match=pinned("random_state must be a non-negative integer; got -1.")
     ):
         v.check_random_state(-1)
+
+
+def test_offenders_of_an_nd_array_are_named_by_index() -> None:
+    with pytest.raises(ValidationError, match=r"first at index \(1, 0\)\)"):
+        v.as_float_array([[1.0, 2.0], [np.nan, 3.0]], "x", ndim=2)
+    with pytest.raises(ValidationError, match=r"first at index \(0, 1\)\)"):
+        v.as_float_array([[1.0, np.inf]], "x", ndim=2)
+    with pytest.raises(ValidationError, match=r"first: 0\.5 at index \(1, 1\)\)"):
+        v.check_whole(np.array([[1.0, 2.0], [3.0, 0.5]]), "n")
