@@ -10,14 +10,18 @@ import pandas as pd
 from scipy import special
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import format_message, show_value
+from precisemkt._validation import (
+    as_float_array,
+    check_same_length,
+    check_whole,
+    format_message,
+)
 from precisemkt.clv import _kernels
 from precisemkt.clv._base import FittedModel
 from precisemkt.clv._inputs import (
     Patterns,
     Scalar,
     Vector,
-    as_vector,
     check_rfm,
     check_unit,
     check_weights,
@@ -42,16 +46,7 @@ MAX_PERIODS = 10_000
 def _periods(
     values: FloatArray, name: str, error: type[Exception] = InvalidParameterError
 ) -> FloatArray:
-    bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
-    if bad.any():
-        raise error(
-            format_message(
-                name,
-                "be a whole number of periods >= 0",
-                show_value(values[bad][0]),
-                "Count transaction opportunities.",
-            )
-        )
+    check_whole(values, name, low=0, hint="Count transaction opportunities.", error=error)
     if values.size and float(np.max(values)) > MAX_PERIODS:
         raise error(
             format_message(
@@ -192,18 +187,11 @@ class BGBB(FittedModel):
             {"frequency": frequency_col, "recency": recency_col, "n_periods": n_periods_col},
         )
         index = c.ids
-        x = as_vector(c.values["frequency"], "frequency")
-        tx = as_vector(c.values["recency"], "recency")
-        n = as_vector(c.values["n_periods"], "n_periods")
-        if len({x.size, tx.size, n.size}) > 1:
-            raise ValidationError(
-                format_message(
-                    "frequency, recency and n_periods",
-                    "have the same length",
-                    f"lengths {x.size}, {tx.size} and {n.size}",
-                    "Pass columns of one table.",
-                )
-            )
+        x, tx, n = (
+            as_float_array(c.values[k], k, ndim=1, copy=False, allow_nan=True, allow_inf=True)
+            for k in ("frequency", "recency", "n_periods")
+        )
+        check_same_length(frequency=x, recency=tx, n_periods=n)
         size = check_rfm(x, tx, n, index=index, t_name="n_periods", discrete=True)
         _periods(n, "n_periods", ValidationError)
         w = check_weights(c.values["weights"], size, index)
@@ -327,7 +315,7 @@ class BGBB(FittedModel):
         >>> round(m.probability_alive(6, 6, 6), 2)
         0.93
         """
-        _periods(as_vector(t, "t"), "t")
+        _periods(as_float_array(t, "t", ndim=1, copy=False, allow_nan=True, allow_inf=True), "t")
         params, a, _, index, scalar = self._rows(
             {"frequency": frequency, "recency": recency, "n_periods": n_periods, "t": t},
             (frequency_col, recency_col, n_periods_col),
@@ -420,7 +408,7 @@ class BGBB(FittedModel):
         >>> m.predict_purchases(5, 6, 6, 6) > m.predict_purchases(5, 1, 1, 6)
         True
         """
-        _periods(as_vector(t, "t"), "t")
+        _periods(as_float_array(t, "t", ndim=1, copy=False, allow_nan=True, allow_inf=True), "t")
         params, a, _, index, scalar = self._rows(
             {"t": t, "frequency": frequency, "recency": recency, "n_periods": n_periods},
             (frequency_col, recency_col, n_periods_col),

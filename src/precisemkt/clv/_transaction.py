@@ -11,14 +11,19 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_interval, format_message, show_value
+from precisemkt._validation import (
+    as_float_array,
+    check_interval,
+    check_same_length,
+    check_whole,
+    format_message,
+)
 from precisemkt.clv import _base
 from precisemkt.clv._base import FittedModel, chunked
 from precisemkt.clv._inputs import (
     Patterns,
     Scalar,
     Vector,
-    as_vector,
     check_horizon,
     check_rfm,
     check_unit,
@@ -31,7 +36,7 @@ from precisemkt.clv._inputs import (
     rfm_length,
     wrap,
 )
-from precisemkt.errors import InvalidParameterError, ValidationError
+from precisemkt.errors import InvalidParameterError
 
 __all__ = ["TransactionModel"]
 
@@ -158,18 +163,11 @@ class TransactionModel(FittedModel):
             {"frequency": frequency_col, "recency": recency_col, "T": T_col},
         )
         index = c.ids
-        x = as_vector(c.values["frequency"], "frequency")
-        tx = as_vector(c.values["recency"], "recency")
-        tt = as_vector(c.values["T"], "T")
-        if len({x.size, tx.size, tt.size}) > 1:
-            raise ValidationError(
-                format_message(
-                    "frequency, recency and T",
-                    "have the same length",
-                    f"lengths {x.size}, {tx.size} and {tt.size}",
-                    "Pass columns of one table, aligned row by row.",
-                )
-            )
+        x, tx, tt = (
+            as_float_array(c.values[k], k, ndim=1, copy=False, allow_nan=True, allow_inf=True)
+            for k in ("frequency", "recency", "T")
+        )
+        check_same_length(frequency=x, recency=tx, T=tt)
         n = check_rfm(x, tx, tt, index=index)
         w = check_weights(c.values["weights"], n, index)
         require_repeat_buyers(x, w, self._label)
@@ -832,13 +830,7 @@ def _check_discounting(
 
 
 def _check_counts(n: FloatArray, name: str) -> None:
-    bad = ~np.isfinite(n) | (n < 0) | (n != np.floor(n))
-    if bad.any():
-        raise InvalidParameterError(
-            format_message(
-                name, "contain whole numbers >= 0", show_value(n[bad][0]), "Pass counts."
-            )
-        )
+    check_whole(n, name, low=0, hint="Pass counts.", error=InvalidParameterError)
 
 
 def _weighted_quantile(values: FloatArray, weights: FloatArray, q: float) -> int:
