@@ -256,7 +256,7 @@ def check_whole(
     *,
     low: float | None = None,
     hint: str = "",
-    ids: Sequence[Any] | None = None,
+    ids: Sequence[Any] | pd.Index | None = None,
     error: type[ValueError] = ValidationError,
 ) -> None:
     """Raise unless every entry of ``arr`` is a whole number (and ``>= low`` when given).

@@ -34,7 +34,7 @@ __all__ = [
 
 def _check_model(model: object, *, allow_bgbb: bool = True) -> TransactionModel | BGBB:
     if isinstance(model, TransactionModel) or (allow_bgbb and isinstance(model, BGBB)):
-        model._check_fitted()
+        model._fitted_params()
         return model
     names = "BGNBD, MBGNBD, ParetoNBD" + (" or BGBB" if allow_bgbb else "")
     raise InvalidParameterError(
@@ -231,7 +231,7 @@ def holdout_evaluation(
     frame = require_frame(summary_with_holdout, "summary_with_holdout")
     if spend_model is not None:
         check_type(spend_model, "spend_model", GammaGamma, "Fit GammaGamma().fit(summary).")
-        spend_model._check_fitted()
+        spend_model._fitted_params()
     check_unit(model, time_unit_of(frame))
     age = T_col or ("n_periods" if isinstance(model, BGBB) else "T")
     cols = [frequency_col, recency_col, age, holdout_col, duration_col]

@@ -17,7 +17,7 @@ from precisemkt._validation import (
     show_value,
 )
 from precisemkt.clv import _kernels
-from precisemkt.clv._base import FittedModel
+from precisemkt.clv._base import FittedModel, Role
 from precisemkt.clv._inputs import (
     Patterns,
     Scalar,
@@ -151,7 +151,12 @@ class GammaGamma(FittedModel):
     True
     """
 
-    _names: ClassVar[tuple[str, ...]] = ("p", "q", "gamma")
+    #: gamma is a scale in money (the spend's unit)
+    _roles: ClassVar[tuple[tuple[str, Role], ...]] = (
+        ("p", "shape"),
+        ("q", "shape"),
+        ("gamma", "scale"),
+    )
     _label: ClassVar[str] = "Gamma-Gamma"
     _data_hint: ClassVar[str] = (
         "checking the average spends for refunds, outliers and near-constant values "
@@ -165,6 +170,7 @@ class GammaGamma(FittedModel):
         return np.array([1.0, 2.0, mean])
 
     def _starts(self, initial_params: Mapping[str, float] | None) -> list[FloatArray]:
+        # q > 1 for a finite mean spend: its own fallback instead of the roles' one
         if initial_params is not None:
             return super()._starts(initial_params)
         base = self._start()
@@ -331,7 +337,7 @@ class GammaGamma(FittedModel):
         >>> m.expected_spend(0, 0.0) == m.expected_spend(0, 99.0)
         True
         """
-        p, q, g = self._check_fitted()
+        p, q, g = self._fitted_params()
         c = customer_inputs(
             {"frequency": frequency, "monetary_value": monetary_value},
             {"frequency": frequency_col, "monetary_value": monetary_value_col},
