@@ -21,6 +21,7 @@ from precisemkt.clv import (
     customer_lifetime_value,
 )
 from precisemkt.clv._base import FALLBACK_FACTOR, FittedModel
+from precisemkt.clv._inputs import Patterns
 from precisemkt.clv._transaction import TransactionModel
 from precisemkt.clv._valuation import PurchaseModel
 from precisemkt.errors import InvalidParameterError, ValidationError
@@ -88,7 +89,8 @@ def test_fallback_start_is_valid_and_refits_to_the_same_estimates(
     reaches the estimates of the default fit (to 1e-6 relative)."""
     model = request.getfixturevalue(name)
     first, fallback = model._starts(None)
-    assert np.all(np.isfinite(fallback)) and np.all(fallback > 0)
+    assert np.all(np.isfinite(fallback))
+    assert np.all(fallback > 0)
     assert not np.allclose(first, fallback)
     if not isinstance(model, GammaGamma):  # Gamma-Gamma keeps q > 1: its own fallback
         factors = [FALLBACK_FACTOR[role] for _, role in model._roles]
@@ -113,18 +115,13 @@ def test_fallback_start_is_valid_and_refits_to_the_same_estimates(
 def test_fallback_follows_the_roles_not_the_positions() -> None:
     """BG/NBD's b and all four BG/BB parameters are shapes: halved, never doubled."""
     bg = BGNBD.from_params(PUBLISHED[BGNBD])
-    bg._patterns = _one_pattern(3.0, 20.0, 30.0)
+    bg._patterns = Patterns((np.array([3.0]), np.array([20.0]), np.array([30.0])), np.ones(1))
     start, fallback = bg._starts(None)
-    assert fallback[3] == start[3] * 0.5 and fallback[1] == start[1] * 2.0
+    assert fallback[3] == start[3] * 0.5  # b, a shape
+    assert fallback[1] == start[1] * 2.0  # alpha, a scale
     bb = BGBB.from_params(PUBLISHED[BGBB])
     start, fallback = bb._starts(None)
     np.testing.assert_array_equal(fallback, start * 0.5)
-
-
-def _one_pattern(x: float, tx: float, T: float) -> Any:
-    from precisemkt.clv._inputs import Patterns
-
-    return Patterns((np.array([x]), np.array([tx]), np.array([T])), np.ones(1))
 
 
 # ---------------------------------------------------------------- discounted transactions

@@ -593,8 +593,8 @@ class BGBB(PurchaseModel):
         transactions in the next ``t`` opportunities (:meth:`predict_purchases`), ``f``
         the opportunities per discount period and ``d`` the discount rate per period: the
         transaction part of :func:`~precisemkt.clv.customer_lifetime_value`, with the
-        bounded work of :meth:`BGNBD.discounted_expected_transactions
-        <precisemkt.clv.BGNBD.discounted_expected_transactions>`. The opportunities
+        bounded work of :meth:`~precisemkt.clv.BGNBD.discounted_expected_transactions`.
+        The opportunities
         reached, ``n_periods + horizon * period_length``, are capped like every BG/BB
         computation (10,000), unless discounting ends the sum before.
 

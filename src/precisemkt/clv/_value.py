@@ -135,9 +135,8 @@ def customer_lifetime_value(
     lifetimes definition, so both agree). With ``horizon=math.inf`` and a Pareto/NBD model,
     the closed-form discounted expected residual transactions (DERT, Fader, Hardie & Lee
     2005) is used with the equivalent continuous rate ``log(1 + discount_rate) / f``.
-    The transaction part is the model's ``discounted_expected_transactions``
-    (:meth:`BGNBD <precisemkt.clv.BGNBD.discounted_expected_transactions>`,
-    :meth:`BGBB <precisemkt.clv.BGBB.discounted_expected_transactions>` …), whose work is
+    The transaction part is the model's ``discounted_expected_transactions`` (e.g.
+    :meth:`~precisemkt.clv.BGNBD.discounted_expected_transactions`), whose work is
     bounded for any horizon (the sum telescopes without discounting and is cut, with a
     proven tail bound of 1e-16 relative, once discounting has made the remaining periods
     negligible). BG/BB counts discrete transaction opportunities: its time unit is one
