@@ -138,6 +138,15 @@ def _cases(s: pd.DataFrame) -> dict[str, tuple[dict[str, pd.Series], Case]]:
             {"frequency": fb, "recency": rb, "n_periods": n},
             lambda a: bgbb.predict_purchases(5, **a),
         ),
+        "BGBB.discounted_expected_transactions": (
+            {"frequency": fb, "recency": rb, "n_periods": n},
+            lambda a: bgbb.discounted_expected_transactions(**a, horizon=3),
+        ),
+        # the abstract method customer_lifetime_value calls (issue 14), with discounting
+        "PurchaseModel.discounted_expected_transactions": (
+            {"frequency": fb, "recency": rb, "n_periods": n},
+            lambda a: bgbb.discounted_expected_transactions(**a, horizon=3, discount_rate=0.1),
+        ),
         "GammaGamma.fit": (
             {"frequency": rep["frequency"], "monetary_value": rep["monetary_value"]},
             lambda a: GammaGamma().fit(**a),
@@ -188,6 +197,8 @@ CASE_NAMES = [
     "BGBB.fit",
     "BGBB.probability_alive",
     "BGBB.predict_purchases",
+    "BGBB.discounted_expected_transactions",
+    "PurchaseModel.discounted_expected_transactions",
     "GammaGamma.fit",
     "GammaGamma.expected_spend",
     "customer_lifetime_value",

@@ -106,6 +106,29 @@ def test_as_int_array() -> None:
         v.as_int_array([1.0, 1.5], "n")
 
 
+def test_check_whole_names_ids_and_takes_the_error_class() -> None:
+    v.check_whole(np.array([0.0, 2.0]), "weights", low=0, ids=["C1", "C2"])
+    with pytest.raises(
+        ValidationError,
+        match=pinned(
+            "weights must contain whole numbers >= 0; got 1 invalid value(s) (first: customer "
+            "'C2', value -1.0). Round or count the values before passing them."
+        ),
+    ):
+        v.check_whole(np.array([2.0, -1.0]), "weights", low=0, ids=pd.Index(["C1", "C2"]))
+    # NaN and infinity are not whole numbers; arguments raise InvalidParameterError
+    with pytest.raises(
+        InvalidParameterError,
+        match=pinned(
+            "n must contain whole numbers; got 2 invalid value(s) (first: nan at position 1). "
+            "Pass counts."
+        ),
+    ):
+        v.check_whole(
+            np.array([1.0, np.nan, np.inf]), "n", hint="Pass counts.", error=InvalidParameterError
+        )
+
+
 def test_check_finite() -> None:
     with pytest.raises(
         ValidationError,
@@ -142,6 +165,19 @@ def test_check_same_length() -> None:
         ),
     ):
         v.check_same_length(a=[1], b=[1, 2])
+
+
+def test_check_same_length_broadcast() -> None:
+    assert v.check_same_length(broadcast=True, x=[1, 2, 3], t=[10]) == 3
+    assert v.check_same_length(broadcast=True, x=[1], t=[10]) == 1
+    with pytest.raises(
+        ValidationError,
+        match=pinned(
+            "x, t must be scalars or arrays of one common length; got lengths x=3, t=2. "
+            "Pass one entry per row (or a scalar shared by all)."
+        ),
+    ):
+        v.check_same_length(broadcast=True, x=[1, 2, 3], t=[1, 2])
 
 
 def test_check_type() -> None:

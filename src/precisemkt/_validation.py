@@ -257,11 +257,21 @@ def as_float_array(
     return arr
 
 
-def check_whole(arr: FloatArray, name: str, *, low: float | None = None, hint: str = "") -> None:
+def check_whole(
+    arr: FloatArray,
+    name: str,
+    *,
+    low: float | None = None,
+    hint: str = "",
+    ids: Sequence[Any] | pd.Index | None = None,
+    error: type[ValueError] = ValidationError,
+) -> None:
     """Raise unless every entry of ``arr`` is a whole number (and ``>= low`` when given).
 
-    The message names the first offender by position (the caller may catch and re-raise with
-    an id) and the count of offenders.
+    NaN and infinity are not whole numbers. The message names the first offender by
+    position, or by id when ``ids`` (one per entry, e.g. the customers' index) is given,
+    and the count of offenders. ``error`` is the exception class raised:
+    :class:`ValidationError` for data, :class:`InvalidParameterError` for an argument.
 
     Examples
     --------
@@ -270,20 +280,35 @@ def check_whole(arr: FloatArray, name: str, *, low: float | None = None, hint: s
     Traceback (most recent call last):
     ...
     precisemkt.errors.ValidationError: n must contain whole numbers; got 1 fractional ...
+    >>> check_whole(np.array([2.0, -1.0]), "weights", low=0, ids=["C1", "C2"])
+    Traceback (most recent call last):
+    ...
+    precisemkt.errors.ValidationError: weights must ... (first: customer 'C2', value -1.0). ...
+    >>> check_whole(np.array([np.inf]), "n", error=InvalidParameterError)
+    Traceback (most recent call last):
+    ...
+    precisemkt.errors.InvalidParameterError: n must contain whole numbers; got 1 invalid ...
     """
-    bad = arr != np.floor(arr)
+    finite = np.isfinite(arr)
+    bad = ~finite | (arr != np.floor(arr))
     rule = "contain whole numbers"
     if low is not None:
         bad |= arr < low
         rule = f"contain whole numbers >= {show_value(low)}"
     if bad.any():
         first = int(np.flatnonzero(bad.ravel())[0])
-        raise ValidationError(
+        value = show_value(arr.ravel()[first])
+        kind = "fractional" if low is None and finite.all() else "invalid"
+        where = (
+            f"customer {show_value(ids[first])}, value {value}"
+            if ids is not None
+            else f"{value} at {_position(arr, first)}"
+        )
+        raise error(
             format_message(
                 name,
                 rule,
-                f"{int(bad.sum())} {'invalid' if low is not None else 'fractional'} value(s) "
-                f"(first: {show_value(arr.ravel()[first])} at {_position(arr, first)})",
+                f"{int(bad.sum())} {kind} value(s) (first: {where})",
                 hint or "Round or count the values before passing them.",
             )
         )
@@ -358,6 +383,10 @@ def check_same_length(*, broadcast: bool = False, **arrays: Sized) -> int:
     2
     >>> check_same_length(broadcast=True, x=[1, 2, 3], t=[10])
     3
+    >>> check_same_length(broadcast=True, x=[1, 2, 3], t=[10, 20])
+    Traceback (most recent call last):
+    ...
+    precisemkt.errors.ValidationError: x, t must be scalars or arrays of one common length; ...
     """
     lengths = {k: len(v) for k, v in arrays.items()}
     sizes = {n for n in lengths.values() if not (broadcast and n == 1)}
@@ -366,9 +395,13 @@ def check_same_length(*, broadcast: bool = False, **arrays: Sized) -> int:
         raise ValidationError(
             format_message(
                 ", ".join(lengths),
-                "have the same length",
+                "be scalars or arrays of one common length"
+                if broadcast
+                else "have the same length",
                 f"lengths {shown}",
-                "Pass columns of one table, aligned row by row.",
+                "Pass one entry per row (or a scalar shared by all)."
+                if broadcast
+                else "Pass columns of one table, aligned row by row.",
             )
         )
     return next(iter(sizes), 1 if lengths else 0)

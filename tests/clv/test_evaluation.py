@@ -152,7 +152,10 @@ def test_clv_validation(bgnbd: BGNBD, gammagamma: GammaGamma, bgbb: BGBB) -> Non
     with pytest.raises(InvalidParameterError, match="freq must be one of"):
         customer_lifetime_value(bgnbd, gammagamma, *args, freq="Y")
     with pytest.raises(InvalidParameterError, match="transaction_model must be a fitted"):
-        customer_lifetime_value(bgbb, gammagamma, *args)  # type: ignore[arg-type]
+        customer_lifetime_value(gammagamma, gammagamma, *args)  # type: ignore[arg-type]
+    # BG/BB is a transaction model too (issue 14): its inputs are checked as opportunities
+    with pytest.raises(ValidationError, match="recency must be >= 0 \\(and whole"):
+        customer_lifetime_value(bgbb, gammagamma, *args)
     with pytest.raises(InvalidParameterError, match="spend_model must be a fitted GammaGamma"):
         customer_lifetime_value(bgnbd, bgnbd, *args)  # type: ignore[arg-type]
 

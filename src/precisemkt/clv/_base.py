@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import warnings
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self, TypeAlias
 
 import numba
 import numpy as np
@@ -29,7 +30,16 @@ from precisemkt.errors import (
     InvalidParameterError,
 )
 
-__all__ = ["CHUNK_ROWS", "FittedModel", "between_chunks", "chunked", "threads_for", "unpack"]
+__all__ = [
+    "CHUNK_ROWS",
+    "FALLBACK_FACTOR",
+    "FittedModel",
+    "Role",
+    "between_chunks",
+    "chunked",
+    "threads_for",
+    "unpack",
+]
 
 #: Rows per kernel call when predictions run in chunks: a compiled kernel cannot be
 #: interrupted, so long work is split and Ctrl-C (KeyboardInterrupt) lands between calls.
@@ -74,6 +84,9 @@ def threads_for(n_rows: int) -> Iterator[None]:
     finally:
         numba.set_num_threads(previous)
 
+
+#: The hint of every not-fitted error of the CLV models.
+_FIT_FIRST = "call fit(...) first (or build the model with from_params)"
 
 #: A likelihood evaluator: raw parameters and an order (0, 1, 2) -> kernel output vector.
 LogLik = Callable[[FloatArray, int], FloatArray]
@@ -170,20 +183,42 @@ def _maximize(
     return np.exp(theta), raw_value, raw_hess, int(res.nit), "" if ok else str(res.message)
 
 
-class FittedModel(Estimator):
+#: What a parameter is, which decides where the optimiser starts it: the ``"shape"`` of a
+#: gamma or beta mixing distribution (unitless), or a ``"scale"`` in the data's units (time
+#: for the purchase and dropout rates, money for spend). Every parameter is > 0 (the fit
+#: runs on their logarithms).
+Role: TypeAlias = Literal["shape", "scale"]
+
+#: The fallback start multiplies each parameter of the first start by its role's factor:
+#: shapes halved (a more heterogeneous population), scales doubled (slower rates), so the
+#: second attempt starts in another region of the likelihood on the same side of every
+#: parameter's natural value.
+FALLBACK_FACTOR: dict[Role, float] = {"shape": 0.5, "scale": 2.0}
+
+
+class FittedModel(Estimator, ABC):
     """Base of the CLV estimators: fitting state, covariance and ``summary()``.
 
-    Subclasses set ``_names`` (parameter names), ``_label`` (model name for messages) and
-    implement ``_start`` (starting values from the data). ``get_params``, ``set_params``
-    and the parameter part of ``repr`` come from :class:`precisemkt._estimator.Estimator`
-    (read from the ``__init__`` signature), so ``sklearn.base.clone`` works.
+    Subclasses declare ``_roles`` (each parameter's name and :data:`Role`, in the order
+    of the kernels' parameter vector; ``_names`` is derived from it), ``_label`` (model
+    name for messages) and implement ``_start`` (starting values from the data). The
+    fallback start is derived from the roles (:data:`FALLBACK_FACTOR`). ``get_params``,
+    ``set_params`` and the parameter part of ``repr`` come from
+    :class:`precisemkt._estimator.Estimator` (read from the ``__init__`` signature), so
+    ``sklearn.base.clone`` works.
     """
 
+    _roles: ClassVar[tuple[tuple[str, Role], ...]]
     _names: ClassVar[tuple[str, ...]]
     _label: ClassVar[str]
     #: Positions of the parameters measured in the data's time unit (penalised after
     #: rescaling time so that the longest observation is 1, as lifetimes does).
     _time_params: ClassVar[tuple[int, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_roles" in vars(cls):
+            cls._names = tuple(name for name, _ in cls._roles)
 
     params_: pd.Series
     standard_errors_: pd.Series
@@ -211,7 +246,7 @@ class FittedModel(Estimator):
         # only reached when normal lookup fails: a fitted attribute read before fit gets
         # the one not-fitted error (a NotFittedError is an AttributeError, so hasattr works)
         if name.endswith("_") and not name.startswith("_"):
-            check_fitted(self, name, "call fit(...) first (or build the model with from_params)")
+            check_fitted(self, name, _FIT_FIRST)
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __repr__(self) -> str:
@@ -235,14 +270,16 @@ class FittedModel(Estimator):
         return f"{text} fitted on {self.n_customers_:,} customers{extra}: {shown}"
 
     # ------------------------------------------------------------------ fitting
-    def _start(self) -> FloatArray:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abstractmethod
+    def _start(self) -> FloatArray:
+        """Data-driven starting values (``_names`` order), from the fitted ``_patterns``."""
 
     def _starts(self, initial_params: Mapping[str, float] | None) -> list[FloatArray]:
+        """The starts tried in turn: ``initial_params`` alone, else the data-driven start
+        and its fallback (each parameter times its role's :data:`FALLBACK_FACTOR`)."""
         if initial_params is None:
             base = self._start()
-            # fallback: shapes halved, scales doubled (a different basin for trust-exact)
-            return [base, base * np.array([0.5, 2.0, 0.5, 2.0, 1.0][: base.size])]
+            return [base, base * np.array([FALLBACK_FACTOR[role] for _, role in self._roles])]
         if not isinstance(initial_params, Mapping) or set(initial_params) != set(self._names):
             raise InvalidParameterError(
                 format_message(
@@ -394,9 +431,9 @@ class FittedModel(Estimator):
         return model
 
     # ------------------------------------------------------------------ results
-    def _check_fitted(self) -> FloatArray:
+    def _fitted_params(self) -> FloatArray:
         """The fitted parameters as an array; :class:`NotFittedError` before fit."""
-        check_fitted(self, "params_")
+        check_fitted(self, "params_", _FIT_FIRST)
         return self.params_.to_numpy(dtype=np.float64)
 
     def summary(self, level: float = 0.95) -> pd.DataFrame:
@@ -428,7 +465,7 @@ class FittedModel(Estimator):
         >>> list(m.summary().columns)
         ['estimate', 'std_error', 'ci_low', 'ci_high']
         """
-        self._check_fitted()
+        self._fitted_params()
         check_fitted(
             self,
             "standard_errors_",
@@ -451,6 +488,3 @@ class FittedModel(Estimator):
         if "n_excluded_" in self.__dict__:
             table.attrs["n_excluded"] = dict(self.n_excluded_)
         return table
-
-    def _params_dict(self) -> dict[str, Any]:
-        return dict(zip(self._names, self._check_fitted(), strict=True))

@@ -10,14 +10,21 @@ import pandas as pd
 from scipy import special
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import format_message, show_value
+from precisemkt._units import TimeUnit
+from precisemkt._validation import (
+    as_float_array,
+    check_interval,
+    check_same_length,
+    check_whole,
+    format_message,
+    show_value,
+)
 from precisemkt.clv import _kernels
-from precisemkt.clv._base import FittedModel
+from precisemkt.clv._base import Role
 from precisemkt.clv._inputs import (
     Patterns,
     Scalar,
     Vector,
-    as_vector,
     check_rfm,
     check_unit,
     check_weights,
@@ -27,6 +34,7 @@ from precisemkt.clv._inputs import (
     require_repeat_buyers,
     wrap,
 )
+from precisemkt.clv._valuation import PurchaseModel
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = ["BGBB"]
@@ -40,18 +48,9 @@ MAX_PERIODS = 10_000
 
 
 def _periods(
-    values: FloatArray, name: str, error: type[Exception] = InvalidParameterError
+    values: FloatArray, name: str, error: type[ValueError] = InvalidParameterError
 ) -> FloatArray:
-    bad = ~np.isfinite(values) | (values < 0) | (values != np.floor(values))
-    if bad.any():
-        raise error(
-            format_message(
-                name,
-                "be a whole number of periods >= 0",
-                show_value(values[bad][0]),
-                "Count transaction opportunities.",
-            )
-        )
+    check_whole(values, name, low=0, hint="Count transaction opportunities.", error=error)
     if values.size and float(np.max(values)) > MAX_PERIODS:
         raise error(
             format_message(
@@ -66,7 +65,14 @@ def _periods(
     return values
 
 
-class BGBB(FittedModel):
+def _opportunities(value: Any, name: str) -> float:
+    """A whole number of opportunities > 0 per discount period (``period_length``)."""
+    step = check_interval(value, name, low=0, closed="neither")
+    _periods(np.array([step]), name)
+    return step
+
+
+class BGBB(PurchaseModel):
     """The beta-geometric/beta-Bernoulli (BG/BB) model of Fader, Hardie & Shang (2010).
 
     For customers with discrete transaction opportunities (e.g. one donation a year):
@@ -119,12 +125,19 @@ class BGBB(FittedModel):
     -33225.6
     """
 
-    _names: ClassVar[tuple[str, ...]] = ("alpha", "beta", "gamma", "delta")
+    #: all four are shapes of the beta distributions of p and theta
+    _roles: ClassVar[tuple[tuple[str, Role], ...]] = (
+        ("alpha", "shape"),
+        ("beta", "shape"),
+        ("gamma", "shape"),
+        ("delta", "shape"),
+    )
     _label: ClassVar[str] = "BG/BB"
     _data_hint: ClassVar[str] = (
         "checking that the data have both repeat buyers and customers whose last "
         "transaction came well before n_periods (without them nothing shows dropout)"
     )
+    _columns: ClassVar[tuple[str, str, str]] = ("frequency", "recency", "n_periods")
     _patterns: Patterns
 
     def _start(self) -> FloatArray:
@@ -192,18 +205,11 @@ class BGBB(FittedModel):
             {"frequency": frequency_col, "recency": recency_col, "n_periods": n_periods_col},
         )
         index = c.ids
-        x = as_vector(c.values["frequency"], "frequency")
-        tx = as_vector(c.values["recency"], "recency")
-        n = as_vector(c.values["n_periods"], "n_periods")
-        if len({x.size, tx.size, n.size}) > 1:
-            raise ValidationError(
-                format_message(
-                    "frequency, recency and n_periods",
-                    "have the same length",
-                    f"lengths {x.size}, {tx.size} and {n.size}",
-                    "Pass columns of one table.",
-                )
-            )
+        x, tx, n = (
+            as_float_array(c.values[k], k, ndim=1, copy=False, allow_nan=True, allow_inf=True)
+            for k in ("frequency", "recency", "n_periods")
+        )
+        check_same_length(frequency=x, recency=tx, n_periods=n)
         size = check_rfm(x, tx, n, index=index, t_name="n_periods", discrete=True)
         _periods(n, "n_periods", ValidationError)
         w = check_weights(c.values["weights"], size, index)
@@ -216,7 +222,7 @@ class BGBB(FittedModel):
     def _rows(
         self, values: dict[str, Any], columns: tuple[str, str, str]
     ) -> tuple[FloatArray, dict[str, np.ndarray], int, Any, bool]:
-        params = self._check_fitted()
+        params = self._fitted_params()
         c = customer_inputs(
             values, dict(zip(("frequency", "recency", "n_periods"), columns, strict=True))
         )
@@ -327,7 +333,7 @@ class BGBB(FittedModel):
         >>> round(m.probability_alive(6, 6, 6), 2)
         0.93
         """
-        _periods(as_vector(t, "t"), "t")
+        _periods(as_float_array(t, "t", ndim=1, copy=False, allow_nan=True, allow_inf=True), "t")
         params, a, _, index, scalar = self._rows(
             {"frequency": frequency, "recency": recency, "n_periods": n_periods, "t": t},
             (frequency_col, recency_col, n_periods_col),
@@ -420,7 +426,7 @@ class BGBB(FittedModel):
         >>> m.predict_purchases(5, 6, 6, 6) > m.predict_purchases(5, 1, 1, 6)
         True
         """
-        _periods(as_vector(t, "t"), "t")
+        _periods(as_float_array(t, "t", ndim=1, copy=False, allow_nan=True, allow_inf=True), "t")
         params, a, _, index, scalar = self._rows(
             {"t": t, "frequency": frequency, "recency": recency, "n_periods": n_periods},
             (frequency_col, recency_col, n_periods_col),
@@ -455,7 +461,7 @@ class BGBB(FittedModel):
         >>> m.expected_purchases(0)
         0.0
         """
-        params = self._check_fitted()
+        params = self._fitted_params()
         arrays, _, index, scalar = prediction_arrays({"n_periods": n_periods})
         n = _periods(arrays["n_periods"], "n_periods").astype(np.int64)
         zero = np.zeros(n.size, dtype=np.int64)
@@ -497,7 +503,7 @@ class BGBB(FittedModel):
         >>> round(sum(m.probability_of_purchases(k, 6) for k in range(7)), 12)
         1.0
         """
-        alpha, beta, gamma, delta = self._check_fitted()
+        alpha, beta, gamma, delta = self._fitted_params()
         arrays, _, index, scalar = prediction_arrays({"n": n, "n_periods": n_periods})
         xs, ns = np.broadcast_arrays(
             _periods(arrays["n"], "n"), _periods(arrays["n_periods"], "n_periods")
@@ -533,3 +539,97 @@ class BGBB(FittedModel):
             )
             total = total + np.where(use, term, 0.0)
         return wrap(np.asarray(total, dtype=np.float64).reshape(-1), index, scalar, "probability")
+
+    # ------------------------------------------------------------------ valuation
+    def _period_length(self, freq: Any, recorded: TimeUnit | None) -> float:
+        """One opportunity per discount period, or ``freq`` (a whole number of them)."""
+        if freq is None:
+            return 1.0
+        if isinstance(freq, str):
+            raise InvalidParameterError(
+                format_message(
+                    "freq",
+                    "be None or a whole number of transaction opportunities per discount "
+                    "period for BG/BB",
+                    show_value(freq),
+                    "Opportunities have no calendar length; freq=None discounts once per "
+                    "opportunity.",
+                )
+            )
+        return _opportunities(freq, "freq")
+
+    def _conditional_expectation(
+        self,
+        params: FloatArray,
+        rows: dict[str, FloatArray],
+        t: FloatArray,
+        n: int,
+        index: pd.Index | None,
+    ) -> FloatArray:
+        x, tx, periods, ahead = (
+            np.ascontiguousarray(np.rint(np.broadcast_to(v, (n,)))).astype(np.int64)
+            for v in (*(rows[k] for k in self._columns), t)
+        )
+        _periods(np.array([float(np.max(periods)) + float(np.max(ahead))]), "n_periods + t")
+        out: FloatArray = _kernels.bgbb_predict(params, x, tx, periods, ahead, 1)
+        return out
+
+    def discounted_expected_transactions(
+        self,
+        frequency: Any,
+        recency: Any = None,
+        n_periods: Any = None,
+        *,
+        horizon: float,
+        period_length: float = 1.0,
+        discount_rate: float = 0.0,
+        frequency_col: str = "frequency",
+        recency_col: str = "recency",
+        n_periods_col: str = "n_periods",
+    ) -> float | FloatArray | pd.Series:
+        """Expected transactions per customer over ``horizon`` discount periods, discounted.
+
+        ``sum_{i=1..H} [CE(i f) - CE((i-1) f)] / (1 + d)^i`` with ``CE(t)`` the expected
+        transactions in the next ``t`` opportunities (:meth:`predict_purchases`), ``f``
+        the opportunities per discount period and ``d`` the discount rate per period: the
+        transaction part of :func:`~precisemkt.clv.customer_lifetime_value`, with the
+        bounded work of :meth:`~precisemkt.clv.BGNBD.discounted_expected_transactions`.
+        The opportunities
+        reached, ``n_periods + horizon * period_length``, are capped like every BG/BB
+        computation (10,000), unless discounting ends the sum before.
+
+        Parameters
+        ----------
+        frequency : pandas.DataFrame, array-like or int
+            A frame with the three columns, or the opportunities with a transaction.
+        recency, n_periods : array-like or int, optional
+            The rest of the customers' histories (left out with a frame).
+        horizon : int
+            Number of discount periods (a whole number > 0).
+        period_length : int, default 1
+            Opportunities per discount period (a whole number > 0).
+        discount_rate : float, default 0.0
+            Discount rate per period (>= 0).
+        frequency_col, recency_col, n_periods_col : str
+            Column names in the frame.
+
+        Returns
+        -------
+        float, numpy.ndarray or pandas.Series
+            Discounted expected transactions per customer.
+
+        Examples
+        --------
+        >>> from precisemkt.clv import BGBB
+        >>> m = BGBB.from_params({"alpha": 1.2, "beta": 0.75, "gamma": 0.66, "delta": 2.78})
+        >>> det = m.discounted_expected_transactions(6, 6, 6, horizon=5)
+        >>> bool(det == m.predict_purchases(5, 6, 6, 6))  # no discounting
+        True
+        """
+        params, a, size, index, scalar = self._rows(
+            {"frequency": frequency, "recency": recency, "n_periods": n_periods},
+            (frequency_col, recency_col, n_periods_col),
+        )
+        _opportunities(period_length, "period_length")
+        out = self._discounted(params, a, size, index, horizon, period_length, discount_rate)
+        return wrap(out, index, scalar, "discounted_transactions")

@@ -9,7 +9,7 @@ from scipy import special
 
 from precisemkt._typing import FloatArray
 from precisemkt.clv import _kernels
-from precisemkt.clv._base import threads_for
+from precisemkt.clv._base import Role, threads_for
 from precisemkt.clv._inputs import Patterns
 from precisemkt.clv._transaction import TransactionModel
 
@@ -19,7 +19,12 @@ __all__ = ["BGNBD", "MBGNBD"]
 class _BetaGeometric(TransactionModel):
     """Shared implementation; ``_m`` is 0 for BG/NBD and 1 for MBG/NBD."""
 
-    _names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+    _roles: ClassVar[tuple[tuple[str, Role], ...]] = (
+        ("r", "shape"),
+        ("alpha", "scale"),
+        ("a", "shape"),
+        ("b", "shape"),
+    )
     _time_params: ClassVar[tuple[int, ...]] = (1,)
     _m: ClassVar[int]
 

@@ -34,7 +34,7 @@ __all__ = [
 
 def _check_model(model: object, *, allow_bgbb: bool = True) -> TransactionModel | BGBB:
     if isinstance(model, TransactionModel) or (allow_bgbb and isinstance(model, BGBB)):
-        model._check_fitted()
+        model._fitted_params()
         return model
     names = "BGNBD, MBGNBD, ParetoNBD" + (" or BGBB" if allow_bgbb else "")
     raise InvalidParameterError(
@@ -231,9 +231,9 @@ def holdout_evaluation(
     frame = require_frame(summary_with_holdout, "summary_with_holdout")
     if spend_model is not None:
         check_type(spend_model, "spend_model", GammaGamma, "Fit GammaGamma().fit(summary).")
-        spend_model._check_fitted()
+        spend_model._fitted_params()
     check_unit(model, time_unit_of(frame))
-    age = T_col or ("n_periods" if isinstance(model, BGBB) else "T")
+    age = T_col or model._columns[2]  # T, or n_periods for BG/BB
     cols = [frequency_col, recency_col, age, holdout_col, duration_col]
     if spend_model is not None:
         cols += [monetary_value_col, monetary_value_holdout_col]
@@ -348,7 +348,7 @@ def repeat_purchase_histogram(
     """
     _check_model(model)
     top = check_int(max_frequency, "max_frequency", low=1)
-    age_col = T_col or ("n_periods" if isinstance(model, BGBB) else "T")
+    age_col = T_col or model._columns[2]
     c = customer_inputs(
         {"frequency": frequency, "T": T}, {"frequency": frequency_col, "T": age_col}
     )

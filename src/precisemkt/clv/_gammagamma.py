@@ -9,14 +9,19 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import format_message, show_value
+from precisemkt._validation import (
+    as_float_array,
+    check_same_length,
+    check_whole,
+    format_message,
+    show_value,
+)
 from precisemkt.clv import _kernels
-from precisemkt.clv._base import FittedModel
+from precisemkt.clv._base import FittedModel, Role
 from precisemkt.clv._inputs import (
     Patterns,
     Scalar,
     Vector,
-    as_vector,
     check_weights,
     compress,
     customer_inputs,
@@ -30,32 +35,22 @@ __all__ = ["GammaGamma"]
 
 
 def _check_spend(x: FloatArray, m: FloatArray, index: Any, *, repeat_buyers: bool) -> None:
-    if x.size != m.size and 1 not in (x.size, m.size):
-        raise ValidationError(
-            format_message(
-                "frequency and monetary_value",
-                "have the same length",
-                f"lengths {x.size} and {m.size}",
-                "Pass columns of one table.",
-            )
-        )
+    check_same_length(broadcast=True, frequency=x, monetary_value=m)
     if x.size == 0 or m.size == 0:
         raise ValidationError(
             format_message("frequency", "describe at least one customer", "empty arrays", "")
         )
     low = 1 if repeat_buyers else 0
-    bad_x = ~np.isfinite(x) | (x < low) | (x != np.floor(x))
-    if bad_x.any():
-        count, label = first_bad(bad_x, index if x.size > 1 else None)
-        raise ValidationError(
-            format_message(
-                "frequency",
-                f"contain whole numbers >= {low}"
-                + (" (the model describes repeat buyers)" if repeat_buyers else ""),
-                f"{count} bad value(s) (first: {label}, value {show_value(x[bad_x][0])})",
-                "Fit on customers with frequency > 0, e.g. summary[summary.frequency > 0].",
-            )
-        )
+    check_whole(
+        x,
+        "frequency",
+        low=low,
+        ids=index if x.size > 1 else None,
+        hint="The model describes repeat buyers: fit on customers with frequency > 0, e.g. "
+        "summary[summary.frequency > 0]."
+        if repeat_buyers
+        else "Count repeat purchases, e.g. with precisemkt.profiling.rfm_summary.",
+    )
     if repeat_buyers:
         _check_positive_spend(m, index)
         return
@@ -156,7 +151,12 @@ class GammaGamma(FittedModel):
     True
     """
 
-    _names: ClassVar[tuple[str, ...]] = ("p", "q", "gamma")
+    #: gamma is a scale in money (the spend's unit)
+    _roles: ClassVar[tuple[tuple[str, Role], ...]] = (
+        ("p", "shape"),
+        ("q", "shape"),
+        ("gamma", "scale"),
+    )
     _label: ClassVar[str] = "Gamma-Gamma"
     _data_hint: ClassVar[str] = (
         "checking the average spends for refunds, outliers and near-constant values "
@@ -170,6 +170,7 @@ class GammaGamma(FittedModel):
         return np.array([1.0, 2.0, mean])
 
     def _starts(self, initial_params: Mapping[str, float] | None) -> list[FloatArray]:
+        # q > 1 for a finite mean spend: its own fallback instead of the roles' one
         if initial_params is not None:
             return super()._starts(initial_params)
         base = self._start()
@@ -234,8 +235,10 @@ class GammaGamma(FittedModel):
             {"frequency": frequency_col, "monetary_value": monetary_value_col},
         )
         index = c.ids
-        x = as_vector(c.values["frequency"], "frequency")
-        m = as_vector(c.values["monetary_value"], "monetary_value")
+        x, m = (
+            as_float_array(c.values[k], k, ndim=1, copy=False, allow_nan=True, allow_inf=True)
+            for k in ("frequency", "monetary_value")
+        )
         weights = c.values["weights"]
         excluded: dict[str, int] = {}
         if isinstance(frequency, pd.DataFrame) and x.size == m.size:
@@ -250,15 +253,7 @@ class GammaGamma(FittedModel):
             x, m = x[keep], m[keep]
             weights = w_all[keep]
             index = index[keep] if index is not None else None
-        if x.size != m.size:
-            raise ValidationError(
-                format_message(
-                    "frequency and monetary_value",
-                    "have the same length",
-                    f"lengths {x.size} and {m.size}",
-                    "Pass columns of one table.",
-                )
-            )
+        check_same_length(frequency=x, monetary_value=m)
         _check_spend(x, m, index, repeat_buyers=True)
         w = check_weights(weights, x.size, index)
         self._patterns = compress((x, m), w)
@@ -342,7 +337,7 @@ class GammaGamma(FittedModel):
         >>> m.expected_spend(0, 0.0) == m.expected_spend(0, 99.0)
         True
         """
-        p, q, g = self._check_fitted()
+        p, q, g = self._fitted_params()
         c = customer_inputs(
             {"frequency": frequency, "monetary_value": monetary_value},
             {"frequency": frequency_col, "monetary_value": monetary_value_col},

@@ -23,6 +23,9 @@ from precisemkt._typing import FloatArray
 from precisemkt._units import TimeUnit, time_unit_of
 from precisemkt._validation import (
     align_by_index,
+    as_float_array,
+    check_same_length,
+    check_whole,
     format_message,
     require_columns,
     show_value,
@@ -122,19 +125,14 @@ def customer_inputs(
     present = [v for v in out.values() if v is not None and np.ndim(v) != 0]
     if not any(isinstance(v, pd.Series | pd.DataFrame) for v in present):
         return Customers(out, None, unit)
-    ref = next(len(v) for v in present if isinstance(v, pd.Series | pd.DataFrame))
-    if any(len(v) != ref for v in present if not isinstance(v, pd.Series | pd.DataFrame)):
-        shown = ", ".join(
-            f"{k}={len(v)}" for k, v in out.items() if v is not None and np.ndim(v) != 0
-        )
-        raise ValidationError(
-            format_message(
-                ", ".join(k for k, v in out.items() if v is not None and np.ndim(v) != 0),
-                "be scalars or arrays of one common length",
-                f"lengths {shown}",
-                "Pass one entry per customer (or a scalar shared by all).",
-            )
-        )
+    # arrays beside the first Series: one length (the Series are paired by id below)
+    pandas = pd.Series | pd.DataFrame
+    reference = next(v for v in present if isinstance(v, pandas))
+    sized = {k: v for k, v in out.items() if v is not None and np.ndim(v) != 0}
+    check_same_length(
+        broadcast=True,
+        **{k: v for k, v in sized.items() if v is reference or not isinstance(v, pandas)},
+    )
     aligned = align_by_index(out)
     return Customers(aligned.values, aligned.ids, unit)
 
@@ -167,29 +165,6 @@ def first_bad(mask: np.ndarray, index: pd.Index | None) -> tuple[int, str]:
     i = int(where[0])
     label = f"customer {show_value(index[i])}" if index is not None else f"position {i}"
     return where.size, label
-
-
-def as_vector(value: Any, name: str) -> FloatArray:
-    """``value`` as a 1-D contiguous float64 array (a view when no conversion is needed)."""
-    try:
-        arr = np.ascontiguousarray(np.asarray(value, dtype=np.float64))
-    except (TypeError, ValueError) as exc:
-        shown = repr(value)
-        raise ValidationError(
-            format_message(
-                name,
-                "contain numbers",
-                shown if len(shown) < 60 else shown[:57] + "...",
-                "Convert text with pandas.to_numeric first.",
-            )
-        ) from exc
-    if arr.ndim > 1:
-        raise ValidationError(
-            format_message(
-                name, "be a scalar or 1-dimensional", f"shape {arr.shape}", "Pass one column."
-            )
-        )
-    return arr.reshape(-1)
 
 
 def _rule_error(
@@ -240,16 +215,7 @@ def _rule_error(
 def rfm_length(x: FloatArray, tx: FloatArray, T: FloatArray, t_name: str = "T") -> int:
     """Number of customers ``n`` of RFM arrays of length 1 or ``n``; raise if they do not
     share a length or are empty."""
-    sizes = {a.size for a in (x, tx, T)} - {1}
-    if len(sizes) > 1:
-        raise ValidationError(
-            format_message(
-                "frequency, recency and " + t_name,
-                "have the same length",
-                f"lengths {x.size}, {tx.size} and {T.size}",
-                "Pass columns of one table, aligned row by row.",
-            )
-        )
+    n = check_same_length(broadcast=True, frequency=x, recency=tx, **{t_name: T})
     if min(x.size, tx.size, T.size) == 0:
         raise ValidationError(
             format_message(
@@ -259,7 +225,7 @@ def rfm_length(x: FloatArray, tx: FloatArray, T: FloatArray, t_name: str = "T") 
                 "Pass the RFM summary of at least one customer.",
             )
         )
-    return sizes.pop() if sizes else 1
+    return n
 
 
 def check_rfm(
@@ -327,22 +293,18 @@ def check_weights(weights: Any, n: int, index: pd.Index | None = None) -> FloatA
     """Validate ``weights`` (whole numbers >= 0 counting customers per row); ones if None."""
     if weights is None:
         return np.ones(n)
-    w = as_vector(weights, "weights")
+    w = as_float_array(weights, "weights", ndim=1, copy=False, allow_nan=True, allow_inf=True)
     if w.size != n:
         raise ValidationError(
             format_message("weights", f"have one entry per row ({n})", f"{w.size} entries", "")
         )
-    bad = ~np.isfinite(w) | (w < 0) | (w != np.floor(w))
-    if bad.any():
-        count, label = first_bad(bad, index)
-        raise ValidationError(
-            format_message(
-                "weights",
-                "contain whole numbers >= 0 (customers sharing each row)",
-                f"{count} bad value(s) (first: {label})",
-                "Pass the count of customers with each (frequency, recency, T) pattern.",
-            )
-        )
+    check_whole(
+        w,
+        "weights",
+        low=0,
+        ids=index if index is not None and len(index) == n else None,
+        hint="Pass the count of customers with each (frequency, recency, T) pattern.",
+    )
     if w.sum() <= 0:
         raise ValidationError(
             format_message("weights", "sum to at least 1", "all zeros", "Drop the weights.")
@@ -377,19 +339,11 @@ def prediction_arrays(
     else the index of the first Series of length ``n``) and whether every input was a
     scalar (the caller then returns a float).
     """
-    arrays = {k: as_vector(v, k) for k, v in values.items()}
-    sizes = {a.size for a in arrays.values()} - {1}
-    if len(sizes) > 1:
-        shown = ", ".join(f"{k}={a.size}" for k, a in arrays.items())
-        raise ValidationError(
-            format_message(
-                ", ".join(arrays),
-                "be scalars or arrays of one common length",
-                f"lengths {shown}",
-                "Pass one entry per customer (or a scalar shared by all).",
-            )
-        )
-    n = sizes.pop() if sizes else 1
+    arrays = {
+        k: as_float_array(v, k, ndim=1, copy=False, allow_nan=True, allow_inf=True)
+        for k, v in values.items()
+    }
+    n = check_same_length(broadcast=True, **arrays)
     index = ids if ids is not None and len(ids) == n else None
     for v in values.values() if index is None else ():
         if isinstance(v, pd.Series) and len(v) == n:

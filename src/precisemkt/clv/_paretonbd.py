@@ -12,7 +12,7 @@ from scipy import special
 from precisemkt._typing import FloatArray
 from precisemkt._validation import check_interval
 from precisemkt.clv import _kernels
-from precisemkt.clv._base import threads_for
+from precisemkt.clv._base import Role, threads_for
 from precisemkt.clv._inputs import Patterns, Scalar, Vector, wrap
 from precisemkt.clv._transaction import TransactionModel
 
@@ -77,7 +77,12 @@ class ParetoNBD(TransactionModel):
     -9595.0
     """
 
-    _names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
+    _roles: ClassVar[tuple[tuple[str, Role], ...]] = (
+        ("r", "shape"),
+        ("alpha", "scale"),
+        ("s", "shape"),
+        ("beta", "scale"),
+    )
     _time_params: ClassVar[tuple[int, ...]] = (1, 3)
     _label: ClassVar[str] = "Pareto/NBD"
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-import numbers
+from abc import abstractmethod
 from collections.abc import Mapping
 from typing import Any, Self, overload
 
@@ -11,14 +10,17 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray
-from precisemkt._validation import check_interval, format_message, show_value
-from precisemkt.clv import _base
-from precisemkt.clv._base import FittedModel, chunked
+from precisemkt._validation import (
+    as_float_array,
+    check_same_length,
+    check_whole,
+    format_message,
+)
+from precisemkt.clv._base import chunked
 from precisemkt.clv._inputs import (
     Patterns,
     Scalar,
     Vector,
-    as_vector,
     check_horizon,
     check_rfm,
     check_unit,
@@ -31,26 +33,31 @@ from precisemkt.clv._inputs import (
     rfm_length,
     wrap,
 )
-from precisemkt.errors import InvalidParameterError, ValidationError
+from precisemkt.clv._valuation import PurchaseModel
+from precisemkt.errors import InvalidParameterError
 
 __all__ = ["TransactionModel"]
 
 
-class TransactionModel(FittedModel):
+class TransactionModel(PurchaseModel):
     """Front end shared by BG/NBD, MBG/NBD and Pareto/NBD: fit and predictions.
 
-    Subclasses implement ``_loglik(params, patterns, order)``, ``_predict_rows(params, x,
-    tx, T, t, n, what)`` (what: 0 P(alive), 1 conditional expectation; returns the values
-    and whether the rows kept the RFM rules), ``_expected(params, t)`` and ``_pmf(params,
-    n, t)``.
+    A subclass declares ``_roles`` and ``_label`` and implements the abstract methods
+    below, each on validated float arrays: the log-likelihood of the patterns with its
+    derivatives, the per-row predictions (P(alive) and the conditional expectation, which
+    also check the RFM rules), the unconditional expectation, the distribution of the
+    number of purchases and the posterior parameters of a customer alive at ``T``.
     """
 
     _patterns: Patterns
 
     # ------------------------------------------------------------------ abstract
+    @abstractmethod
     def _loglik(self, params: FloatArray, data: Patterns, order: int) -> FloatArray:
-        raise NotImplementedError  # pragma: no cover
+        """Summed log-likelihood of ``data`` (``order`` 0), with its gradient (1) and the
+        upper triangle of its Hessian (2) in the raw parameters, as one vector."""
 
+    @abstractmethod
     def _predict_rows(
         self,
         params: FloatArray,
@@ -61,11 +68,14 @@ class TransactionModel(FittedModel):
         n: int,
         what: int,
     ) -> tuple[FloatArray, bool]:
-        raise NotImplementedError  # pragma: no cover
+        """P(alive) (``what=0``) or the expected purchases in ``(T, T+t]`` (1) of ``n``
+        rows (arrays of length 1 or ``n``), and whether every row kept the RFM rules."""
 
+    @abstractmethod
     def _expected(self, params: FloatArray, t: FloatArray) -> FloatArray:
-        raise NotImplementedError  # pragma: no cover
+        """``E[X(t)]`` of a newly acquired customer."""
 
+    @abstractmethod
     def _pmf(
         self, params: tuple[FloatArray, ...], n: FloatArray, t: FloatArray, conditional: bool
     ) -> FloatArray:
@@ -73,20 +83,22 @@ class TransactionModel(FittedModel):
 
         ``conditional``: the parameters are the posterior ones of customers alive at T.
         """
-        raise NotImplementedError  # pragma: no cover
 
+    @abstractmethod
     def _future_params(
         self, params: FloatArray, x: FloatArray, T: FloatArray
     ) -> tuple[FloatArray, ...]:
-        raise NotImplementedError  # pragma: no cover
+        """Parameters of the purchase process of customers alive at ``T`` (for ``_pmf``)."""
 
     # ------------------------------------------------------------------ fitting
     def _start(self) -> FloatArray:
+        """Shapes 1; time scales the mean time between repeat purchases, 1 / (sum x /
+        sum T) (or the mean T + 1 without repeat purchases)."""
         x, _, T = self._patterns.columns
         w = self._patterns.weights
         rate = float(np.sum(w * x) / max(float(np.sum(w * T)), 1e-300))
         scale = 1.0 / rate if rate > 0 else float(np.average(T, weights=w)) + 1.0
-        return np.array([1.0, scale, 1.0, 1.0 if self._names[2] == "a" else scale])
+        return np.array([scale if role == "scale" else 1.0 for _, role in self._roles])
 
     def fit(
         self,
@@ -158,18 +170,11 @@ class TransactionModel(FittedModel):
             {"frequency": frequency_col, "recency": recency_col, "T": T_col},
         )
         index = c.ids
-        x = as_vector(c.values["frequency"], "frequency")
-        tx = as_vector(c.values["recency"], "recency")
-        tt = as_vector(c.values["T"], "T")
-        if len({x.size, tx.size, tt.size}) > 1:
-            raise ValidationError(
-                format_message(
-                    "frequency, recency and T",
-                    "have the same length",
-                    f"lengths {x.size}, {tx.size} and {tt.size}",
-                    "Pass columns of one table, aligned row by row.",
-                )
-            )
+        x, tx, tt = (
+            as_float_array(c.values[k], k, ndim=1, copy=False, allow_nan=True, allow_inf=True)
+            for k in ("frequency", "recency", "T")
+        )
+        check_same_length(frequency=x, recency=tx, T=tt)
         n = check_rfm(x, tx, tt, index=index)
         w = check_weights(c.values["weights"], n, index)
         require_repeat_buyers(x, w, self._label)
@@ -187,12 +192,22 @@ class TransactionModel(FittedModel):
     ) -> tuple[FloatArray, dict[str, FloatArray], int, pd.Index | None, bool]:
         """Fitted parameters and the customers' inputs (columns or the summary frame,
         aligned by id) as float arrays, their count, ids and whether all were scalars."""
-        params = self._check_fitted()
+        params = self._fitted_params()
         c = customer_inputs(values, dict(zip(("frequency", "recency", "T"), columns, strict=True)))
         check_unit(self, c.time_unit)
         arrays, n, index, scalar = prediction_arrays(c.values, c.ids)
         rfm_length(arrays["frequency"], arrays["recency"], arrays["T"])
         return params, arrays, n, index, scalar
+
+    def _conditional_expectation(
+        self,
+        params: FloatArray,
+        rows: dict[str, FloatArray],
+        t: FloatArray,
+        n: int,
+        index: pd.Index | None,
+    ) -> FloatArray:
+        return self._predict(params, rows, t, n, 1, index)
 
     def _predict(
         self,
@@ -216,20 +231,6 @@ class TransactionModel(FittedModel):
             return out
 
         return chunked(n, rows)
-
-    def _finite(self, out: FloatArray, what: str) -> FloatArray:
-        if not np.all(np.isfinite(out)):
-            i = int(np.flatnonzero(~np.isfinite(out))[0])
-            raise InvalidParameterError(
-                format_message(
-                    "t",
-                    f"be short enough for {what} to be computed",
-                    f"a series that did not settle at position {i}",
-                    "The horizon is extremely long relative to alpha + T; use a shorter "
-                    "horizon or a coarser time unit.",
-                )
-            )
-        return out
 
     @overload
     def probability_alive(
@@ -349,7 +350,7 @@ class TransactionModel(FittedModel):
         >>> m.probability_alive_matrix(max_frequency=3, T=10).shape
         (11, 4)
         """
-        self._check_fitted()
+        self._fitted_params()
         fitted = getattr(self, "_patterns", None)
         if T is None:
             if fitted is None:
@@ -502,7 +503,7 @@ class TransactionModel(FittedModel):
         >>> float(m.expected_purchases(0.0))
         0.0
         """
-        params = self._check_fitted()
+        params = self._fitted_params()
         arrays, _, index, scalar = prediction_arrays({"t": t})
         check_horizon(arrays["t"])
         out = self._finite(self._expected(params, arrays["t"]), "the expectation")
@@ -537,7 +538,7 @@ class TransactionModel(FittedModel):
         >>> round(total, 10)
         1.0
         """
-        params = self._check_fitted()
+        params = self._fitted_params()
         arrays, _, index, scalar = prediction_arrays({"n": n, "t": t})
         _check_counts(arrays["n"], "n")
         check_horizon(arrays["t"])
@@ -718,127 +719,12 @@ class TransactionModel(FittedModel):
             {"frequency": frequency, "recency": recency, "T": T},
             (frequency_col, recency_col, T_col),
         )
-        step, rate, horizon = _check_discounting(horizon, period_length, discount_rate)
-        if math.isinf(horizon):
-            out = self._lifetime_transactions(params, a, n, index, step, rate)
-        else:
-            out = self._discounted_sum(params, a, n, index, int(horizon), step, rate)
-        return wrap(
-            self._finite(out, "the discounted expectation"),
-            index,
-            scalar,
-            "discounted_transactions",
-        )
-
-    def _lifetime_transactions(
-        self,
-        params: FloatArray,
-        a: dict[str, FloatArray],
-        n: int,
-        index: pd.Index | None,
-        step: float,
-        rate: float,
-    ) -> FloatArray:
-        """The infinite-horizon sum; models with a closed form override this."""
-        raise InvalidParameterError(
-            format_message(
-                "horizon",
-                "be finite for this transaction model",
-                "math.inf",
-                "The closed-form lifetime (DERT) exists for ParetoNBD; pass a finite "
-                "horizon for BG/NBD-type models.",
-            )
-        )
-
-    def _discounted_sum(
-        self,
-        params: FloatArray,
-        a: dict[str, FloatArray],
-        n: int,
-        index: pd.Index | None,
-        horizon: int,
-        step: float,
-        rate: float,
-    ) -> FloatArray:
-        """The finite sum of :meth:`discounted_expected_transactions` (bounded work)."""
-        if rate == 0.0:  # the sum telescopes
-            return self._predict(params, a, np.array([horizon * step]), n, 1, index)
-        x, tx, age = (np.broadcast_to(a[k], (n,)) for k in ("frequency", "recency", "T"))
-        # validate once (the kernels report broken RFM rules), then blocks of periods
-        total = np.zeros(n)
-        previous = np.zeros(n)
-        first = 1
-        block = 1  # the first period alone, so that a broken RFM rule names the customer
-        while first <= horizon:
-            last = min(horizon, first + block - 1)
-            count = last - first + 1
-            t = np.repeat(np.arange(first, last + 1, dtype=np.float64) * step, n)
-            rows = {
-                "frequency": np.tile(x, count),
-                "recency": np.tile(tx, count),
-                "T": np.tile(age, count),
-            }
-            values = self._predict(params, rows, t, n * count, 1, index if count == 1 else None)
-            values = self._finite(values, "the expectation").reshape(count, n)
-            for j in range(count):
-                i = first + j
-                try:
-                    factor = (1.0 + rate) ** i
-                except OverflowError:  # (1 + d)^-i below 1e-308: nothing left to add
-                    return total
-                current = values[j]
-                increment = current - previous
-                total += increment / factor
-                previous = current
-                if np.all(np.abs(increment) / factor <= 1e-16 * rate * total):
-                    return total
-            _base.between_chunks()
-            first = last + 1
-            # blocks double (so the cut is overshot by at most a factor 2), up to the rows
-            # of one chunk
-            block = min(2 * block, max(1, _base.CHUNK_ROWS // max(n, 1)))
-        return total
-
-
-def _check_discounting(
-    periods: Any, period_length: Any, discount_rate: Any
-) -> tuple[float, float, float]:
-    """(period length, discount rate, number of periods) after checking them."""
-    step = check_interval(period_length, "period_length", low=0, closed="neither")
-    rate = check_interval(discount_rate, "discount_rate", low=0, closed="left")
-    infinite = isinstance(periods, numbers.Real) and math.isinf(float(periods))
-    if infinite:
-        if rate <= 0:
-            raise InvalidParameterError(
-                format_message(
-                    "discount_rate",
-                    "be > 0 for an infinite horizon",
-                    repr(rate),
-                    "Undiscounted lifetime value is infinite.",
-                )
-            )
-        return step, rate, math.inf
-    horizon = check_interval(periods, "horizon", low=0, closed="neither")
-    if horizon != math.floor(horizon):
-        raise InvalidParameterError(
-            format_message(
-                "horizon",
-                "be a whole number of discount periods or math.inf",
-                repr(periods),
-                "E.g. horizon=12 for a year of months.",
-            )
-        )
-    return step, rate, horizon
+        out = self._discounted(params, a, n, index, horizon, period_length, discount_rate)
+        return wrap(out, index, scalar, "discounted_transactions")
 
 
 def _check_counts(n: FloatArray, name: str) -> None:
-    bad = ~np.isfinite(n) | (n < 0) | (n != np.floor(n))
-    if bad.any():
-        raise InvalidParameterError(
-            format_message(
-                name, "contain whole numbers >= 0", show_value(n[bad][0]), "Pass counts."
-            )
-        )
+    check_whole(n, name, low=0, hint="Pass counts.", error=InvalidParameterError)
 
 
 def _weighted_quantile(values: FloatArray, weights: FloatArray, q: float) -> int:

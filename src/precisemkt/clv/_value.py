@@ -8,8 +8,7 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._typing import FloatArray
-from precisemkt._units import TimeUnit, resolve_time_unit
-from precisemkt._validation import check_interval, format_message, show_value
+from precisemkt._validation import format_message, show_value
 from precisemkt.clv._gammagamma import GammaGamma
 from precisemkt.clv._inputs import (
     Scalar,
@@ -20,51 +19,10 @@ from precisemkt.clv._inputs import (
     prediction_arrays,
     wrap,
 )
-from precisemkt.clv._transaction import TransactionModel, _check_discounting
+from precisemkt.clv._valuation import PurchaseModel, check_discounting
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = ["customer_lifetime_value"]
-
-#: Data time units per month (the lifetimes convention, so results match it exactly): a
-#: month is 30 days (720 hours …) but 4.345 weeks.
-UNITS_PER_MONTH = {"W": 4.345, "D": 30.0, "h": 720.0, "min": 43_200.0, "s": 2_592_000.0}
-
-#: The unit assumed when neither the data nor the model recorded one and freq is None.
-DEFAULT_UNIT = TimeUnit("D")
-
-
-def units_per_month(unit: TimeUnit) -> float:
-    """Time units in one month, in lifetimes' convention (30 days, 4.345 weeks).
-
-    A unit as long as one of the aliases (``TimeUnit("D", 7)`` is a week) takes that
-    alias' value, so weeks measured to the day give lifetimes' weekly answer.
-
-    Examples
-    --------
-    >>> units_per_month(TimeUnit("D", 7)), units_per_month(TimeUnit("h"))
-    (4.345, 720.0)
-    """
-    for alias, per_month in UNITS_PER_MONTH.items():
-        if unit.same_length(TimeUnit(alias)):
-            return per_month
-    return 30.0 / unit.days
-
-
-def _period_length(freq: Any, recorded: TimeUnit | None) -> float:
-    """Data time units per discount period (a month unless ``freq`` is a number)."""
-    if freq is None or isinstance(freq, str):
-        if freq == "M":
-            raise InvalidParameterError(
-                format_message(
-                    "freq",
-                    "be a fixed-length period alias ('W', 'D', 'h', 'min', 's') or a number",
-                    "'M'",
-                    "For data in months pass freq=1.0 (data time units per discount period).",
-                )
-            )
-        unit = resolve_time_unit(recorded, freq, default=DEFAULT_UNIT) or DEFAULT_UNIT
-        return units_per_month(unit)
-    return check_interval(freq, "freq", low=0, closed="neither")
 
 
 def _check_spend_values(m: FloatArray, index: pd.Index | None) -> None:
@@ -85,7 +43,7 @@ def _check_spend_values(m: FloatArray, index: pd.Index | None) -> None:
 
 @overload
 def customer_lifetime_value(
-    transaction_model: TransactionModel,
+    transaction_model: PurchaseModel,
     spend_model: GammaGamma | None,
     frequency: pd.DataFrame | pd.Series,
     recency: Any = None,
@@ -97,12 +55,12 @@ def customer_lifetime_value(
     freq: str | float | None = ...,
     frequency_col: str = ...,
     recency_col: str = ...,
-    T_col: str = ...,
+    T_col: str | None = ...,
     monetary_value_col: str = ...,
 ) -> pd.Series: ...
 @overload
 def customer_lifetime_value(  # type: ignore[overload-overlap]
-    transaction_model: TransactionModel,
+    transaction_model: PurchaseModel,
     spend_model: GammaGamma | None,
     frequency: Scalar,
     recency: Scalar,
@@ -114,12 +72,12 @@ def customer_lifetime_value(  # type: ignore[overload-overlap]
     freq: str | float | None = ...,
     frequency_col: str = ...,
     recency_col: str = ...,
-    T_col: str = ...,
+    T_col: str | None = ...,
     monetary_value_col: str = ...,
 ) -> float: ...
 @overload
 def customer_lifetime_value(
-    transaction_model: TransactionModel,
+    transaction_model: PurchaseModel,
     spend_model: GammaGamma | None,
     frequency: Vector | Scalar,
     recency: Vector | Scalar,
@@ -131,12 +89,12 @@ def customer_lifetime_value(
     freq: str | float | None = ...,
     frequency_col: str = ...,
     recency_col: str = ...,
-    T_col: str = ...,
+    T_col: str | None = ...,
     monetary_value_col: str = ...,
 ) -> FloatArray: ...
 @overload
 def customer_lifetime_value(
-    transaction_model: TransactionModel,
+    transaction_model: PurchaseModel,
     spend_model: GammaGamma | None,
     frequency: Any,
     recency: Any = None,
@@ -148,11 +106,11 @@ def customer_lifetime_value(
     freq: str | float | None = ...,
     frequency_col: str = ...,
     recency_col: str = ...,
-    T_col: str = ...,
+    T_col: str | None = ...,
     monetary_value_col: str = ...,
 ) -> float | FloatArray | pd.Series: ...
 def customer_lifetime_value(
-    transaction_model: TransactionModel,
+    transaction_model: PurchaseModel,
     spend_model: GammaGamma | None,
     frequency: Any,
     recency: Any = None,
@@ -164,7 +122,7 @@ def customer_lifetime_value(
     freq: str | float | None = None,
     frequency_col: str = "frequency",
     recency_col: str = "recency",
-    T_col: str = "T",
+    T_col: str | None = None,
     monetary_value_col: str = "monetary_value",
 ) -> float | FloatArray | pd.Series:
     """Discounted value of each customer's future purchases.
@@ -177,15 +135,17 @@ def customer_lifetime_value(
     lifetimes definition, so both agree). With ``horizon=math.inf`` and a Pareto/NBD model,
     the closed-form discounted expected residual transactions (DERT, Fader, Hardie & Lee
     2005) is used with the equivalent continuous rate ``log(1 + discount_rate) / f``.
-    The transaction part is the model's
-    :meth:`~precisemkt.clv.BGNBD.discounted_expected_transactions`, whose work is bounded
-    for any horizon (the sum telescopes without discounting and is cut, with a proven
-    tail bound of 1e-16 relative, once discounting has made the remaining periods
-    negligible).
+    The transaction part is the model's ``discounted_expected_transactions`` (e.g.
+    :meth:`~precisemkt.clv.BGNBD.discounted_expected_transactions`), whose work is
+    bounded for any horizon (the sum telescopes without discounting and is cut, with a
+    proven tail bound of 1e-16 relative, once discounting has made the remaining periods
+    negligible). BG/BB counts discrete transaction opportunities: its time unit is one
+    opportunity, and a discount period is one opportunity unless ``freq`` gives a whole
+    number of them.
 
     Parameters
     ----------
-    transaction_model : BGNBD, MBGNBD or ParetoNBD
+    transaction_model : BGNBD, MBGNBD, ParetoNBD or BGBB
         A fitted transaction model.
     spend_model : GammaGamma or None
         A fitted spend model; ``None`` uses ``monetary_value`` as the expected spend.
@@ -194,7 +154,7 @@ def customer_lifetime_value(
         purchases. Series are paired by customer id.
     recency, T : array-like or scalar, optional
         The rest of the RFM summary in the transaction model's time unit (left out with
-        a frame).
+        a frame); for BG/BB, ``T`` is ``n_periods`` (opportunities observed).
     monetary_value : array-like or scalar, optional
         Average repeat-transaction value per customer (left out with a frame; finite and
         >= 0 when ``spend_model`` is None).
@@ -208,9 +168,13 @@ def customer_lifetime_value(
         units in one discount period. ``None`` uses the unit ``rfm_summary`` recorded
         (in the frame's ``attrs``, or the model's ``time_unit_``); when neither
         recorded one, days (``"D"``). An alias that contradicts the recorded unit
-        raises :class:`ValidationError`.
-    frequency_col, recency_col, T_col, monetary_value_col : str
+        raises :class:`ValidationError`. For BG/BB, ``None`` (one opportunity per
+        discount period) or a whole number of opportunities.
+    frequency_col, recency_col, monetary_value_col : str
         Column names in the frame.
+    T_col : str, optional
+        Name of the age column in the frame; default the model's own (``"T"``, or
+        ``"n_periods"`` for BG/BB).
 
     Returns
     -------
@@ -238,14 +202,24 @@ def customer_lifetime_value(
     >>> value = customer_lifetime_value(bg, gg, s, horizon=12)
     >>> bool(value.equals(customer_lifetime_value(bg, gg, s, horizon=12, freq="W")))
     True
+
+    BG/BB values discrete opportunities (here yearly donations, discounted 10% a year):
+
+    >>> from precisemkt.clv import BGBB
+    >>> from precisemkt.datasets import load_donations
+    >>> d = load_donations()
+    >>> bgbb = BGBB().fit(d, weights="count")
+    >>> value = customer_lifetime_value(bgbb, None, 6, 6, 6, 50.0, horizon=5, discount_rate=0.1)
+    >>> bool(value > 0)
+    True
     """
-    if not isinstance(transaction_model, TransactionModel):
+    if not isinstance(transaction_model, PurchaseModel):
         raise InvalidParameterError(
             format_message(
                 "transaction_model",
-                "be a fitted BGNBD, MBGNBD or ParetoNBD",
+                "be a fitted BGNBD, MBGNBD, ParetoNBD or BGBB",
                 type(transaction_model).__name__,
-                "BG/BB values discrete opportunities; use its predict_purchases directly.",
+                "Fit one on the customers' summary first.",
             )
         )
     if spend_model is not None and not isinstance(spend_model, GammaGamma):
@@ -254,26 +228,27 @@ def customer_lifetime_value(
                 "spend_model", "be a fitted GammaGamma or None", type(spend_model).__name__, ""
             )
         )
+    age = transaction_model._columns[2]  # T, or n_periods for BG/BB
     c = customer_inputs(
-        {"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary_value},
+        {"frequency": frequency, "recency": recency, age: T, "monetary_value": monetary_value},
         {
             "frequency": frequency_col,
             "recency": recency_col,
-            "T": T_col,
+            age: age if T_col is None else T_col,
             "monetary_value": monetary_value_col,
         },
     )
-    step = _period_length(freq, check_unit(transaction_model, c.time_unit))
-    _check_discounting(horizon, step, discount_rate)
+    step = transaction_model._period_length(freq, check_unit(transaction_model, c.time_unit))
+    check_discounting(horizon, step, discount_rate)
     arrays, n, index, scalar = prediction_arrays(c.values, c.ids)
-    x, tx, age, m = (arrays[k] for k in ("frequency", "recency", "T", "monetary_value"))
+    x, tx, t_age, m = (arrays[k] for k in ("frequency", "recency", age, "monetary_value"))
     if spend_model is None:
         _check_spend_values(m, index if m.size == n else None)
         spend = m
     else:
         spend = np.asarray(spend_model.expected_spend(x, m))
     transactions = transaction_model.discounted_expected_transactions(
-        x, tx, age, horizon=horizon, period_length=step, discount_rate=discount_rate
+        x, tx, t_age, horizon=horizon, period_length=step, discount_rate=discount_rate
     )
     out = np.asarray(spend * np.asarray(transactions), dtype=np.float64)
     out = np.broadcast_to(out, (n,)).astype(np.float64)
