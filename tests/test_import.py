@@ -33,3 +33,37 @@ def test_subpackages_load_on_access() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         precisemkt.nope
     assert "datasets" in dir(precisemkt)
+
+
+def test_plotting_import_loads_no_matplotlib() -> None:
+    code = (
+        "import sys, json, precisemkt.plotting as p\n"
+        "print(json.dumps([sorted(m for m in sys.modules if m.startswith(('matplotlib', "
+        "'numba'))), sorted(p.__all__)]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    loaded, names = json.loads(out.stdout)
+    assert loaded == []
+    assert len(names) == len(set(names)) > 0
+
+
+def test_plotting_type_checking_imports_match_the_table() -> None:
+    """The ``TYPE_CHECKING`` imports (for mypy) name the same functions as ``_FUNCTIONS``."""
+    import ast
+    import inspect
+
+    import precisemkt.plotting as plotting
+
+    tree = ast.parse(inspect.getsource(plotting))
+    imported: dict[str, set[str]] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "precisemkt.plotting."
+        ):
+            module = (node.module or "").rsplit(".", 1)[1]
+            for alias in node.names:
+                assert alias.asname == alias.name  # re-exported for mypy
+                imported.setdefault(module, set()).add(alias.name)
+    assert imported == {module: set(names) for module, names in plotting._FUNCTIONS.items()}
+    for name in plotting.__all__:
+        assert getattr(plotting, name).__module__ == f"precisemkt.plotting.{plotting._HOME[name]}"
