@@ -173,8 +173,25 @@ def _cold_markdown(data: dict[str, Any]) -> str:
     for c, domain in kernels[:15]:
         name = c["kernel"].removeprefix("precisemkt.")
         lines.append(f"| `{name}` | {domain} | {c['self_seconds']:.2f} s | {c['seconds']:.2f} s |")
+    repeated: dict[str, int] = {}
+    for r in rows:
+        names = [c["kernel"].removeprefix("precisemkt.") for c in r["compiles"]]
+        for name in set(names):
+            if names.count(name) > 1:
+                repeated[name] = max(repeated.get(name, 0), names.count(name))
+    if repeated:
+        lines += [
+            "",
+            "Kernels compiled more than once in one quickstart (one specialisation per "
+            "combination of argument types — int64 against uint64 loop indices, literal "
+            "constants, read-only against writable arrays, int64 against float64 keys): "
+            + ", ".join(f"`{name}` ×{n}" for name, n in sorted(repeated.items()))
+            + ".",
+        ]
     meta = data["machine"]
     load = ", ".join(f"{x:.1f}" for x in data["load"])
+    if max(data["load"]) > meta["cpus"]:
+        load += " (more runnable processes than CPUs: a shared machine, times inflated)"
     lines += [
         "",
         f"*Measured with `python -m benchmarks foundation --cold-start` on {meta['cpus']} CPUs "
