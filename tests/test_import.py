@@ -17,14 +17,21 @@ def test_version_is_the_single_source() -> None:
     assert precisemkt.__version__ == __version__
 
 
-def test_import_loads_nothing_heavy() -> None:
+def _loaded_after(statement: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with ``prefixes`` loaded by ``statement`` in a fresh interpreter."""
     code = (
-        "import sys, json, precisemkt\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('numba', 'precisemkt', "
-        "'matplotlib', 'scipy', 'pandas')))))"
+        f"import sys, json\n{statement}\n"
+        f"print(json.dumps(sorted(m for m in sys.modules if m.startswith({prefixes!r}))))"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    loaded = json.loads(out.stdout)
+    loaded: list[str] = json.loads(out.stdout)
+    return loaded
+
+
+def test_import_loads_nothing_heavy() -> None:
+    loaded = _loaded_after(
+        "import precisemkt", ("numba", "precisemkt", "matplotlib", "scipy", "pandas")
+    )
     assert loaded == ["precisemkt", "precisemkt._version"]
 
 
@@ -36,15 +43,10 @@ def test_subpackages_load_on_access() -> None:
 
 
 def test_plotting_import_loads_no_matplotlib() -> None:
-    code = (
-        "import sys, json, precisemkt.plotting as p\n"
-        "print(json.dumps([sorted(m for m in sys.modules if m.startswith(('matplotlib', "
-        "'numba'))), sorted(p.__all__)]))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    loaded, names = json.loads(out.stdout)
-    assert loaded == []
-    assert len(names) == len(set(names)) > 0
+    assert _loaded_after("import precisemkt.plotting", ("matplotlib", "numba")) == []
+    import precisemkt.plotting as plotting
+
+    assert len(plotting.__all__) == len(set(plotting.__all__)) > 0
 
 
 def test_plotting_type_checking_imports_match_the_table() -> None:
