@@ -25,8 +25,18 @@ def main(argv: list[str] | None = None) -> int:
     size = parser.add_mutually_exclusive_group()
     size.add_argument("--quick", action="store_true", help="small inputs (default)")
     size.add_argument("--full", action="store_true", help="the sizes the docs quote")
+    parser.add_argument(
+        "--cold-start", action="store_true", help="foundation: only the cold-start measurement"
+    )
+    parser.add_argument("--domains", help="foundation --cold-start: comma-separated domains")
     args = parser.parse_args(argv)
     quick = not args.full
+    if args.cold_start:  # fresh processes with an empty numba cache; rewrites foundation.md
+        from benchmarks.foundation import run as foundation
+
+        picked = args.domains.split(",") if args.domains else None
+        foundation(False, cold_only=True, domains=picked)
+        return 0
     for name in args.suites or available():
         module = importlib.import_module(f"benchmarks.{name}")
         if hasattr(module, "run"):  # a suite that measures in its own processes

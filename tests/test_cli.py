@@ -195,3 +195,24 @@ def test_report_keeps_sub_second_times(tmp_path: Path) -> None:
     customers = pd.read_csv(out / "customers.csv", parse_dates=["first_purchase"])
     first = tx.groupby("customer_id")["timestamp"].min()
     assert (customers.set_index("customer_id")["first_purchase"] == first).all()
+
+
+def test_warmup_fills_the_cache(tmp_path: Path) -> None:
+    """A first run compiles the domain's kernels into NUMBA_CACHE_DIR; a second loads them."""
+    import os
+
+    env = os.environ | {"NUMBA_CACHE_DIR": str(tmp_path), "PRECISEMKT_NUMBA_CACHE": "1"}
+    command = [sys.executable, "-m", "precisemkt.cli", "warmup", "--domains", "attribution"]
+    first = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    assert "attribution._kernels." in first.stdout
+    compiled = int(first.stdout.split("attribution: ")[1].split()[0])
+    assert compiled > 0
+    assert any(tmp_path.rglob("*.nbi"))  # numba's cache index files
+    second = subprocess.run(command, check=True, capture_output=True, text=True, env=env)
+    assert "attribution: 0 kernel compilations" in second.stdout
+    assert "attribution._kernels." not in second.stdout
+
+
+def test_warmup_rejects_unknown_domains(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["warmup", "--domains", "clv,nope"]) == 2
+    assert "--domains must name some of profiling" in capsys.readouterr().err

@@ -23,6 +23,7 @@ PAGES = [
     "basket",
     "clv",
     "datasets",
+    "development",
     "engines",
     "experiments",
     "index",

@@ -7,6 +7,15 @@ its test proves it safe (functions defined outside a file, e.g. in a notebook, c
 cached and are compiled without it). ``import precisemkt`` does not import this module; the domain
 subpackages that hold kernels do, when they are first used.
 
+The on-disk cache and editing kernels: numba checks a cached kernel against the modification
+time of the file that defines it, not of the files its callees live in. A kernel that calls
+a helper from another module (e.g. ``precisemkt._vmath``) keeps running the old helper's
+machine code after the helper is edited. While developing kernels, set
+``PRECISEMKT_NUMBA_CACHE=0`` (everything is compiled afresh in each process and nothing is
+written), or delete the ``__pycache__`` folders after the edit. This replaces the old rule
+that a kernel's call chain stays in one file: kernels may call helpers anywhere in
+``precisemkt``. ``precisemkt warmup`` fills the cache ahead of time (for images and CI).
+
 Kernels use ``prange`` from here for parallel loops (it is ``numba.prange``). Two rules
 learnt the hard way with numba 0.68 (see the profiling and clv kernels):
 
@@ -105,9 +114,9 @@ def njit(
 # Bit casts between float64 and int64 for kernels (vectorisable math builds 2**k from its
 # bits). ``np.float64(v).view(np.int64)`` compiles to a call that stops vectorisation;
 # these compile to one LLVM ``bitcast``. They live here, not in a domain's _kernels.py,
-# because they are compiler plumbing rather than a kernel; the price is the one exception
-# to "a kernel's call chain stays in one file": numba's disk cache does not notice an edit
-# to them, so delete the __pycache__ folders after changing them.
+# because they are compiler plumbing rather than a kernel. Like every helper called from
+# another file, an edit to them is not seen by cached kernels: develop with
+# PRECISEMKT_NUMBA_CACHE=0 (see the module docstring).
 def _float_bits(typingctx: Any, value: Any) -> Any:
     def codegen(context: Any, builder: Any, signature: Any, args: Any) -> Any:
         return builder.bitcast(args[0], ir.IntType(64))

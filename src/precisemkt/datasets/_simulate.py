@@ -23,13 +23,11 @@ __all__ = ["SimulatedTransactions", "make_transactions"]
 #: Published CDNOW estimates (time unit: weeks). BG/NBD and MBG/NBD: Fader, Hardie & Lee
 #: (2005), "Counting your customers the easy way", Marketing Science 24(2), sec. 5.
 #: Pareto/NBD: Fader, Hardie & Lee (2005), "RFM and CLV", JMR 42(4), Table 1 (via note 009).
-#: Gamma-Gamma spend: Fader, Hardie & Lee (2005) "RFM and CLV" sec. 3 (p, q, gamma).
 DEFAULT_PARAMS: dict[str, dict[str, float]] = {
     "bgnbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
     "mbgnbd": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
     "paretonbd": {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669},
 }
-DEFAULT_SPEND = (6.25, 3.74, 15.44)
 #: Parameters that are rates per unit of time (they scale with the time unit).
 _TIME_SCALE = {"alpha", "beta"}
 

@@ -10,72 +10,57 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
-    from precisemkt.plotting._attribution import plot_attribution, plot_transition_matrix
-    from precisemkt.plotting._basket import plot_cooccurrence, plot_rule_graph, plot_rules
+if TYPE_CHECKING:  # ``name as name``: re-exported for type checkers (``__all__`` is built)
+    from precisemkt.plotting._attribution import plot_attribution as plot_attribution
+    from precisemkt.plotting._attribution import plot_transition_matrix as plot_transition_matrix
+    from precisemkt.plotting._basket import plot_cooccurrence as plot_cooccurrence
+    from precisemkt.plotting._basket import plot_rule_graph as plot_rule_graph
+    from precisemkt.plotting._basket import plot_rules as plot_rules
     from precisemkt.plotting._clv import (
-        plot_calibration_vs_holdout,
-        plot_cumulative_transactions,
-        plot_period_transactions,
-        plot_probability_alive_matrix,
+        plot_calibration_vs_holdout as plot_calibration_vs_holdout,
     )
-    from precisemkt.plotting._experiments import (
-        plot_lift_forest,
-        plot_posteriors,
-        plot_sequential,
+    from precisemkt.plotting._clv import (
+        plot_cumulative_transactions as plot_cumulative_transactions,
     )
-    from precisemkt.plotting._privacy import plot_class_sizes, plot_information_loss
-    from precisemkt.plotting._recommend import plot_metric_curves, plot_popularity_bias
+    from precisemkt.plotting._clv import plot_period_transactions as plot_period_transactions
+    from precisemkt.plotting._clv import (
+        plot_probability_alive_matrix as plot_probability_alive_matrix,
+    )
+    from precisemkt.plotting._experiments import plot_lift_forest as plot_lift_forest
+    from precisemkt.plotting._experiments import plot_posteriors as plot_posteriors
+    from precisemkt.plotting._experiments import plot_sequential as plot_sequential
+    from precisemkt.plotting._privacy import plot_class_sizes as plot_class_sizes
+    from precisemkt.plotting._privacy import plot_information_loss as plot_information_loss
+    from precisemkt.plotting._recommend import plot_metric_curves as plot_metric_curves
+    from precisemkt.plotting._recommend import plot_popularity_bias as plot_popularity_bias
+    from precisemkt.plotting._segmentation import plot_rf_heatmap as plot_rf_heatmap
+    from precisemkt.plotting._segmentation import plot_rfm_segments as plot_rfm_segments
     from precisemkt.plotting._segmentation import (
-        plot_rf_heatmap,
-        plot_rfm_segments,
-        plot_segment_profiles,
+        plot_segment_profiles as plot_segment_profiles,
     )
 
-#: Public plotting function -> the private module that defines it.
-_HOME = {
-    "plot_attribution": "_attribution",
-    "plot_transition_matrix": "_attribution",
-    "plot_cooccurrence": "_basket",
-    "plot_rule_graph": "_basket",
-    "plot_rules": "_basket",
-    "plot_calibration_vs_holdout": "_clv",
-    "plot_cumulative_transactions": "_clv",
-    "plot_period_transactions": "_clv",
-    "plot_probability_alive_matrix": "_clv",
-    "plot_lift_forest": "_experiments",
-    "plot_posteriors": "_experiments",
-    "plot_sequential": "_experiments",
-    "plot_class_sizes": "_privacy",
-    "plot_information_loss": "_privacy",
-    "plot_metric_curves": "_recommend",
-    "plot_popularity_bias": "_recommend",
-    "plot_rf_heatmap": "_segmentation",
-    "plot_rfm_segments": "_segmentation",
-    "plot_segment_profiles": "_segmentation",
+#: Private module -> the public plotting functions it defines: the one declaration that
+#: ``__all__`` and the lazy loader below are built from (keep it in step with the
+#: ``TYPE_CHECKING`` imports above, which are there for type checkers only).
+_FUNCTIONS: dict[str, tuple[str, ...]] = {
+    "_attribution": ("plot_attribution", "plot_transition_matrix"),
+    "_basket": ("plot_cooccurrence", "plot_rule_graph", "plot_rules"),
+    "_clv": (
+        "plot_calibration_vs_holdout",
+        "plot_cumulative_transactions",
+        "plot_period_transactions",
+        "plot_probability_alive_matrix",
+    ),
+    "_experiments": ("plot_lift_forest", "plot_posteriors", "plot_sequential"),
+    "_privacy": ("plot_class_sizes", "plot_information_loss"),
+    "_recommend": ("plot_metric_curves", "plot_popularity_bias"),
+    "_segmentation": ("plot_rf_heatmap", "plot_rfm_segments", "plot_segment_profiles"),
 }
 
-__all__ = [
-    "plot_attribution",
-    "plot_calibration_vs_holdout",
-    "plot_class_sizes",
-    "plot_cooccurrence",
-    "plot_cumulative_transactions",
-    "plot_information_loss",
-    "plot_lift_forest",
-    "plot_metric_curves",
-    "plot_period_transactions",
-    "plot_popularity_bias",
-    "plot_posteriors",
-    "plot_probability_alive_matrix",
-    "plot_rf_heatmap",
-    "plot_rfm_segments",
-    "plot_rule_graph",
-    "plot_rules",
-    "plot_segment_profiles",
-    "plot_sequential",
-    "plot_transition_matrix",
-]
+#: Public plotting function -> the private module that defines it.
+_HOME = {name: module for module, names in _FUNCTIONS.items() for name in names}
+
+__all__ = sorted(_HOME)
 
 
 def __getattr__(name: str) -> Any:

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from precisemkt._estimator import check_fitted
 from precisemkt._typing import BoolArray, FloatArray, IntArray
 from precisemkt._validation import as_float_array, check_bool, check_int, format_message
-from precisemkt.errors import InvalidParameterError, NotFittedError, ValidationError
+from precisemkt.errors import InvalidParameterError, ValidationError
 from precisemkt.recommend import _kernels
 from precisemkt.recommend._interactions import Interactions, InteractionsLike, as_interactions
 
@@ -157,16 +158,11 @@ class Recommender:
     def __getattr__(self, name: str) -> Any:
         # only reached when normal lookup fails: a fitted attribute before fit
         if name.endswith("_") and not name.startswith("_"):
-            raise NotFittedError(
-                f"{type(self).__name__}.{name} does not exist yet; call fit(interactions) first."
-            )
+            check_fitted(self, name, "call fit(interactions) first")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _check_fitted(self) -> None:
-        if "interactions_" not in self.__dict__:
-            raise NotFittedError(
-                f"This {type(self).__name__} is not fitted yet; call fit(interactions) first."
-            )
+        check_fitted(self, "interactions_", "call fit(interactions) first")
 
     # ------------------------------------------------------------------ fitting
     def fit(
