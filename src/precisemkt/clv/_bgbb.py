@@ -11,7 +11,7 @@ from scipy import special
 
 from precisemkt._typing import FloatArray
 from precisemkt._validation import format_message, show_value
-from precisemkt.clv import _kernels
+from precisemkt.clv import _bgbb_kernels
 from precisemkt.clv._base import FittedModel
 from precisemkt.clv._inputs import (
     Patterns,
@@ -132,7 +132,7 @@ class BGBB(FittedModel):
 
     def _loglik(self, params: FloatArray, order: int) -> FloatArray:
         x, tx, n = (c.astype(np.int64) for c in self._patterns.columns)
-        out: FloatArray = _kernels.bgbb_loglik(params, x, tx, n, self._patterns.weights, order)
+        out: FloatArray = _bgbb_kernels.bgbb_loglik(params, x, tx, n, self._patterns.weights, order)
         return out
 
     def fit(
@@ -332,7 +332,9 @@ class BGBB(FittedModel):
             {"frequency": frequency, "recency": recency, "n_periods": n_periods, "t": t},
             (frequency_col, recency_col, n_periods_col),
         )
-        out = _kernels.bgbb_predict(params, a["frequency"], a["recency"], a["n_periods"], a["t"], 0)
+        out = _bgbb_kernels.bgbb_predict(
+            params, a["frequency"], a["recency"], a["n_periods"], a["t"], 0
+        )
         return wrap(out, index, scalar, "probability_alive")
 
     @overload
@@ -425,7 +427,9 @@ class BGBB(FittedModel):
             {"t": t, "frequency": frequency, "recency": recency, "n_periods": n_periods},
             (frequency_col, recency_col, n_periods_col),
         )
-        out = _kernels.bgbb_predict(params, a["frequency"], a["recency"], a["n_periods"], a["t"], 1)
+        out = _bgbb_kernels.bgbb_predict(
+            params, a["frequency"], a["recency"], a["n_periods"], a["t"], 1
+        )
         return wrap(out, index, scalar, "predicted_purchases")
 
     @overload
@@ -460,7 +464,7 @@ class BGBB(FittedModel):
         n = _periods(arrays["n_periods"], "n_periods").astype(np.int64)
         zero = np.zeros(n.size, dtype=np.int64)
         # a "customer" with no history who is alive at opportunity 0
-        out = _kernels.bgbb_predict(params, zero, zero, zero, n, 1)
+        out = _bgbb_kernels.bgbb_predict(params, zero, zero, zero, n, 1)
         return wrap(out, index, scalar, "expected_purchases")
 
     @overload

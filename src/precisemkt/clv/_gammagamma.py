@@ -10,7 +10,7 @@ import pandas as pd
 
 from precisemkt._typing import FloatArray
 from precisemkt._validation import format_message, show_value
-from precisemkt.clv import _kernels
+from precisemkt.clv import _gg_kernels
 from precisemkt.clv._base import FittedModel
 from precisemkt.clv._inputs import (
     Patterns,
@@ -177,7 +177,7 @@ class GammaGamma(FittedModel):
 
     def _loglik(self, params: FloatArray, order: int) -> FloatArray:
         x, m = self._patterns.columns
-        out: FloatArray = _kernels.gg_loglik(params, x, m, self._patterns.weights, order)
+        out: FloatArray = _gg_kernels.gg_loglik(params, x, m, self._patterns.weights, order)
         return out
 
     def fit(
