@@ -174,7 +174,9 @@ def test_bgbb_loglik(alpha: float, beta: float, gamma: float, delta: float, rows
 def test_gg_loglik(p: float, q: float, g: float, rows: list[tuple[int, float, int]]) -> None:
     x, m, w = (np.array(c, float) for c in zip(*rows, strict=True))
     params = [p, q, g]
-    out = _gg_kernels.gg_loglik(np.array(params), x, m, w, 2)
+    out = _gg_kernels.gg_loglik(
+        np.array(params), x, m, w, *_gg_kernels.gg_prepare(x, m, w, np.lexsort((m, x)))[3:], 2
+    )
 
     def f(*pp: Any) -> Any:
         return sum(wi * ref.gg_loglik_row(pp, xi, mi) for xi, mi, wi in zip(x, m, w, strict=True))
