@@ -34,6 +34,8 @@ __all__ = [
     "chunk_bounds",
     "cumlog",
     "digamma",
+    "digamma_diff",
+    "lgamma_ratio",
     "log_add",
     "softplus",
     "tri",
@@ -94,6 +96,55 @@ def digamma(x: float) -> float:
         )
     )
     return acc + math.log(x) - 0.5 / x - series
+
+
+@njit()
+def digamma_diff(z: float, q: float) -> float:
+    """``digamma(z + q) - digamma(z)`` for ``z, q > 0``, accurate also when ``z`` is large.
+
+    From ``z >= 50`` the asymptotic series is differenced term by term: ``log1p(q/z) +
+    q / (2 z (z+q)) - (d(z+q) - d(z))``, ``d(y) = 1/(12y^2) - 1/(120y^4) + 1/(252y^6) -
+    1/(240y^8)`` (truncation below 1e-19 there), instead of subtracting two values near
+    ``log z``.
+    """
+    if z < 50.0:
+        return digamma(z + q) - digamma(z)
+    y = z + q
+    return math.log1p(q / z) + q / (2.0 * z * y) - (_digamma_tail(y) - _digamma_tail(z))
+
+
+@njit()
+def _digamma_tail(y: float) -> float:
+    """``log y - 1/(2y) - digamma(y)`` for ``y >= 50`` (four terms)."""
+    f = 1.0 / (y * y)
+    return f * (1.0 / 12 - f * (1.0 / 120 - f * (1.0 / 252 - f / 240)))
+
+
+@njit()
+def lgamma_ratio(z: float, q: float) -> float:
+    """``lgamma(z + q) - lgamma(z)`` for ``z, q > 0``, accurate also when ``z`` is large.
+
+    The difference of two ``lgamma`` values loses their common magnitude (``z log z``: at
+    ``z = 1e6`` about 8 digits); from ``z >= 50`` it is taken from Stirling's series as
+    ``(z - 1/2) log1p(q/z) + q log(z+q) - q + c(z+q) - c(z)``, ``c(y) = 1/(12y) -
+    1/(360y^3) + 1/(1260y^5) - 1/(1680y^7)`` (truncation below 1e-18 there).
+    """
+    if z < 50.0:
+        return math.lgamma(z + q) - math.lgamma(z)
+    y = z + q
+    return (
+        (z - 0.5) * math.log1p(q / z)
+        + q * math.log(y)
+        - q
+        + (_stirling_tail(y) - _stirling_tail(z))
+    )
+
+
+@njit()
+def _stirling_tail(y: float) -> float:
+    """``lgamma(y) - ((y - 1/2) log y - y + log(2 pi) / 2)`` for ``y >= 50`` (four terms)."""
+    f = 1.0 / (y * y)
+    return (1.0 / 12 - f * (1.0 / 360 - f * (1.0 / 1260 - f / 1680))) / y
 
 
 @njit()

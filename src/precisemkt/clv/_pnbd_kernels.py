@@ -56,6 +56,30 @@ _PNBD_MAX_TERMS = 100_000
 # --------------------------------------------------------------------------- Pareto/NBD
 
 
+#: Named parts of :func:`_pnbd_row`'s scratch buffer (offsets; 4 floats, or 16 for a 4 x 4
+#: row-major matrix): the series' gradient and Hessian sums (the first ``_SERIES_SUMS``
+#: floats, rescaled with the series), the Jacobian of the primitive coordinates (c, d, k,
+#: m) in (r, alpha, s, beta), the gradients and Hessians of the leading factor and of the
+#: no-death term, the reference gradient in primitive and in model coordinates, the mean
+#: gradient difference and the no-death term's gradient difference.
+_V, _P, _JAC, _G_LEAD, _G_ALIVE, _REF, _VBAR, _V0, _G_REF, _H_LEAD, _H_ALIVE = (
+    0,
+    4,
+    20,
+    36,
+    40,
+    44,
+    48,
+    52,
+    56,
+    60,
+    76,
+)
+_SERIES_SUMS = 20
+#: Floats in the scratch buffer of :func:`_pnbd_row`.
+_ROW_WORK = 92
+
+
 @njit()
 def _pnbd_row(
     r: float,
@@ -76,7 +100,8 @@ def _pnbd_row(
 
     ``lr, dr, qr`` are ``lgamma(r+x)-lgamma(r)`` and its first two derivatives in ``r``.
     ``out`` receives ``[ll, grad(4), hess upper triangle(10)]`` (unweighted); ``wk`` is a
-    scratch buffer of 96 floats. The likelihood (Fader & Hardie note 009, eq. 18-22) is
+    scratch buffer of ``_ROW_WORK`` floats. The likelihood (Fader & Hardie note 009, eq.
+    18-22) is
 
         L = Gamma(r+x) alpha^r beta^s / Gamma(r) [(alpha+T)^-(r+x) (beta+T)^-s + s I],
         I = int_tx^T (alpha+u)^-(r+x) (beta+u)^-(s+1) du,
@@ -87,9 +112,9 @@ def _pnbd_row(
         I = sum_n (c)_n / n! d^n / (k+n) [A^-(k+n) - B^-(k+n)],
 
     each bracket being ``A^-(k+n) E_n`` with ``E_n = 1 - (A/B)^(k+n)`` accumulated by positive
-    increments, so the difference of the two hypergeometric functions never cancels.
-    Derivatives are taken in the primitive coordinates (c, d, k, m) and mapped to
-    (r, alpha, s, beta) by the constant Jacobian of the branch. Returns the
+    increments, so the difference of the two hypergeometric functions never cancels (see
+    :func:`_pnbd_series`). Derivatives are taken in the primitive coordinates (c, d, k, m)
+    and mapped to (r, alpha, s, beta) by the constant Jacobian of the branch. Returns the
     log-likelihood (NaN if the series fails).
     """
     rx = r + x
@@ -108,11 +133,11 @@ def _pnbd_row(
     e1 = 0.0
     tot = 1.0
     ll = A0 + g0
-    for j in range(36):
+    for j in range(_G_LEAD):
         wk[j] = 0.0
-    V = wk[0:4]
-    P = wk[4:20]  # 4 x 4, row-major, upper triangle used
-    J = wk[20:36]  # primitive (c, d, k, m) x theta (r, alpha, s, beta)
+    V = wk[_V : _V + 4]
+    P = wk[_P : _P + 16]
+    J = wk[_JAC : _JAC + 16]
     big_a = alpha >= beta
     d = max(abs(alpha - beta), 1e-14 * mm)
     k = r + s + x
@@ -125,95 +150,39 @@ def _pnbd_row(
     quad = has_series and pnbd_series_terms(d / Aa, cc) > _PNBD_TERMS
     if has_series and not quad:
         Bb = mm + T
-        lam = math.log1p(dt / Aa)  # log(B/A)
+        lam = vlog1p(dt / Aa)  # log(B/A)
         lam_m = -dt / (Aa * Bb)  # d lam / d m
         lam_mm = dt * (Aa + Bb) / (Aa * Aa * Bb * Bb)
-        zz = d / Aa
-        rho = Aa / Bb
-        one_minus_rho = dt / Bb
-        q = math.exp(-k * lam)  # rho^(k+n)
-        e = -math.expm1(-k * lam)  # E_n
-        t = 1.0 / k  # (c)_n / n! zz^n / (k+n), scaled by exp(log_scale)
-        log_scale = 0.0
-        ssum = 0.0
-        s1 = 0.0
-        s2 = 0.0
+        q, e = _series_start(k, lam)
         u0 = q / e
-        nn = 0
-        while True:
-            tau = t * e
-            ssum += tau
-            p = k + nn
-            u = q / e
-            uu = u * (1.0 + u)
-            vc = s1
-            vd = nn / d
-            vk = 1.0 / k - 1.0 / p + lam * (u - u0)
-            vm = -nn / Aa + lam_m * (p * u - k * u0)
-            V[0] += tau * vc
-            V[1] += tau * vd
-            V[2] += tau * vk
-            V[3] += tau * vm
-            if order > 1:
-                hkk = 1.0 / (p * p) - lam * lam * uu
-                hmm = p / (Aa * Aa) - p * p * uu * lam_m * lam_m + p * u * lam_mm
-                hkm = -1.0 / Aa + (u - p * lam * uu) * lam_m
-                P[0] += tau * (vc * vc - s2)
-                P[1] += tau * vc * vd
-                P[2] += tau * vc * vk
-                P[3] += tau * vc * vm
-                P[5] += tau * (nn * (nn - 1.0) / (d * d))
-                P[6] += tau * vd * vk
-                P[7] += tau * vd * vm
-                P[10] += tau * (hkk + vk * vk)
-                P[11] += tau * (hkm + vk * vm)
-                P[15] += tau * (hmm + vm * vm)
-            inv = 1.0 / (cc + nn)
-            s1 += inv
-            s2 += inv * inv
-            # next term
-            t *= zz * ((cc + nn) * (k + nn)) / ((nn + 1.0) * (k + nn + 1.0))
-            e += q * one_minus_rho
-            q *= rho
-            nn += 1
-            if t > BIG:
-                t /= BIG
-                ssum /= BIG
-                for j in range(20):
-                    wk[j] /= BIG
-                log_scale += math.log(BIG)
-            bound = zz * max(1.0, (cc + nn) / (nn + 1.0)) * (k + nn + 1.0) / (k + nn)
-            if bound < 1.0:
-                poly = (1.0 + nn / d) ** 2  # the derivative sums carry factors up to n^2
-                if t * e * poly / (1.0 - bound) <= SERIES_EPS * ssum:
-                    break
-            if nn > _PNBD_MAX_TERMS:
-                quad = True
-                break
+        ssum, log_scale, finished = _pnbd_series(
+            k, cc, d / Aa, lam, Aa / Bb, dt / Bb, order, d, Aa, lam_m, lam_mm, wk
+        )
+        quad = not finished
+        if finished:
+            l_ser = math.log(s) - k * math.log(Aa) + math.log(ssum) + log_scale
+            top = max(g0, l_ser)
+            e0 = math.exp(g0 - top)
+            e1 = math.exp(l_ser - top)
+            tot = e0 + e1
+            ll = A0 + top + math.log(tot)
     if quad:
-        for j in range(36):
+        for j in range(_G_LEAD):
             wk[j] = 0.0
-    elif has_series:
-        l_ser = math.log(s) - k * math.log(Aa) + math.log(ssum) + log_scale
-        top = max(g0, l_ser)
-        e0 = math.exp(g0 - top)
-        e1 = math.exp(l_ser - top)
-        tot = e0 + e1
-        ll = A0 + top + math.log(tot)
     out[0] = ll
-    gA = wk[36:40]
+    gA = wk[_G_LEAD : _G_LEAD + 4]
     gA[0] = dr + math.log(alpha)
     gA[1] = r / alpha
     gA[2] = math.log(beta)
     gA[3] = s / beta
-    gg0 = wk[40:44]
+    gg0 = wk[_G_ALIVE : _G_ALIVE + 4]
     gg0[0] = -lat
     gg0[1] = -rx / (alpha + T)
     gg0[2] = -lbt
     gg0[3] = -s / (beta + T)
     # Hessians of the leading factor (hA) and of the no-death term (h0), row-major 4 x 4
-    hA = wk[60:76]
-    h0 = wk[76:92]
+    hA = wk[_H_LEAD : _H_LEAD + 16]
+    h0 = wk[_H_ALIVE : _H_ALIVE + 16]
     for j in range(16):
         hA[j] = 0.0
         h0[j] = 0.0
@@ -251,14 +220,14 @@ def _pnbd_row(
         J[1 * 4 + 3] = 1.0
         J[3 * 4 + 3] = 1.0
     # reference gradient: the n = 0 series term, mapped to theta coordinates
-    gu0 = wk[56:60]
+    gu0 = wk[_G_REF : _G_REF + 4]
     gu0[0] = 0.0
     gu0[1] = 0.0
     gu0[2] = -1.0 / k - math.log(Aa) + lam * u0
     gu0[3] = -k / Aa + lam_m * k * u0
-    ref = wk[44:48]
-    vbar = wk[48:52]
-    v0 = wk[52:56]
+    ref = wk[_REF : _REF + 4]
+    vbar = wk[_VBAR : _VBAR + 4]
+    v0 = wk[_V0 : _V0 + 4]
     for j in range(4):
         rj = 0.0
         vj = 0.0
@@ -306,22 +275,22 @@ def _pnbd_row_quad(
 ) -> float:
     """:func:`_pnbd_row` for a row whose series would be long: ``ll = A0 + g0 +
     softplus(lo)`` with the log odds ``lo`` and its derivatives from :func:`pnbd_quad`;
-    ``wk[36:44]`` and ``wk[60:92]`` hold the leading and no-death gradients and Hessians."""
-    glo = wk[0:4]
-    hlo = wk[4:20]
+    the leading and no-death gradients and Hessians are already in ``wk``."""
+    glo = wk[_V : _V + 4]
+    hlo = wk[_P : _P + 16]
     lo = pnbd_quad(r, alpha, s, beta, x, tx, T, order, glo, hlo)
     ll = A0 + g0 + softplus(lo)
     out[0] = ll
     # 1 / (1 + exp(-lo)): the weight of the death term
     pi1 = 1.0 / (1.0 + math.exp(-lo)) if lo >= 0.0 else math.exp(lo) / (1.0 + math.exp(lo))
     for j in range(4):
-        out[1 + j] = wk[36 + j] + wk[40 + j] + pi1 * glo[j]
+        out[1 + j] = wk[_G_LEAD + j] + wk[_G_ALIVE + j] + pi1 * glo[j]
     if order > 1:
         for i in range(4):
             for j in range(i, 4):
                 out[tri(i, j, 4)] = (
-                    wk[60 + 4 * i + j]
-                    + wk[76 + 4 * i + j]
+                    wk[_H_LEAD + 4 * i + j]
+                    + wk[_H_ALIVE + 4 * i + j]
                     + pi1 * hlo[4 * i + j]
                     + pi1 * (1.0 - pi1) * glo[i] * glo[j]
                 )
@@ -362,7 +331,7 @@ def _accumulate_pnbd(
     r, alpha, s, beta = params[0], params[1], params[2], params[3]
     n = x.size
     row = np.zeros(15)
-    wk = np.zeros(96)
+    wk = np.zeros(_ROW_WORK)
     for i in range(c * n // nch, (c + 1) * n // nch):
         xi = x[i]
         _pnbd_row(
@@ -410,6 +379,8 @@ _BLOCK_TERMS = 64
 #: vectorising.
 _Z, _RHO, _OMR, _K, _C, _U, _E, _Q, _ACC, _POW = (i * _BLOCK for i in range(10))
 _WORK = 10 * _BLOCK
+#: The series tests its stopping rule after every this many terms.
+_CHECK_EVERY = 4
 
 
 @njit(vectorize=True)
@@ -456,14 +427,11 @@ def pnbd_log_odds_block(
 ) -> None:
     """:func:`pnbd_log_odds` of the rows of ``x, tx, T`` (at most ``_BLOCK``) into ``out``.
 
-    The same series as the scalar kernel, vectorised across the rows of the block (state in
-    the flat work array ``w``), with its term ratio telescoped: term ``n`` is ``u_n E_n /
-    (k+n)`` with ``u_n = (c)_n z^n / n!``, so the recurrence is a chain of multiplications
-    (the division is off the critical path) and every row advances one term per pass. The
-    tail bound ``term_n b / (1 - b)``, ``b = z max(1, (c+n)/(n+1))``, uses ``E_m / (k+m) <=
-    E_n / (k+n)`` for ``m > n`` (``1 - rho^y`` is concave in ``y``). Rows not finished after
-    ``_BLOCK_TERMS`` terms, or whose terms grow past ``BIG``, are recomputed by
-    :func:`pnbd_log_odds`, which rescales and runs on.
+    The series of :func:`_pnbd_series` (its start :func:`_series_start`, its term
+    :func:`_series_step` and its stopping rule :func:`_series_done`), vectorised across the
+    rows of the block (state in the flat work array ``w``): every row advances one term per
+    pass. Rows not finished after ``_BLOCK_TERMS`` terms, or whose terms grow past ``BIG``,
+    are recomputed by :func:`pnbd_log_odds`, which rescales and runs on.
     """
     mm = max(alpha, beta)
     d = abs(alpha - beta)
@@ -472,59 +440,207 @@ def pnbd_log_odds_block(
     for j in range(nb):
         dt = T[j] - tx[j]
         a_ = mm + tx[j]
-        b_ = mm + T[j]
         k = r + s + x[j]
         lam = vlog1p(dt / a_)  # log(B / A)
-        q = vexp(-k * lam)  # rho^k
-        em = -vexpm1(-k * lam)  # evaluated always: a branch would stop vectorisation
-        e0 = 1.0 - q if q < 0.5 else em
-        other = vlog1p((dt - d) / a_)  # log((min(alpha, beta) + T) / A)
+        q, e0 = _series_start(k, lam)
         w[_Z + j] = d / a_
-        w[_RHO + j] = a_ / b_
-        w[_OMR + j] = dt / b_
+        w[_RHO + j] = a_ / (mm + T[j])
+        w[_OMR + j] = dt / (mm + T[j])
         w[_K + j] = k
         w[_C + j] = s + 1.0 if ge else r + x[j]
         w[_U + j] = 1.0
         w[_E + j] = e0
         w[_Q + j] = q
         w[_ACC + j] = e0 / k
-        w[_POW + j] = (r + x[j]) * lam + s * other if ge else (r + x[j]) * other + s * lam
+        w[_POW + j] = _odds_power(r, s, x[j], ge, lam, vlog1p((dt - d) / a_))
     nn = 0
     done = 0
     while nn < _BLOCK_TERMS and done < nb:
-        for _ in range(4):
+        for _ in range(_CHECK_EVERY):
             nn += 1
             inv = 1.0 / nn
             for j in range(nb):
-                w[_U + j] *= w[_Z + j] * (w[_C + j] + (nn - 1)) * inv
-                w[_E + j] += w[_Q + j] * w[_OMR + j]
-                w[_Q + j] *= w[_RHO + j]
-                w[_ACC + j] += w[_U + j] * w[_E + j] / (w[_K + j] + nn)
+                u, e, q, term = _series_step(
+                    w[_U + j],
+                    w[_E + j],
+                    w[_Q + j],
+                    w[_Z + j],
+                    w[_C + j],
+                    w[_RHO + j],
+                    w[_OMR + j],
+                    w[_K + j],
+                    nn,
+                    inv,
+                )
+                w[_U + j] = u
+                w[_E + j] = e
+                w[_Q + j] = q
+                w[_ACC + j] += term
         done = 0
         for j in range(nb):
-            done += _pnbd_block_done(w, j, nn)
+            done += _block_row_done(w, j, nn)
     log_s = math.log(s)
     for j in range(nb):
         value = log_s + vlog(w[_ACC + j]) + w[_POW + j]
         out[j] = value if T[j] - tx[j] > 1e-12 * (mm + T[j]) else -np.inf  # -inf: just bought
     if done < nb:
         for j in range(nb):
-            if not _pnbd_block_done(w, j, nn):
+            if not _block_row_done(w, j, nn):
                 out[j] = pnbd_log_odds(r, alpha, s, beta, x[j], tx[j], T[j])
 
 
 @njit(vectorize=True, inline=True)
-def _pnbd_block_done(w: FloatArray, j: int, n: int) -> int:
-    """1 when row ``j`` of :func:`pnbd_log_odds_block` has converged after term ``n``.
+def _block_row_done(w: FloatArray, j: int, n: int) -> int:
+    """1 when row ``j`` of :func:`pnbd_log_odds_block` is finished after term ``n``."""
+    u = w[_U + j]
+    ok = _series_done(w[_Z + j], w[_C + j], w[_K + j], n, u, w[_E + j], w[_ACC + j], 1.0)
+    return 1 if ok & (u < BIG) else 0
 
-    The test ``term b / (1 - b) <= eps acc`` is multiplied out (no division, no branch).
+
+@njit(vectorize=True, inline=True)
+def _series_start(k: float, lam: float) -> tuple[float, float]:
+    """``(q_0, E_0)`` of the series: ``q_0 = rho^k = exp(-k lam)``, ``E_0 = 1 - q_0``
+    (``lam = log(B/A)``; by ``expm1`` when ``q_0`` is near 1)."""
+    q = vexp(-k * lam)
+    em = -vexpm1(-k * lam)  # evaluated always: a branch would stop vectorisation
+    return q, (1.0 - q if q < 0.5 else em)
+
+
+@njit(vectorize=True, inline=True)
+def _series_step(
+    u: float,
+    e: float,
+    q: float,
+    z: float,
+    c: float,
+    rho: float,
+    omr: float,
+    k: float,
+    n: int,
+    inv_n: float,
+) -> tuple[float, float, float, float]:
+    """One step of the series to term ``n``: ``(u_n, E_n, q_n, term_n)``.
+
+    ``u_n = u_{n-1} z (c+n-1) / n`` (``inv_n = 1/n``), ``E_n = E_{n-1} + q_{n-1} (1 -
+    rho)``, ``q_n = q_{n-1} rho`` and ``term_n = u_n E_n / (k+n)``: a chain of
+    multiplications, the one division off the critical path.
     """
-    z, u, acc, kn = w[_Z + j], w[_U + j], w[_ACC + j], w[_K + j] + n
+    u = u * z * (c + (n - 1)) * inv_n
+    e = e + q * omr
+    q = q * rho
+    return u, e, q, u * e / (k + n)
+
+
+@njit(vectorize=True, inline=True)
+def _series_done(
+    z: float, c: float, k: float, n: int, u: float, e: float, acc: float, poly: float
+) -> bool:
+    """The one stopping rule of the Pareto/NBD series, after adding term ``n``.
+
+    Stop when ``b = z max(1, (c+n)/(n+1)) < 1`` and ``poly term_n b / (1 - b) <= SERIES_EPS
+    acc``: later terms shrink at least by ``b`` each (``u_{m+1} / u_m <= b`` and
+    ``E_m / (k+m)`` decreases, ``1 - rho^y`` being concave in ``y``), so the neglected tail
+    is below ``SERIES_EPS`` of the sum. ``poly`` is 1 for the value and ``(1 + n/d)^2`` for
+    the derivative sums, whose terms carry factors up to ``(n/d)^2``. Multiplied out: no
+    division, no branch.
+    """
     m = n + 1.0
-    cn = w[_C + j] + n
+    cn = c + n
     b = z * (cn if cn > m else m)  # times (n + 1)
-    ok = (b < m) & (u < BIG) & (u * w[_E + j] * b <= SERIES_EPS * acc * (m - b) * kn)
-    return 1 if ok else 0
+    return bool((b < m) & (u * e * b * poly <= SERIES_EPS * acc * (m - b) * (k + n)))
+
+
+@njit(vectorize=True, inline=True)
+def _odds_power(r: float, s: float, x: float, ge: bool, lam: float, other: float) -> float:
+    """``log((alpha+T)^(r+x) (beta+T)^s A^-(r+s+x))``, ``A = max(alpha, beta) + tx``, from
+    ``lam = log(B/A)`` and ``other = log((min(alpha, beta) + T) / A)``."""
+    return (r + x) * lam + s * other if ge else (r + x) * other + s * lam
+
+
+@njit()
+def _pnbd_series(
+    k: float,
+    c: float,
+    z: float,
+    lam: float,
+    rho: float,
+    omr: float,
+    order: int,
+    d: float,
+    a_: float,
+    lam_m: float,
+    lam_mm: float,
+    wk: FloatArray,
+) -> tuple[float, float, bool]:
+    """The Pareto/NBD series ``S = sum_n (c)_n / n! z^n E_n / (k+n)`` (scaled by
+    ``exp(log_scale)``), and with ``order >= 1`` its derivative sums in the primitive
+    coordinates ``(c, d, k, m)``: the gradient sums go to ``wk[_V]`` and, with ``order ==
+    2``, the Hessian sums to ``wk[_P]`` (4 x 4 row-major, upper triangle).
+
+    ``E_n = 1 - rho^(k+n)``, ``rho = A/B`` (``lam = log(B/A)``, ``omr = 1 - rho``); ``d``,
+    ``a_ = A``, ``lam_m`` and ``lam_mm`` (derivatives of ``lam`` in ``m``) are used by the
+    derivatives only. Terms come from :func:`_series_step`, the stop from
+    :func:`_series_done` tested every ``_CHECK_EVERY`` terms; the running values are
+    divided by ``BIG`` when a term passes it. Returns ``(S, log_scale, finished)``;
+    ``finished`` is False after ``_PNBD_MAX_TERMS`` terms (the caller then integrates).
+    """
+    q, e = _series_start(k, lam)
+    u = 1.0
+    term = e / k
+    u0 = q / e
+    ssum = 0.0
+    log_scale = 0.0
+    s1 = 0.0
+    s2 = 0.0
+    V = wk[_V : _V + 4]
+    P = wk[_P : _P + 16]
+    poly = 1.0
+    nn = 0
+    while True:
+        ssum += term
+        if order > 0:
+            p = k + nn
+            qe = q / e
+            vc = s1
+            vd = nn / d
+            vk = 1.0 / k - 1.0 / p + lam * (qe - u0)
+            vm = -nn / a_ + lam_m * (p * qe - k * u0)
+            V[0] += term * vc
+            V[1] += term * vd
+            V[2] += term * vk
+            V[3] += term * vm
+            if order > 1:
+                uu = qe * (1.0 + qe)
+                hkk = 1.0 / (p * p) - lam * lam * uu
+                hmm = p / (a_ * a_) - p * p * uu * lam_m * lam_m + p * qe * lam_mm
+                hkm = -1.0 / a_ + (qe - p * lam * uu) * lam_m
+                P[0] += term * (vc * vc - s2)
+                P[1] += term * vc * vd
+                P[2] += term * vc * vk
+                P[3] += term * vc * vm
+                P[5] += term * (nn * (nn - 1.0) / (d * d))
+                P[6] += term * vd * vk
+                P[7] += term * vd * vm
+                P[10] += term * (hkk + vk * vk)
+                P[11] += term * (hkm + vk * vm)
+                P[15] += term * (hmm + vm * vm)
+            inv = 1.0 / (c + nn)
+            s1 += inv
+            s2 += inv * inv
+            poly = (1.0 + nn / d) ** 2  # the derivative sums carry factors up to n^2
+        if nn > 0 and nn % _CHECK_EVERY == 0 and _series_done(z, c, k, nn, u, e, ssum, poly):
+            return ssum, log_scale, True
+        if nn >= _PNBD_MAX_TERMS:
+            return ssum, log_scale, False
+        nn += 1
+        u, e, q, term = _series_step(u, e, q, z, c, rho, omr, k, nn, 1.0 / nn)
+        if u > BIG:
+            u /= BIG
+            term /= BIG
+            ssum /= BIG
+            for j in range(_SERIES_SUMS if order > 0 else 0):
+                wk[j] /= BIG
+            log_scale += math.log(BIG)
 
 
 @njit()
@@ -535,9 +651,10 @@ def pnbd_log_odds(
 
     ``P(alive) = 1 / (1 + exp(log_odds))`` (note 009 eq. 34) and the log-likelihood is
     ``lgamma(r+x) - lgamma(r) + r log(alpha) + s log(beta) + g0 + log1p(exp(log_odds))``.
-    This is the value-only form of :func:`_pnbd_row`'s series for ``I``, with the odds
-    assembled from ``lam = log(B/A)`` and ``log((min+T)/A) = log1p((T - tx - d)/A)``
-    (``A = m+tx``, ``B = m+T``): five transcendental calls. ``-inf`` when ``tx = T``.
+    ``I = A^-k S`` with the series ``S`` of :func:`_pnbd_series` (``A = m+tx``, ``B = m+T``,
+    ``k = r+s+x``), the odds assembled from ``lam = log(B/A)`` and ``log((min+T)/A) =
+    log1p((T - tx - d)/A)``. Long series are integrated instead (:func:`pnbd_quad`).
+    ``-inf`` when ``tx = T``.
     """
     dt = T - tx
     mm = max(alpha, beta)
@@ -546,39 +663,16 @@ def pnbd_log_odds(
     d = abs(alpha - beta)
     k = r + s + x
     cc = s + 1.0 if alpha >= beta else r + x
-    Aa = mm + tx
-    if pnbd_series_terms(d / Aa, cc) > _PNBD_TERMS:
-        return pnbd_quad(r, alpha, s, beta, x, tx, T, 0, np.empty(0), np.empty(0))
-    Bb = mm + T
-    lam = math.log1p(dt / Aa)
-    q = math.exp(-k * lam)  # (A/B)^(k+n)
-    e = 1.0 - q if q < 0.5 else -math.expm1(-k * lam)  # E_n
-    zz = d / Aa
-    rho = Aa / Bb
-    one_minus_rho = dt / Bb
-    t = 1.0 / k
-    ssum = 0.0
-    log_scale = 0.0
-    nn = 0
-    while True:
-        ssum += t * e
-        t *= zz * ((cc + nn) * (k + nn)) / ((nn + 1.0) * (k + nn + 1.0))
-        e += q * one_minus_rho
-        q *= rho
-        nn += 1
-        if t > BIG:
-            t /= BIG
-            ssum /= BIG
-            log_scale += math.log(BIG)
-        if (nn & 3) == 0:  # the tail bound costs two divisions: test every 4 terms
-            bound = zz * max(1.0, (cc + nn) / (nn + 1.0)) * (k + nn + 1.0) / (k + nn)
-            if bound < 1.0 and t * e <= SERIES_EPS * ssum * (1.0 - bound):
-                break
-            if nn > _PNBD_MAX_TERMS:
-                return pnbd_quad(r, alpha, s, beta, x, tx, T, 0, np.empty(0), np.empty(0))
-    other = math.log1p((dt - d) / Aa)  # log((min(alpha, beta) + T) / A)
-    power = (r + x) * lam + s * other if alpha >= beta else (r + x) * other + s * lam
-    return math.log(s) + math.log(ssum) + log_scale + power
+    a_ = mm + tx
+    if pnbd_series_terms(d / a_, cc) <= _PNBD_TERMS:
+        lam = vlog1p(dt / a_)
+        ssum, log_scale, finished = _pnbd_series(
+            k, cc, d / a_, lam, a_ / (mm + T), dt / (mm + T), 0, d, a_, 0.0, 0.0, np.empty(0)
+        )
+        if finished:
+            power = _odds_power(r, s, x, alpha >= beta, lam, vlog1p((dt - d) / a_))
+            return math.log(s) + math.log(ssum) + log_scale + power
+    return pnbd_quad(r, alpha, s, beta, x, tx, T, 0, np.empty(0), np.empty(0))
 
 
 @njit()
