@@ -30,6 +30,7 @@ from precisemkt._typing import FloatArray
 __all__ = [
     "BIG",
     "SERIES_EPS",
+    "add_weighted",
     "at",
     "chunk_bounds",
     "cumlog",
@@ -37,6 +38,7 @@ __all__ = [
     "digamma_diff",
     "lgamma_ratio",
     "log_add",
+    "loglik_len",
     "softplus",
     "tri",
     "trigamma",
@@ -61,6 +63,20 @@ BIG = 1e250
 def tri(i: int, j: int, k: int) -> int:
     """Index of Hessian entry (i, j), i <= j, in a likelihood output vector."""
     return 1 + k + i * k - i * (i - 1) // 2 + (j - i)
+
+
+@njit()
+def loglik_len(k: int, order: int) -> int:
+    """Entries of a likelihood vector ``[value, gradient, upper Hessian]`` of ``k``
+    parameters that ``order`` fills (0 value, 1 and gradient, 2 and Hessian)."""
+    return 1 if order == 0 else (1 + k if order == 1 else 1 + k + k * (k + 1) // 2)
+
+
+@njit()
+def add_weighted(acc: FloatArray, weight: float, row: FloatArray, size: int) -> None:
+    """``acc[:size] += weight * row[:size]`` (a row's likelihood vector into a total)."""
+    for j in range(size):
+        acc[j] += weight * row[j]
 
 
 @njit()

@@ -15,7 +15,7 @@ import numpy as np
 
 from precisemkt._numba import njit
 from precisemkt._typing import FloatArray, IntArray
-from precisemkt._vmath import cumlog, tri
+from precisemkt._vmath import add_weighted, cumlog, loglik_len, tri
 
 __all__ = ["bgbb_loglik", "bgbb_predict"]
 
@@ -144,11 +144,10 @@ def bgbb_loglik(
     acc = np.zeros(15)
     row = np.zeros(15)
     wk = np.zeros(24)
-    lim = 1 if order == 0 else (5 if order == 1 else 15)
+    lim = loglik_len(4, order)
     for i in range(x.size):
         _bgbb_row(x[i], tx[i], n[i], ta, tb, tab, td, tgd, lg, order, row, wk)
-        for j in range(lim):
-            acc[j] += w[i] * row[j]
+        add_weighted(acc, w[i], row, lim)
     return acc
 
 

@@ -24,9 +24,11 @@ from precisemkt._typing import FloatArray, IntArray
 from precisemkt._vmath import (
     BIG,
     SERIES_EPS,
+    add_weighted,
     at,
     chunk_bounds,
     cumlog,
+    loglik_len,
     two_product,
     vexp,
     vlog_ratio,
@@ -148,7 +150,7 @@ def bg_loglik(
     tr = cumlog(r, size)
     tb = cumlog(b, size)
     tab = cumlog(a + b, size)
-    lim = 1 if order == 0 else (5 if order == 1 else 15)
+    lim = loglik_len(4, order)
     nch = chunk_bounds(n)
     partial = np.zeros((nch, 15))
     for c in prange(nch):
@@ -182,8 +184,7 @@ def _accumulate_bg(
     row = np.zeros(15)
     for i in range(c * n // nch, (c + 1) * n // nch):
         _bg_row(r, alpha, a, b, m, x[i], tx[i], T[i], tr, tb, tab, order, row)
-        for j in range(lim):
-            partial[c, j] += w[i] * row[j]
+        add_weighted(partial[c], w[i], row, lim)
 
 
 @njit(vectorize=True)

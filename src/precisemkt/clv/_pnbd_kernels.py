@@ -21,10 +21,12 @@ from precisemkt._typing import FloatArray, IntArray
 from precisemkt._vmath import (
     BIG,
     SERIES_EPS,
+    add_weighted,
     at,
     chunk_bounds,
     cumlog,
     log_add,
+    loglik_len,
     softplus,
     tri,
     vexp,
@@ -82,23 +84,19 @@ _ROW_WORK = 92
 
 @njit()
 def _pnbd_row(
-    r: float,
-    alpha: float,
-    s: float,
-    beta: float,
+    params: FloatArray,
     x: float,
     tx: float,
     T: float,
-    lr: float,
-    dr: float,
-    qr: float,
+    lgamma_r: FloatArray,
     order: int,
     out: FloatArray,
     wk: FloatArray,
 ) -> float:
     """Pareto/NBD log-likelihood of one customer, and its derivatives into ``out``.
 
-    ``lr, dr, qr`` are ``lgamma(r+x)-lgamma(r)`` and its first two derivatives in ``r``.
+    ``params = (r, alpha, s, beta)``; ``lgamma_r`` holds ``lgamma(r+x)-lgamma(r)`` and its
+    first two derivatives in ``r`` (a column of a :func:`~precisemkt._vmath.cumlog` table).
     ``out`` receives ``[ll, grad(4), hess upper triangle(10)]`` (unweighted); ``wk`` is a
     scratch buffer of ``_ROW_WORK`` floats. The likelihood (Fader & Hardie note 009, eq.
     18-22) is
@@ -115,8 +113,17 @@ def _pnbd_row(
     increments, so the difference of the two hypergeometric functions never cancels (see
     :func:`_pnbd_series`). Derivatives are taken in the primitive coordinates (c, d, k, m)
     and mapped to (r, alpha, s, beta) by the constant Jacobian of the branch. Returns the
-    log-likelihood (NaN if the series fails).
+    log-likelihood (NaN if the series fails). A row whose series would be long takes the
+    log odds of death ``lo`` and its derivatives from :func:`pnbd_quad` instead: ``ll = A0 +
+    g0 + softplus(lo)``.
     """
+    r: float = params[0]
+    alpha: float = params[1]
+    s: float = params[2]
+    beta: float = params[3]
+    lr: float = lgamma_r[0]
+    dr: float = lgamma_r[1]
+    qr: float = lgamma_r[2]
     rx = r + x
     lat = math.log(alpha + T)
     lbt = math.log(beta + T)
@@ -196,7 +203,25 @@ def _pnbd_row(
     h0[11] = -1.0 / (beta + T)
     h0[15] = s / ((beta + T) * (beta + T))
     if quad:
-        return _pnbd_row_quad(r, alpha, s, beta, x, tx, T, A0, g0, order, out, wk)
+        glo = wk[_V : _V + 4]
+        hlo = wk[_P : _P + 16]
+        lo = pnbd_quad(r, alpha, s, beta, x, tx, T, order, glo, hlo)
+        ll = A0 + g0 + softplus(lo)
+        out[0] = ll
+        # 1 / (1 + exp(-lo)): the weight of the death term
+        pi1 = 1.0 / (1.0 + math.exp(-lo)) if lo >= 0.0 else math.exp(lo) / (1.0 + math.exp(lo))
+        for j in range(4):
+            out[1 + j] = wk[_G_LEAD + j] + wk[_G_ALIVE + j] + pi1 * glo[j]
+        if order > 1:
+            for i in range(4):
+                for j in range(i, 4):
+                    out[tri(i, j, 4)] = (
+                        wk[_H_LEAD + 4 * i + j]
+                        + wk[_H_ALIVE + 4 * i + j]
+                        + pi1 * hlo[4 * i + j]
+                        + pi1 * (1.0 - pi1) * glo[i] * glo[j]
+                    )
+        return ll
     if not has_series:
         for j in range(4):
             out[1 + j] = gA[j] + gg0[j]
@@ -258,45 +283,6 @@ def _pnbd_row(
     return ll
 
 
-@njit()
-def _pnbd_row_quad(
-    r: float,
-    alpha: float,
-    s: float,
-    beta: float,
-    x: float,
-    tx: float,
-    T: float,
-    A0: float,
-    g0: float,
-    order: int,
-    out: FloatArray,
-    wk: FloatArray,
-) -> float:
-    """:func:`_pnbd_row` for a row whose series would be long: ``ll = A0 + g0 +
-    softplus(lo)`` with the log odds ``lo`` and its derivatives from :func:`pnbd_quad`;
-    the leading and no-death gradients and Hessians are already in ``wk``."""
-    glo = wk[_V : _V + 4]
-    hlo = wk[_P : _P + 16]
-    lo = pnbd_quad(r, alpha, s, beta, x, tx, T, order, glo, hlo)
-    ll = A0 + g0 + softplus(lo)
-    out[0] = ll
-    # 1 / (1 + exp(-lo)): the weight of the death term
-    pi1 = 1.0 / (1.0 + math.exp(-lo)) if lo >= 0.0 else math.exp(lo) / (1.0 + math.exp(lo))
-    for j in range(4):
-        out[1 + j] = wk[_G_LEAD + j] + wk[_G_ALIVE + j] + pi1 * glo[j]
-    if order > 1:
-        for i in range(4):
-            for j in range(i, 4):
-                out[tri(i, j, 4)] = (
-                    wk[_H_LEAD + 4 * i + j]
-                    + wk[_H_ALIVE + 4 * i + j]
-                    + pi1 * hlo[4 * i + j]
-                    + pi1 * (1.0 - pi1) * glo[i] * glo[j]
-                )
-    return ll
-
-
 @njit(parallel=True)
 def pnbd_loglik(
     params: FloatArray, x: IntArray, tx: FloatArray, T: FloatArray, w: FloatArray, order: int
@@ -305,7 +291,7 @@ def pnbd_loglik(
     n = x.size
     tr = cumlog(params[0], (int(np.max(x)) if n else 0) + 1)
     nch = chunk_bounds(n)
-    lim = 1 if order == 0 else (5 if order == 1 else 15)
+    lim = loglik_len(4, order)
     partial = np.zeros((nch, 15))
     for c in prange(nch):
         _accumulate_pnbd(params, x, tx, T, w, tr, order, lim, c, nch, partial)
@@ -328,17 +314,12 @@ def _accumulate_pnbd(
     partial: FloatArray,
 ) -> None:
     """Add chunk ``c`` of ``nch`` rows' weighted :func:`_pnbd_row` outputs to ``partial[c]``."""
-    r, alpha, s, beta = params[0], params[1], params[2], params[3]
     n = x.size
     row = np.zeros(15)
     wk = np.zeros(_ROW_WORK)
     for i in range(c * n // nch, (c + 1) * n // nch):
-        xi = x[i]
-        _pnbd_row(
-            r, alpha, s, beta, xi, tx[i], T[i], tr[0, xi], tr[1, xi], tr[2, xi], order, row, wk
-        )
-        for j in range(lim):
-            partial[c, j] += w[i] * row[j]
+        _pnbd_row(params, x[i], tx[i], T[i], tr[:, x[i]], order, row, wk)
+        add_weighted(partial[c], w[i], row, lim)
 
 
 @njit(parallel=True)
