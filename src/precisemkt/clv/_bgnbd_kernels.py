@@ -38,6 +38,11 @@ from precisemkt.clv._rfm_kernels import rfm_row_ok
 
 __all__ = ["bg_loglik", "bg_predict"]
 
+#: The columns of a chunk of customers, three :func:`cumlog` tables, a range of rows.
+Rows = tuple[IntArray, FloatArray, FloatArray, FloatArray]
+Tables = tuple[FloatArray, FloatArray, FloatArray]
+Span = tuple[int, int]
+
 #: A series that needs more terms than this is reported as failed (NaN).
 _SERIES_MAX_TERMS = 200_000_000
 #: Survival tables of the BG/NBD expectation cover frequencies up to this and this many
@@ -143,48 +148,35 @@ def bg_loglik(
     ``params = (r, alpha, a, b)``; ``x`` int64 repeat purchases, ``tx`` recency, ``T`` age,
     ``w`` row weights; see :func:`_bg_row`.
     """
-    r, alpha, a, b = params[0], params[1], params[2], params[3]
+    r, a, b = params[0], params[2], params[3]
     m = 1 if modified else 0
     n = x.size
     size = (int(np.max(x)) if n else 0) + 2
     tr = cumlog(r, size)
     tb = cumlog(b, size)
     tab = cumlog(a + b, size)
-    lim = loglik_len(4, order)
     nch = chunk_bounds(n)
     partial = np.zeros((nch, 15))
     for c in prange(nch):
-        _accumulate_bg(r, alpha, a, b, m, x, tx, T, w, tr, tb, tab, order, lim, c, nch, partial)
+        span = (c * n // nch, (c + 1) * n // nch)
+        _accumulate_bg(params, m, (x, tx, T, w), (tr, tb, tab), order, span, partial[c])
     total: FloatArray = partial.sum(axis=0)
     return total
 
 
 @njit()
 def _accumulate_bg(
-    r: float,
-    alpha: float,
-    a: float,
-    b: float,
-    m: int,
-    x: IntArray,
-    tx: FloatArray,
-    T: FloatArray,
-    w: FloatArray,
-    tr: FloatArray,
-    tb: FloatArray,
-    tab: FloatArray,
-    order: int,
-    lim: int,
-    c: int,
-    nch: int,
-    partial: FloatArray,
+    params: FloatArray, m: int, rows: Rows, tables: Tables, order: int, span: Span, out: FloatArray
 ) -> None:
-    """Add chunk ``c`` of ``nch`` rows' weighted :func:`_bg_row` outputs to ``partial[c]``."""
-    n = x.size
-    row = np.zeros(15)
-    for i in range(c * n // nch, (c + 1) * n // nch):
-        _bg_row(r, alpha, a, b, m, x[i], tx[i], T[i], tr, tb, tab, order, row)
-        add_weighted(partial[c], w[i], row, lim)
+    """Add the weighted :func:`_bg_row` outputs of rows ``span[0] .. span[1]-1`` of ``rows =
+    (x, tx, T, w)`` to ``out``; ``tables`` are the :func:`cumlog` tables of r, b and a+b."""
+    r, alpha, a, b = params[0], params[1], params[2], params[3]
+    x, tx, T, w = rows
+    tr, tb, tab = tables
+    out_row = np.zeros(15)
+    for i in range(span[0], span[1]):
+        _bg_row(r, alpha, a, b, m, x[i], tx[i], T[i], tr, tb, tab, order, out_row)
+        add_weighted(out, w[i], out_row, loglik_len(4, order))
 
 
 @njit(vectorize=True)

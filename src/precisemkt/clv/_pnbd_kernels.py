@@ -37,6 +37,12 @@ from precisemkt._vmath import (
 from precisemkt.clv._pnbd_quadrature import pnbd_quad
 from precisemkt.clv._rfm_kernels import rfm_clean
 
+#: The columns of customers: (x, tx, T, w) for the likelihood, (x, tx, T, t) for
+#: predictions; and a range of row positions.
+FitRows = tuple[IntArray, FloatArray, FloatArray, FloatArray]
+Rows = tuple[FloatArray, FloatArray, FloatArray, FloatArray]
+Span = tuple[int, int]
+
 __all__ = [
     "pnbd_log_odds",
     "pnbd_log_odds_block",
@@ -130,7 +136,7 @@ def _pnbd_row(
     g0 = -rx * lat - s * lbt
     A0 = lr + r * math.log(alpha) + s * math.log(beta)
     if order == 0:
-        value = A0 + g0 + softplus(pnbd_log_odds(r, alpha, s, beta, x, tx, T))
+        value = A0 + g0 + softplus(_log_odds(r, alpha, s, beta, x, tx, T, wk))
         out[0] = value
         return value
     dt = T - tx
@@ -160,7 +166,7 @@ def _pnbd_row(
         lam = vlog1p(dt / Aa)  # log(B/A)
         lam_m = -dt / (Aa * Bb)  # d lam / d m
         lam_mm = dt * (Aa + Bb) / (Aa * Aa * Bb * Bb)
-        q, e = _series_start(k, lam)
+        q, e = _series_start(k, lam, False)
         u0 = q / e
         ssum, log_scale, finished = _pnbd_series(
             k, cc, d / Aa, lam, Aa / Bb, dt / Bb, order, d, Aa, lam_m, lam_mm, wk
@@ -291,35 +297,27 @@ def pnbd_loglik(
     n = x.size
     tr = cumlog(params[0], (int(np.max(x)) if n else 0) + 1)
     nch = chunk_bounds(n)
-    lim = loglik_len(4, order)
     partial = np.zeros((nch, 15))
     for c in prange(nch):
-        _accumulate_pnbd(params, x, tx, T, w, tr, order, lim, c, nch, partial)
+        span = (c * n // nch, (c + 1) * n // nch)
+        _accumulate_pnbd(params, (x, tx, T, w), tr, order, span, partial[c])
     total: FloatArray = partial.sum(axis=0)
     return total
 
 
 @njit()
 def _accumulate_pnbd(
-    params: FloatArray,
-    x: IntArray,
-    tx: FloatArray,
-    T: FloatArray,
-    w: FloatArray,
-    tr: FloatArray,
-    order: int,
-    lim: int,
-    c: int,
-    nch: int,
-    partial: FloatArray,
+    params: FloatArray, rows: FitRows, tr: FloatArray, order: int, span: Span, out: FloatArray
 ) -> None:
-    """Add chunk ``c`` of ``nch`` rows' weighted :func:`_pnbd_row` outputs to ``partial[c]``."""
-    n = x.size
+    """Add the weighted :func:`_pnbd_row` outputs of rows ``span[0] .. span[1]-1`` of
+    ``rows = (x, tx, T, w)`` to ``out``."""
+    x, tx, T, w = rows
     row = np.zeros(15)
     wk = np.zeros(_ROW_WORK)
-    for i in range(c * n // nch, (c + 1) * n // nch):
+    size = loglik_len(4, order)
+    for i in range(span[0], span[1]):
         _pnbd_row(params, x[i], tx[i], T[i], tr[:, x[i]], order, row, wk)
-        add_weighted(partial[c], w[i], row, lim)
+        add_weighted(out, w[i], row, size)
 
 
 @njit(parallel=True)
@@ -346,7 +344,9 @@ def pnbd_predict(
     horizon = t if t.size == n or what == 0 else np.full(n, t[0])  # unused for P(alive)
     nch = chunk_bounds(n)
     for c in prange(nch):
-        _pnbd_predict_rows(params, x, tx, T, horizon, what, c, nch, out)
+        lo, hi = (c * n) // nch, ((c + 1) * n) // nch
+        rows = (x[lo:hi], tx[lo:hi], T[lo:hi], horizon[lo:hi])
+        _pnbd_predict_rows(params, rows, what, out[lo:hi])
     return out, True
 
 
@@ -365,33 +365,21 @@ _CHECK_EVERY = 4
 
 
 @njit(vectorize=True)
-def _pnbd_predict_rows(
-    params: FloatArray,
-    x: FloatArray,
-    tx: FloatArray,
-    T: FloatArray,
-    t: FloatArray,
-    what: int,
-    c: int,
-    nch: int,
-    out: FloatArray,
-) -> None:
-    """:func:`pnbd_predict` for the rows of chunk ``c`` of ``nch`` (``t`` of length ``n``
-    when ``what`` is 1)."""
+def _pnbd_predict_rows(params: FloatArray, rows: Rows, what: int, out: FloatArray) -> None:
+    """:func:`pnbd_predict` for ``rows = (x, tx, T, t)`` (slices of one chunk, ``t`` used
+    when ``what`` is 1) into ``out``."""
     r, alpha, s, beta = params[0], params[1], params[2], params[3]
-    n = x.size
-    lo, hi = (c * n) // nch, ((c + 1) * n) // nch
-    # slices, so that indices start at 0 (see bg_palive_rows)
-    xs, txs, ts, hs, res = x[lo:hi], tx[lo:hi], T[lo:hi], t[lo:hi], out[lo:hi]
+    # slices, so that indices start at 0 (see _bg_palive_rows)
+    xs, txs, ts, hs = rows
     work = np.empty(_WORK)
-    for b in range(0, hi - lo, _BLOCK):
-        e = min(b + _BLOCK, hi - lo)
-        pnbd_log_odds_block(r, alpha, s, beta, xs[b:e], txs[b:e], ts[b:e], work, res[b:e])
-    for i in range(hi - lo):
-        res[i] = _alive_from_log_odds(res[i])
+    for b in range(0, xs.size, _BLOCK):
+        e = min(b + _BLOCK, xs.size)
+        pnbd_log_odds_block(r, alpha, s, beta, xs[b:e], txs[b:e], ts[b:e], work, out[b:e])
+    for i in range(xs.size):
+        out[i] = _alive_from_log_odds(out[i])
     if what == 1:
-        for i in range(hi - lo):
-            res[i] *= _pnbd_rate(params, xs[i], ts[i], hs[i])
+        for i in range(xs.size):
+            out[i] *= _pnbd_rate(params, xs[i], ts[i], hs[i])
 
 
 @njit(vectorize=True)
@@ -423,7 +411,7 @@ def pnbd_log_odds_block(
         a_ = mm + tx[j]
         k = r + s + x[j]
         lam = vlog1p(dt / a_)  # log(B / A)
-        q, e0 = _series_start(k, lam)
+        q, e0 = _series_start(k, lam, True)
         w[_Z + j] = d / a_
         w[_RHO + j] = a_ / (mm + T[j])
         w[_OMR + j] = dt / (mm + T[j])
@@ -479,11 +467,12 @@ def _block_row_done(w: FloatArray, j: int, n: int) -> int:
 
 
 @njit(vectorize=True, inline=True)
-def _series_start(k: float, lam: float) -> tuple[float, float]:
+def _series_start(k: float, lam: float, vector: bool) -> tuple[float, float]:
     """``(q_0, E_0)`` of the series: ``q_0 = rho^k = exp(-k lam)``, ``E_0 = 1 - q_0``
-    (``lam = log(B/A)``; by ``expm1`` when ``q_0`` is near 1)."""
+    (``lam = log(B/A)``; by ``expm1`` when ``q_0`` is near 1). ``vector``: evaluate both
+    forms and select (a branch would stop a vectorised loop); else only the one needed."""
     q = vexp(-k * lam)
-    em = -vexpm1(-k * lam)  # evaluated always: a branch would stop vectorisation
+    em = -vexpm1(-k * lam) if vector or not q < 0.5 else 0.0
     return q, (1.0 - q if q < 0.5 else em)
 
 
@@ -565,7 +554,7 @@ def _pnbd_series(
     divided by ``BIG`` when a term passes it. Returns ``(S, log_scale, finished)``;
     ``finished`` is False after ``_PNBD_MAX_TERMS`` terms (the caller then integrates).
     """
-    q, e = _series_start(k, lam)
+    q, e = _series_start(k, lam, False)
     u = 1.0
     term = e / k
     u0 = q / e
@@ -637,6 +626,15 @@ def pnbd_log_odds(
     log1p((T - tx - d)/A)``. Long series are integrated instead (:func:`pnbd_quad`).
     ``-inf`` when ``tx = T``.
     """
+    return _log_odds(r, alpha, s, beta, x, tx, T, np.empty(0))
+
+
+@njit()
+def _log_odds(
+    r: float, alpha: float, s: float, beta: float, x: float, tx: float, T: float, wk: FloatArray
+) -> float:
+    """:func:`pnbd_log_odds` with the caller's scratch array (unused by the value-only
+    series, but passing one saves an allocation per customer in the likelihood)."""
     dt = T - tx
     mm = max(alpha, beta)
     if not dt > 1e-12 * (mm + T):
@@ -648,7 +646,7 @@ def pnbd_log_odds(
     if pnbd_series_terms(d / a_, cc) <= _PNBD_TERMS:
         lam = vlog1p(dt / a_)
         ssum, log_scale, finished = _pnbd_series(
-            k, cc, d / a_, lam, a_ / (mm + T), dt / (mm + T), 0, d, a_, 0.0, 0.0, np.empty(0)
+            k, cc, d / a_, lam, a_ / (mm + T), dt / (mm + T), 0, d, a_, 0.0, 0.0, wk
         )
         if finished:
             power = _odds_power(r, s, x, alpha >= beta, lam, vlog1p((dt - d) / a_))
