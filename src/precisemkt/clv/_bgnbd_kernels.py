@@ -19,20 +19,10 @@ import math
 
 import numpy as np
 
+from precisemkt import _vmath
 from precisemkt._numba import njit, prange
 from precisemkt._typing import FloatArray, IntArray
-from precisemkt._vmath import (
-    BIG,
-    SERIES_EPS,
-    add_weighted,
-    at,
-    chunk_bounds,
-    cumlog,
-    loglik_len,
-    two_product,
-    vexp,
-    vlog_ratio,
-)
+from precisemkt._vmath import add_weighted, at, chunk_bounds, cumlog, loglik_len, vexp, vlog_ratio
 from precisemkt.clv._kernels import group_keys
 from precisemkt.clv._rfm_kernels import rfm_row_ok
 
@@ -284,7 +274,7 @@ def _bg_survival_sum(
     z = t / s_hi
     if z >= 1.0:  # t / (alpha + T) beyond 1e16: no double-precision answer
         return np.nan
-    p_hi, p_lo = two_product(z, s_hi)
+    p_hi, p_lo = _vmath.two_product(z, s_hi)
     delta = ((t - p_hi) - p_lo - z * s_lo) / (z * s_hi)
     # log P(Y = 1) = log k + log z + k log(1-z), with both logs accurate near z = 1
     log_scale = math.log(k) - math.log1p(big / t) - k * math.log1p(t / big)
@@ -302,14 +292,16 @@ def _bg_survival_sum(
         ratio = (1.0 + (k - 1.0) * inv_tab[j]) * z  # (k + j) / (j + 1) * z
         pmf *= ratio
         j += 1
-        if pmf > BIG:
-            pmf /= BIG
-            total /= BIG
-            moment /= BIG
-            log_scale += math.log(BIG)
+        if pmf > _vmath.BIG:
+            pmf /= _vmath.BIG
+            total /= _vmath.BIG
+            moment /= _vmath.BIG
+            log_scale += math.log(_vmath.BIG)
         if (j & 7) == 0 and ratio < 1.0:
             bound = max(ratio, z)
-            if pmf * (cum_tab[xi, j] + 1.0 / (1.0 - bound)) <= SERIES_EPS * total * (1.0 - bound):
+            if pmf * (cum_tab[xi, j] + 1.0 / (1.0 - bound)) <= _vmath.SERIES_EPS * total * (
+                1.0 - bound
+            ):
                 return math.exp(math.log(total + delta * moment) + log_scale)
     # survival quantities at term j: tabled, or W_1 = 1 and (bb)_1/(ab)_1
     cum = cum_tab[xi, j] if tabled else 1.0
@@ -323,15 +315,15 @@ def _bg_survival_sum(
         ratio = (k + j) / (j + 1.0) * z
         pmf *= ratio
         j += 1
-        if pmf > BIG or total > BIG:
-            pmf /= BIG
-            total /= BIG
-            moment /= BIG
-            log_scale += math.log(BIG)
+        if pmf > _vmath.BIG or total > _vmath.BIG:
+            pmf /= _vmath.BIG
+            total /= _vmath.BIG
+            moment /= _vmath.BIG
+            log_scale += math.log(_vmath.BIG)
         if ratio < 1.0:
             # future pmf ratios are <= max(ratio, z); W grows at most by 1 per term
             bound = max(ratio, z)
-            if pmf * (cum + 1.0 / (1.0 - bound)) / (1.0 - bound) <= SERIES_EPS * total:
+            if pmf * (cum + 1.0 / (1.0 - bound)) / (1.0 - bound) <= _vmath.SERIES_EPS * total:
                 break
         if j > _SERIES_MAX_TERMS:
             return np.nan

@@ -322,12 +322,7 @@ def _accumulate_pnbd(
 
 @njit(parallel=True)
 def pnbd_predict(
-    params: FloatArray,
-    x: FloatArray,
-    tx: FloatArray,
-    T: FloatArray,
-    t: FloatArray,
-    what: int,
+    params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, t: FloatArray, what: int
 ) -> tuple[FloatArray, bool]:
     """Pareto/NBD predictions for the customers ``x, tx, T`` (contiguous, one length), and
     whether every customer keeps the RFM rules (checked first; if not, nothing is computed).
