@@ -37,7 +37,8 @@ from precisemkt.clv import (
     MBGNBD,
     GammaGamma,
     ParetoNBD,
-    _kernels,
+    _bgnbd_kernels,
+    _pnbd_kernels,
     customer_lifetime_value,
 )
 from precisemkt.datasets import load_donations, make_transactions
@@ -255,14 +256,14 @@ def _kernel_cases(n: int) -> list[Case]:
         Case(
             "BG/NBD log-likelihood + gradient (kernel, no compression)",
             _label(n),
-            lambda: _kernels.bg_loglik(bg, x, tx, T, w, 0, 1),
+            lambda: _bgnbd_kernels.bg_loglik(bg, x, tx, T, w, 0, 1),
             rival=_quiet(lambda: bg_objective(log_bg, x, tx * scale, T * scale, w, 0.0)),
             rival_name="lifetimes objective (autograd)",
         ),
         Case(
             "Pareto/NBD log-likelihood (kernel, no compression)",
             _label(n),
-            lambda: _kernels.pnbd_loglik(pn, x, tx, T, w, 0),
+            lambda: _pnbd_kernels.pnbd_loglik(pn, x, tx, T, w, 0),
             rival=_quiet(
                 lambda: lt.ParetoNBDFitter._negative_log_likelihood(
                     pn_scaled, x, tx * scale, T * scale, w, 0.0
@@ -273,7 +274,7 @@ def _kernel_cases(n: int) -> list[Case]:
         Case(
             "BG/NBD log-likelihood, 200 rows (kernel)",
             "200 rows",
-            lambda: _kernels.bg_loglik(bg, x[small], tx[small], T[small], w[small], 0, 0),
+            lambda: _bgnbd_kernels.bg_loglik(bg, x[small], tx[small], T[small], w[small], 0, 0),
             rival=mp_reference,
             rival_name="naive mpmath reference",
             repeats=3,

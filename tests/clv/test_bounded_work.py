@@ -30,7 +30,8 @@ from precisemkt.clv import (
     GammaGamma,
     ParetoNBD,
     _base,
-    _kernels,
+    _pnbd_kernels,
+    _pnbd_quadrature,
     customer_lifetime_value,
 )
 from precisemkt.clv._base import unpack
@@ -128,9 +129,9 @@ def test_long_series_rows_by_quadrature(row: tuple[float, ...]) -> None:
     mm = max(alpha, beta)
     z = abs(alpha - beta) / (mm + tx)
     c = s + 1 if alpha >= beta else r + x
-    assert _kernels.pnbd_series_terms(z, c) > _kernels._PNBD_TERMS  # the quadrature runs
+    assert _pnbd_kernels.pnbd_series_terms(z, c) > _pnbd_kernels._PNBD_TERMS  # the quadrature runs
     start = time.perf_counter()
-    ours = _kernels.pnbd_log_odds(r, alpha, s, beta, float(x), tx, T)
+    ours = _pnbd_kernels.pnbd_log_odds(r, alpha, s, beta, float(x), tx, T)
     assert time.perf_counter() - start < 0.5
     assert ours == pytest.approx(
         _mp_log_odds(r, alpha, s, beta, int(x), tx, T), rel=1e-12, abs=1e-12
@@ -162,8 +163,11 @@ def test_quadrature_derivatives_against_mpmath(
     params = [r, alpha, s, beta]
     mm = max(alpha, beta)
     c = s + 1 if alpha >= beta else r + x
-    assert _kernels.pnbd_series_terms(abs(alpha - beta) / (mm + tx), c) > _kernels._PNBD_TERMS
-    out = _kernels.pnbd_loglik(
+    assert (
+        _pnbd_kernels.pnbd_series_terms(abs(alpha - beta) / (mm + tx), c)
+        > _pnbd_kernels._PNBD_TERMS
+    )
+    out = _pnbd_kernels.pnbd_loglik(
         np.array(params), np.array([x]), np.array([tx]), np.array([T]), np.ones(1), 2
     )
     value, grad, hess = unpack(out, 4)
@@ -194,8 +198,8 @@ def test_quadrature_agrees_with_the_series_where_both_run() -> None:
         x = float(rng.integers(0, 40))
         T = rng.uniform(1, 60)
         tx = rng.uniform(0, T) if x > 0 else 0.0
-        series = _kernels.pnbd_log_odds(r, alpha, s, beta, x, tx, T)
-        quad = _kernels.pnbd_quad(r, alpha, s, beta, x, tx, T, 0, g, h)
+        series = _pnbd_kernels.pnbd_log_odds(r, alpha, s, beta, x, tx, T)
+        quad = _pnbd_quadrature.pnbd_quad(r, alpha, s, beta, x, tx, T, 0, g, h)
         assert quad == pytest.approx(series, rel=1e-12, abs=1e-12)
 
 

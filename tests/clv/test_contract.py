@@ -25,7 +25,12 @@ from precisemkt.clv import (
     tracking_transactions,
 )
 from precisemkt.datasets import load_cdnow
-from precisemkt.errors import InvalidParameterError, NotFittedError, ValidationError
+from precisemkt.errors import (
+    ConvergenceError,
+    InvalidParameterError,
+    NotFittedError,
+    ValidationError,
+)
 from precisemkt.profiling import rfm_summary
 
 WEEK = TimeUnit("D", 7)
@@ -90,8 +95,12 @@ def test_gammagamma_fit_with_shuffled_monetary_value(cdnow: pd.DataFrame) -> Non
     got = GammaGamma().fit(repeat["frequency"], shuffled)
     np.testing.assert_array_equal(got.params_, aligned.params_)
     assert aligned.params_["p"] == pytest.approx(6.25, abs=0.01)  # FHL 2005 (JMR) p = 6.25
-    wrong = GammaGamma().fit(repeat["frequency"].to_numpy(), shuffled.to_numpy())
-    assert abs(wrong.params_["p"] - aligned.params_["p"]) > 1.0
+    # arrays are paired by position: the shuffled spends describe other customers, and
+    # their likelihood keeps rising as p runs to infinity (no interior maximum; an earlier
+    # kernel stopped at p ~ 2e6 (> 1 from the aligned p), where rounding noise in its
+    # gradient hid the rise)
+    with pytest.raises(ConvergenceError, match=r"p run\(s\) to 0 or infinity"):
+        GammaGamma().fit(repeat["frequency"].to_numpy(), shuffled.to_numpy())
 
 
 def test_mismatched_ids_raise(bgnbd: BGNBD, gammagamma: GammaGamma, cdnow: pd.DataFrame) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import scipy.special as sc
 
-from precisemkt.clv import BGNBD, MBGNBD, ParetoNBD, _kernels
+from precisemkt.clv import BGNBD, MBGNBD, ParetoNBD, _pnbd_kernels
 from precisemkt.errors import InvalidParameterError
 from tests.reference import clv as ref
 
@@ -77,7 +77,7 @@ def test_paretonbd_loglik_grid(x: int, swap: bool) -> None:
             alpha, beta = beta, alpha
         params = np.array([0.55, alpha, 0.6, beta])
         for tx in [0.0] if x == 0 else [T_CAL / 2, T_CAL - 0.5, T_CAL - 1e-6, T_CAL]:
-            ours = _kernels.pnbd_loglik(
+            ours = _pnbd_kernels.pnbd_loglik(
                 params, np.array([x]), np.array([tx]), np.array([T_CAL]), np.ones(1), 0
             )[0]
             with mp.workdps(50):
@@ -99,7 +99,7 @@ def test_lifetimes_paretonbd_fails_where_we_do_not(alpha: float, beta: float, x:
         theirs = lifetimes.ParetoNBDFitter._conditional_log_likelihood(
             params, np.array([x]), np.array([0.5]), np.array([T_CAL])
         )
-    ours = _kernels.pnbd_loglik(
+    ours = _pnbd_kernels.pnbd_loglik(
         np.array(params), np.array([x]), np.array([0.5]), np.array([T_CAL]), np.ones(1), 0
     )[0]
     with mp.workdps(60):

@@ -14,7 +14,19 @@ import scipy.special as sc
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from precisemkt.clv import BGBB, BGNBD, MBGNBD, ParetoNBD, _kernels
+from precisemkt import _vmath
+from precisemkt.clv import (
+    BGBB,
+    BGNBD,
+    MBGNBD,
+    ParetoNBD,
+    _bgbb_kernels,
+    _bgnbd_kernels,
+    _gg_kernels,
+    _kernels,
+    _pnbd_kernels,
+    _rfm_kernels,
+)
 from precisemkt.clv._base import unpack
 from tests.reference import clv as ref
 
@@ -60,7 +72,7 @@ def continuous_rows(draw: st.DrawFn, max_x: int = 60) -> tuple[np.ndarray, ...]:
 def test_bg_loglik(r: float, alpha: float, a: float, b: float, rows: Any, modified: int) -> None:
     x, tx, T, w = rows
     params = [r, alpha, a, b]
-    out = _kernels.bg_loglik(np.array(params), x, tx, T, w, modified, 2)
+    out = _bgnbd_kernels.bg_loglik(np.array(params), x, tx, T, w, modified, 2)
 
     def f(*p: Any) -> Any:
         return sum(
@@ -104,7 +116,7 @@ def test_bg_loglik(r: float, alpha: float, a: float, b: float, rows: Any, modifi
 def test_pnbd_loglik(r: float, alpha: float, s: float, beta: float, rows: Any) -> None:
     x, tx, T, w = rows
     params = [r, alpha, s, beta]
-    out = _kernels.pnbd_loglik(np.array(params), x, tx, T, w, 2)
+    out = _pnbd_kernels.pnbd_loglik(np.array(params), x, tx, T, w, 2)
 
     def f(*p: Any) -> Any:
         return sum(
@@ -139,7 +151,7 @@ def discrete_rows(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
 def test_bgbb_loglik(alpha: float, beta: float, gamma: float, delta: float, rows: Any) -> None:
     x, tx, n, w = rows
     params = [alpha, beta, gamma, delta]
-    out = _kernels.bgbb_loglik(np.array(params), x, tx, n, w.astype(float), 2)
+    out = _bgbb_kernels.bgbb_loglik(np.array(params), x, tx, n, w.astype(float), 2)
 
     def f(*p: Any) -> Any:
         return sum(
@@ -162,7 +174,9 @@ def test_bgbb_loglik(alpha: float, beta: float, gamma: float, delta: float, rows
 def test_gg_loglik(p: float, q: float, g: float, rows: list[tuple[int, float, int]]) -> None:
     x, m, w = (np.array(c, float) for c in zip(*rows, strict=True))
     params = [p, q, g]
-    out = _kernels.gg_loglik(np.array(params), x, m, w, 2)
+    out = _gg_kernels.gg_loglik(
+        np.array(params), x, m, w, *_gg_kernels.gg_prepare(x, m, w, np.lexsort((m, x)))[3:], 2
+    )
 
     def f(*pp: Any) -> Any:
         return sum(wi * ref.gg_loglik_row(pp, xi, mi) for xi, mi, wi in zip(x, m, w, strict=True))
@@ -327,8 +341,8 @@ def test_bgbb_predictions(
 
 @given(v=pos(1e-3, 1e6))
 def test_digamma_trigamma(v: float) -> None:
-    assert _kernels.digamma(v) == pytest.approx(float(sc.digamma(v)), rel=1e-13, abs=1e-14)
-    assert _kernels.trigamma(v) == pytest.approx(float(sc.polygamma(1, v)), rel=1e-13)
+    assert _vmath.digamma(v) == pytest.approx(float(sc.digamma(v)), rel=1e-13, abs=1e-14)
+    assert _vmath.trigamma(v) == pytest.approx(float(sc.polygamma(1, v)), rel=1e-13)
 
 
 @given(
@@ -341,7 +355,7 @@ def test_rfm_violations_matches_numpy(x: int, tx: float, T: float, discrete: boo
     xs = np.array([float(x), 1.5, -1.0, 2.0, 0.0])
     rs = np.array([tx * T, 1.0, 0.0, T + 1.0, 0.5])
     ts = np.array([T, 3.0, 3.0, T, 3.0])
-    first = _kernels.rfm_violations(xs, rs, ts, xs.size, discrete)
+    first = _rfm_kernels.rfm_violations(xs, rs, ts, xs.size, discrete)
     rules = [
         ~(np.isfinite(xs) & np.isfinite(rs) & np.isfinite(ts)),
         (xs < 0) | (xs != np.floor(xs)),
@@ -364,17 +378,17 @@ def test_rfm_row_ok_matches_rfm_violations(x: float, tx: float, T: float) -> Non
     """The branch-free row check of the prediction kernels accepts exactly the rows in
     which the detailed search finds no broken rule."""
     xs, rs, ts = np.array([x]), np.array([tx]), np.array([T])
-    clean = bool((_kernels.rfm_violations(xs, rs, ts, 1, False) < 0).all())
-    assert _kernels.rfm_row_ok(x, tx, T) is clean
-    assert _kernels.rfm_clean(xs, rs, ts) is clean
+    clean = bool((_rfm_kernels.rfm_violations(xs, rs, ts, 1, False) < 0).all())
+    assert _rfm_kernels.rfm_row_ok(x, tx, T) is clean
+    assert _rfm_kernels.rfm_clean(xs, rs, ts) is clean
 
 
 @given(n=st.integers(1, 3000), bad=st.integers(0, 2999), kind=st.integers(0, 2))
 def test_rfm_clean_finds_one_bad_row_anywhere(n: int, bad: int, kind: int) -> None:
     x, tx, T = np.full(n, 2.0), np.full(n, 1.0), np.full(n, 4.0)
-    assert _kernels.rfm_clean(x, tx, T)
+    assert _rfm_kernels.rfm_clean(x, tx, T)
     [x, tx, T][kind][bad % n] = np.nan
-    assert not _kernels.rfm_clean(x, tx, T)
+    assert not _rfm_kernels.rfm_clean(x, tx, T)
 
 
 @pytest.mark.parametrize("kind", ["bg", "mbg", "pnbd"])
@@ -391,8 +405,10 @@ def test_parallel_chunks_equal_row_sums(kind: str) -> None:
 
     def kernel(p: np.ndarray, order: int, rows: slice = slice(None)) -> np.ndarray:
         if kind == "pnbd":
-            return _kernels.pnbd_loglik(p, x[rows], tx[rows], T[rows], w[rows], order)
-        return _kernels.bg_loglik(p, x[rows], tx[rows], T[rows], w[rows], int(kind == "mbg"), order)
+            return _pnbd_kernels.pnbd_loglik(p, x[rows], tx[rows], T[rows], w[rows], order)
+        return _bgnbd_kernels.bg_loglik(
+            p, x[rows], tx[rows], T[rows], w[rows], int(kind == "mbg"), order
+        )
 
     full = kernel(params, 2)
     assert kernel(params, 0)[0] == pytest.approx(full[0], rel=1e-12)  # value-only path
@@ -447,5 +463,5 @@ def test_rfm_violations_clean_data(x: list[int], u: float, T: float) -> None:
     xs = np.array(x, dtype=float)
     ts = np.full(xs.size, T)
     rs = np.where(xs > 0, u * ts, 0.0)
-    assert _kernels.rfm_violations(xs, rs, ts, xs.size, False).tolist() == [-1] * 7
-    assert _kernels.rfm_violations(xs, rs, ts, xs.size, True).tolist()[:2] == [-1, -1]
+    assert _rfm_kernels.rfm_violations(xs, rs, ts, xs.size, False).tolist() == [-1] * 7
+    assert _rfm_kernels.rfm_violations(xs, rs, ts, xs.size, True).tolist()[:2] == [-1, -1]

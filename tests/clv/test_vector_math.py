@@ -15,8 +15,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from precisemkt import _vmath
 from precisemkt._numba import njit
-from precisemkt.clv import _kernels
+from precisemkt.clv import _pnbd_kernels
 
 
 @njit(vectorize=True)
@@ -24,13 +25,13 @@ def _apply(which: int, v: np.ndarray) -> np.ndarray:
     out = np.empty(v.size)
     for i in range(v.size):
         if which == 0:
-            out[i] = _kernels.vexp(v[i])
+            out[i] = _vmath.vexp(v[i])
         elif which == 1:
-            out[i] = _kernels.vlog(v[i])
+            out[i] = _vmath.vlog(v[i])
         elif which == 2:
-            out[i] = _kernels.vlog1p(v[i])
+            out[i] = _vmath.vlog1p(v[i])
         else:
-            out[i] = _kernels.vexpm1(v[i])
+            out[i] = _vmath.vexpm1(v[i])
     return out
 
 
@@ -76,19 +77,19 @@ def test_vector_math_special_values() -> None:
 
 @given(v=st.floats(-745.0, 709.0))
 def test_vexp_matches_math(v: float) -> None:
-    assert _kernels.vexp(v) == pytest.approx(math.exp(v), rel=3e-16, abs=1e-320)
+    assert _vmath.vexp(v) == pytest.approx(math.exp(v), rel=3e-16, abs=1e-320)
 
 
 @given(v=st.floats(5e-324, 1e308))
 def test_vlog_matches_math(v: float) -> None:
-    assert _kernels.vlog(v) == pytest.approx(math.log(v), rel=3e-16, abs=3e-16)
+    assert _vmath.vlog(v) == pytest.approx(math.log(v), rel=3e-16, abs=3e-16)
 
 
 @njit(vectorize=True)
 def _log_ratio(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     out = np.empty(u.size)
     for i in range(u.size):
-        out[i] = _kernels.vlog_ratio(u[i], v[i])
+        out[i] = _vmath.vlog_ratio(u[i], v[i])
     return out
 
 
@@ -117,7 +118,7 @@ def test_vlog_ratio_within_2_ulps_of_mpmath() -> None:
 
 @st.composite
 def pnbd_block(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
-    n = draw(st.integers(1, _kernels._BLOCK))  # longer inputs are split by the caller
+    n = draw(st.integers(1, _pnbd_kernels._BLOCK))  # longer inputs are split by the caller
     x = np.array(draw(st.lists(st.integers(0, 300), min_size=n, max_size=n)), dtype=float)
     T = np.array(draw(st.lists(st.floats(0.0, 200.0), min_size=n, max_size=n)))
     u = np.array(draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n)))
@@ -145,9 +146,11 @@ def test_pnbd_block_matches_scalar_series(
 ) -> None:
     x, tx, T = rows
     out = np.empty(x.size)
-    _kernels.pnbd_log_odds_block(r, alpha, s, beta, x, tx, T, np.empty(_kernels._WORK), out)
+    _pnbd_kernels.pnbd_log_odds_block(
+        r, alpha, s, beta, x, tx, T, np.empty(_pnbd_kernels._WORK), out
+    )
     for i in range(x.size):
-        expected = _kernels.pnbd_log_odds(r, alpha, s, beta, x[i], tx[i], T[i])
+        expected = _pnbd_kernels.pnbd_log_odds(r, alpha, s, beta, x[i], tx[i], T[i])
         if expected == -np.inf:
             assert out[i] == -np.inf
         else:

@@ -19,7 +19,7 @@ from precisemkt._validation import (
     format_message,
     show_value,
 )
-from precisemkt.clv import _kernels
+from precisemkt.clv import _bgbb_kernels
 from precisemkt.clv._base import Role
 from precisemkt.clv._inputs import (
     Patterns,
@@ -145,7 +145,7 @@ class BGBB(PurchaseModel):
 
     def _loglik(self, params: FloatArray, order: int) -> FloatArray:
         x, tx, n = (c.astype(np.int64) for c in self._patterns.columns)
-        out: FloatArray = _kernels.bgbb_loglik(params, x, tx, n, self._patterns.weights, order)
+        out: FloatArray = _bgbb_kernels.bgbb_loglik(params, x, tx, n, self._patterns.weights, order)
         return out
 
     def fit(
@@ -338,7 +338,9 @@ class BGBB(PurchaseModel):
             {"frequency": frequency, "recency": recency, "n_periods": n_periods, "t": t},
             (frequency_col, recency_col, n_periods_col),
         )
-        out = _kernels.bgbb_predict(params, a["frequency"], a["recency"], a["n_periods"], a["t"], 0)
+        out = _bgbb_kernels.bgbb_predict(
+            params, a["frequency"], a["recency"], a["n_periods"], a["t"], 0
+        )
         return wrap(out, index, scalar, "probability_alive")
 
     @overload
@@ -431,7 +433,9 @@ class BGBB(PurchaseModel):
             {"t": t, "frequency": frequency, "recency": recency, "n_periods": n_periods},
             (frequency_col, recency_col, n_periods_col),
         )
-        out = _kernels.bgbb_predict(params, a["frequency"], a["recency"], a["n_periods"], a["t"], 1)
+        out = _bgbb_kernels.bgbb_predict(
+            params, a["frequency"], a["recency"], a["n_periods"], a["t"], 1
+        )
         return wrap(out, index, scalar, "predicted_purchases")
 
     @overload
@@ -466,7 +470,7 @@ class BGBB(PurchaseModel):
         n = _periods(arrays["n_periods"], "n_periods").astype(np.int64)
         zero = np.zeros(n.size, dtype=np.int64)
         # a "customer" with no history who is alive at opportunity 0
-        out = _kernels.bgbb_predict(params, zero, zero, zero, n, 1)
+        out = _bgbb_kernels.bgbb_predict(params, zero, zero, zero, n, 1)
         return wrap(out, index, scalar, "expected_purchases")
 
     @overload
@@ -571,7 +575,7 @@ class BGBB(PurchaseModel):
             for v in (*(rows[k] for k in self._columns), t)
         )
         _periods(np.array([float(np.max(periods)) + float(np.max(ahead))]), "n_periods + t")
-        out: FloatArray = _kernels.bgbb_predict(params, x, tx, periods, ahead, 1)
+        out: FloatArray = _bgbb_kernels.bgbb_predict(params, x, tx, periods, ahead, 1)
         return out
 
     def discounted_expected_transactions(

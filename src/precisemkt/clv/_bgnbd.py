@@ -8,7 +8,7 @@ import numpy as np
 from scipy import special
 
 from precisemkt._typing import FloatArray
-from precisemkt.clv import _kernels
+from precisemkt.clv import _bgnbd_kernels
 from precisemkt.clv._base import Role, threads_for
 from precisemkt.clv._inputs import Patterns
 from precisemkt.clv._transaction import TransactionModel
@@ -31,7 +31,7 @@ class _BetaGeometric(TransactionModel):
     def _loglik(self, params: FloatArray, data: Patterns, order: int) -> FloatArray:
         x, tx, T = data.columns
         with threads_for(x.size):
-            out: FloatArray = _kernels.bg_loglik(
+            out: FloatArray = _bgnbd_kernels.bg_loglik(
                 params, x.astype(np.int64), tx, T, data.weights, self._m, order
             )
         return out
@@ -49,7 +49,7 @@ class _BetaGeometric(TransactionModel):
         xf, txf, tf = (np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in (x, tx, T))
         with threads_for(n):
             out: FloatArray
-            out, clean = _kernels.bg_predict(params, self._m, xf, txf, tf, t, what)
+            out, clean = _bgnbd_kernels.bg_predict(params, self._m, xf, txf, tf, t, what)
         return out, clean
 
     def _expected(self, params: FloatArray, t: FloatArray) -> FloatArray:

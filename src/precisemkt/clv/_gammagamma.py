@@ -16,14 +16,13 @@ from precisemkt._validation import (
     format_message,
     show_value,
 )
-from precisemkt.clv import _kernels
+from precisemkt.clv import _gg_kernels
 from precisemkt.clv._base import FittedModel, Role
 from precisemkt.clv._inputs import (
     Patterns,
     Scalar,
     Vector,
     check_weights,
-    compress,
     customer_inputs,
     first_bad,
     prediction_arrays,
@@ -163,6 +162,7 @@ class GammaGamma(FittedModel):
         "(the model needs spend that varies between customers)"
     )
     _patterns: Patterns
+    _spend_terms: tuple[FloatArray, FloatArray, FloatArray]
 
     def _start(self) -> FloatArray:
         _, m = self._patterns.columns
@@ -178,7 +178,8 @@ class GammaGamma(FittedModel):
 
     def _loglik(self, params: FloatArray, order: int) -> FloatArray:
         x, m = self._patterns.columns
-        out: FloatArray = _kernels.gg_loglik(params, x, m, self._patterns.weights, order)
+        w = self._patterns.weights
+        out: FloatArray = _gg_kernels.gg_loglik(params, x, m, w, *self._spend_terms, order)
         return out
 
     def fit(
@@ -256,7 +257,9 @@ class GammaGamma(FittedModel):
         check_same_length(frequency=x, monetary_value=m)
         _check_spend(x, m, index, repeat_buyers=True)
         w = check_weights(weights, x.size, index)
-        self._patterns = compress((x, m), w)
+        order = np.lexsort((m, x))
+        xs, ms, ws, freq, freq_w, fixed = _gg_kernels.gg_prepare(x, m, w, order)  # + compress
+        self._patterns, self._spend_terms = Patterns((xs, ms), ws), (freq, freq_w, fixed)
         self._fit_loglik(self._loglik, float(self._patterns.weights.sum()), initial_params)
         self.n_excluded_ = excluded
         self.time_unit_ = c.time_unit

@@ -30,7 +30,7 @@ from precisemkt._validation import (
     require_columns,
     show_value,
 )
-from precisemkt.clv import _kernels
+from precisemkt.clv import _kernels, _rfm_kernels
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
@@ -246,7 +246,7 @@ def check_rfm(
     """
     n = rfm_length(x, tx, T, t_name)
     full = x.size == tx.size == T.size == n
-    if discrete or not full or not _kernels.rfm_clean(x, tx, T):
+    if discrete or not full or not _rfm_kernels.rfm_clean(x, tx, T):
         raise_rfm_violation(x, tx, T, n, index=index, t_name=t_name, discrete=discrete)
     return n
 
@@ -264,7 +264,7 @@ def raise_rfm_violation(
     """Raise a :class:`ValidationError` for the first of ``n`` rows (arrays of length 1 or
     ``n``, see :func:`rfm_length`) breaking an RFM rule (see :func:`check_rfm`); return if
     there is none."""
-    first = _kernels.rfm_violations(x, tx, T, n, discrete)
+    first = _rfm_kernels.rfm_violations(x, tx, T, n, discrete)
     for rule, i in enumerate(first):
         if i >= 0:
             label = (

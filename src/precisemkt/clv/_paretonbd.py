@@ -11,7 +11,7 @@ from scipy import special
 
 from precisemkt._typing import FloatArray
 from precisemkt._validation import check_interval
-from precisemkt.clv import _kernels
+from precisemkt.clv import _pnbd_kernels
 from precisemkt.clv._base import Role, threads_for
 from precisemkt.clv._inputs import Patterns, Scalar, Vector, wrap
 from precisemkt.clv._transaction import TransactionModel
@@ -89,7 +89,7 @@ class ParetoNBD(TransactionModel):
     def _loglik(self, params: FloatArray, data: Patterns, order: int) -> FloatArray:
         x, tx, T = data.columns
         with threads_for(x.size):
-            out: FloatArray = _kernels.pnbd_loglik(
+            out: FloatArray = _pnbd_kernels.pnbd_loglik(
                 params, x.astype(np.int64), tx, T, data.weights, order
             )
         return out
@@ -107,7 +107,7 @@ class ParetoNBD(TransactionModel):
         xf, txf, tf = (np.ascontiguousarray(np.broadcast_to(v, (n,))) for v in (x, tx, T))
         with threads_for(n):
             out: FloatArray
-            out, clean = _kernels.pnbd_predict(params, xf, txf, tf, t, what)
+            out, clean = _pnbd_kernels.pnbd_predict(params, xf, txf, tf, t, what)
         return out, clean
 
     def _expected(self, params: FloatArray, t: FloatArray) -> FloatArray:
@@ -133,7 +133,7 @@ class ParetoNBD(TransactionModel):
         with np.errstate(divide="ignore"):
             log_i0 = np.log(special.betainc(n + 1.0, r + s, t / (m + t)))
         with threads_for(n.size):
-            out: FloatArray = _kernels.pnbd_pmf(
+            out: FloatArray = _pnbd_kernels.pnbd_pmf(
                 np.ascontiguousarray(r),
                 np.ascontiguousarray(alpha),
                 np.ascontiguousarray(s),
