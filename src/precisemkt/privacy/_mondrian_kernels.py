@@ -209,14 +209,41 @@ def _child_of(x: int, kids: IntArray, node_lo: IntArray) -> int:
 
 @njit()
 def _tighten(x: IntArray, perm: IntArray, a: int, b: int, dom: Domains, box: _Box) -> None:
-    """Numeric ranges to the rows' codes, hierarchy nodes to the lowest holding every row."""
+    """Numeric ranges to the rows' codes, hierarchy nodes to the lowest holding every row.
+
+    The descent is written here rather than in a helper per attribute: a call per attribute
+    and partition that passes the :class:`Domains` record cost Mondrian 10-15 %.
+    """
+    is_cat = dom.is_cat
+    child_ptr = dom.child_ptr
+    child_idx = dom.child_idx
+    node_lo = dom.node_lo
+    node_ncp = dom.node_ncp
+    num_vals = dom.num_vals
+    num_off = dom.num_off
+    num_range = dom.num_range
+    node = box.node
+    lo = box.lo
+    hi = box.hi
+    width = box.width
     for j in range(x.shape[0]):
-        if dom.is_cat[j]:
-            nd = _lowest_node(x[j], perm, a, b, dom, box.node[j])
-            box.node[j] = nd
-            box.lo[j] = nd
-            box.hi[j] = nd
-            box.width[j] = dom.node_ncp[nd]
+        if is_cat[j]:
+            nd = node[j]
+            while child_ptr[nd + 1] > child_ptr[nd]:
+                kids = child_idx[child_ptr[nd] : child_ptr[nd + 1]]
+                first = _child_of(x[j, perm[a]], kids, node_lo)
+                same = True
+                for idx in range(a + 1, b):
+                    if _child_of(x[j, perm[idx]], kids, node_lo) != first:
+                        same = False
+                        break
+                if not same:
+                    break
+                nd = kids[first]
+            node[j] = nd
+            lo[j] = nd
+            hi[j] = nd
+            width[j] = node_ncp[nd]
         else:
             mn = x[j, perm[a]]
             mx = mn
@@ -224,25 +251,12 @@ def _tighten(x: IntArray, perm: IntArray, a: int, b: int, dom: Domains, box: _Bo
                 v = x[j, perm[idx]]
                 mn = min(mn, v)
                 mx = max(mx, v)
-            box.lo[j] = mn
-            box.hi[j] = mx
-            box.width[j] = 0.0
-            if dom.num_range[j] > 0:
-                off = dom.num_off[j]
-                box.width[j] = (dom.num_vals[off + mx] - dom.num_vals[off + mn]) / dom.num_range[j]
-
-
-@njit()
-def _lowest_node(xj: IntArray, perm: IntArray, a: int, b: int, dom: Domains, nd: int) -> int:
-    """The lowest descendant of node ``nd`` that holds the leaves of all rows ``perm[a:b]``."""
-    while dom.child_ptr[nd + 1] > dom.child_ptr[nd]:
-        kids = _children(dom, nd)
-        first = _child_of(xj[perm[a]], kids, dom.node_lo)
-        for idx in range(a + 1, b):
-            if _child_of(xj[perm[idx]], kids, dom.node_lo) != first:
-                return nd
-        nd = kids[first]
-    return nd
+            lo[j] = mn
+            hi[j] = mx
+            width[j] = 0.0
+            if num_range[j] > 0:
+                off = num_off[j]
+                width[j] = (num_vals[off + mx] - num_vals[off + mn]) / num_range[j]
 
 
 @njit()
