@@ -40,13 +40,13 @@ __all__ = [
     "KernelRequirement",
     "Reference",
     "bucket_rows",
-    "class_ok",
     "class_statistics",
     "class_statistics_from_counts",
     "collect",
     "diversity_ok",
     "emd",
     "new_histogram",
+    "parts_ok",
     "reference_distribution",
     "rows_by_class",
     "uses_sensitive",
@@ -295,25 +295,36 @@ def collect(
 
 
 @njit()
-def class_ok(
+def parts_ok(
     rows: IntArray,
     a: int,
-    b: int,
+    bounds: IntArray,
+    n_parts: int,
     s: IntArray,
     weights: FloatArray,
     req: KernelRequirement,
     ref: Reference,
     hist: Histogram,
 ) -> bool:
-    """Whether the class of rows ``rows[a:b]`` (weighted 1 each for k) meets ``req``."""
-    if b - a < req.k:
-        return False
-    if not uses_sensitive(req):
-        return True
-    g, size = collect(rows, a, b, s, weights, hist)
-    if not diversity_ok(hist.cnts, g, size, req):
-        return False
-    return req.t < 0.0 or emd(hist.vals, hist.cnts, g, size, req.ordered, ref) <= req.t + T_TOL
+    """Whether every non-empty part ``rows[a + bounds[g]:a + bounds[g + 1]]`` meets ``req``.
+
+    A part's size (its number of rows) is tested against k; l and t use ``weights``.
+    """
+    for part in range(n_parts):
+        lo = a + bounds[part]
+        hi = a + bounds[part + 1]
+        if hi == lo:
+            continue
+        if hi - lo < req.k:
+            return False
+        if not uses_sensitive(req):
+            continue
+        g, size = collect(rows, lo, hi, s, weights, hist)
+        if not diversity_ok(hist.cnts, g, size, req):
+            return False
+        if req.t >= 0.0 and emd(hist.vals, hist.cnts, g, size, req.ordered, ref) > req.t + T_TOL:
+            return False
+    return True
 
 
 # -- check_anonymity ----------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Compiled strict multidimensional Mondrian (LeFevre, DeWitt & Ramakrishnan 2006).
 
 ndarray in, ndarray out, no validation (``_mondrian`` encodes and validates). Candidate
-parts are judged by ``_class_kernels.class_ok``; numba's disk cache does not notice an
+parts are judged by ``_class_kernels.parts_ok``; numba's disk cache does not notice an
 edit there: run with ``PRECISEMKT_NUMBA_CACHE=0`` after changing it.
 
 Every partition is a slice ``perm[a:b]`` of a row permutation. Partitions still to be
@@ -19,12 +19,10 @@ import numpy as np
 from precisemkt._numba import njit
 from precisemkt._typing import BoolArray, FloatArray, IntArray
 from precisemkt.privacy._class_kernels import (
-    Histogram,
     KernelRequirement,
-    Reference,
     bucket_rows,
-    class_ok,
     new_histogram,
+    parts_ok,
     reference_distribution,
 )
 
@@ -149,7 +147,7 @@ def mondrian(
                     break
                 box.tried[j] = True
                 n_parts, kids = _split_rows(x[j], perm, a, b, j, dom, box, buf, start, tmp)
-                if _parts_ok(tmp, a, start, n_parts, s, weights, req, ref, hist):
+                if parts_ok(tmp, a, start, n_parts, s, weights, req, ref, hist):
                     perm[a:b] = tmp[a:b]
                     pushed = _push_parts(todo, top, a, start, n_parts, box.node, j, kids)
                     break
@@ -218,14 +216,7 @@ def _tighten(x: IntArray, perm: IntArray, a: int, b: int, dom: Domains, box: _Bo
     child_ptr = dom.child_ptr
     child_idx = dom.child_idx
     node_lo = dom.node_lo
-    node_ncp = dom.node_ncp
-    num_vals = dom.num_vals
-    num_off = dom.num_off
-    num_range = dom.num_range
     node = box.node
-    lo = box.lo
-    hi = box.hi
-    width = box.width
     for j in range(x.shape[0]):
         if is_cat[j]:
             nd = node[j]
@@ -241,9 +232,9 @@ def _tighten(x: IntArray, perm: IntArray, a: int, b: int, dom: Domains, box: _Bo
                     break
                 nd = kids[first]
             node[j] = nd
-            lo[j] = nd
-            hi[j] = nd
-            width[j] = node_ncp[nd]
+            box.lo[j] = nd
+            box.hi[j] = nd
+            box.width[j] = dom.node_ncp[nd]
         else:
             mn = x[j, perm[a]]
             mx = mn
@@ -251,12 +242,12 @@ def _tighten(x: IntArray, perm: IntArray, a: int, b: int, dom: Domains, box: _Bo
                 v = x[j, perm[idx]]
                 mn = min(mn, v)
                 mx = max(mx, v)
-            lo[j] = mn
-            hi[j] = mx
-            width[j] = 0.0
-            if num_range[j] > 0:
-                off = num_off[j]
-                width[j] = (num_vals[off + mx] - num_vals[off + mn]) / num_range[j]
+            box.lo[j] = mn
+            box.hi[j] = mx
+            box.width[j] = 0.0
+            if dom.num_range[j] > 0:
+                off = dom.num_off[j]
+                box.width[j] = (dom.num_vals[off + mx] - dom.num_vals[off + mn]) / dom.num_range[j]
 
 
 @njit()
@@ -419,27 +410,6 @@ def _split_rows(
             buf[idx] = 0 if xj[perm[idx]] <= cut else 1
     bucket_rows(buf[a:b], perm[a:b], n_parts, start, tmp[a:b])
     return n_parts, kids
-
-
-@njit()
-def _parts_ok(
-    tmp: IntArray,
-    a: int,
-    start: IntArray,
-    n_parts: int,
-    s: IntArray,
-    weights: FloatArray,
-    req: KernelRequirement,
-    ref: Reference,
-    hist: Histogram,
-) -> bool:
-    """Whether every non-empty part of a split (see :func:`_split_rows`) meets ``req``."""
-    for g in range(n_parts):
-        lo = a + start[g]
-        hi = a + start[g + 1]
-        if hi > lo and not class_ok(tmp, lo, hi, s, weights, req, ref, hist):
-            return False
-    return True
 
 
 @njit()
