@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from precisemkt.errors import InvalidParameterError, ValidationError
-from precisemkt.privacy import AnonymityReport, _kernels, check_anonymity
+from precisemkt.privacy import AnonymityReport, _class_kernels, check_anonymity
 from precisemkt.privacy._engine import EngineAnonymityReport
 from tests.engines.helpers import people
 
@@ -92,13 +92,13 @@ def test_kernel_from_counts_matches_rows(rows: list[tuple[int, int]], ordered: b
     _, ids = np.unique(arr[:, 0], return_inverse=True)
     used, codes = np.unique(arr[:, 1], return_inverse=True)
     n_classes = int(ids.max()) + 1
-    distinct, entropy, emd, ptr, desc = _kernels.class_statistics(
+    distinct, entropy, emd, ptr, desc = _class_kernels.class_statistics(
         ids.astype(np.int64), n_classes, codes.astype(np.int64), len(used), ordered
     )
     cells, cell_counts = np.unique(np.stack([ids, codes], axis=1), axis=0, return_counts=True)
     cptr = np.zeros(n_classes + 1, np.int64)
     np.cumsum(np.bincount(cells[:, 0], minlength=n_classes), out=cptr[1:])
-    sizes, c_distinct, c_entropy, c_emd, c_desc = _kernels.class_statistics_from_counts(
+    sizes, c_distinct, c_entropy, c_emd, c_desc = _class_kernels.class_statistics_from_counts(
         cptr, cells[:, 1].astype(np.int64), cell_counts.astype(np.int64), len(used), ordered
     )
     assert sizes.tolist() == np.bincount(ids).tolist()

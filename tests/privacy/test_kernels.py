@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from precisemkt.errors import PrivacyError
-from precisemkt.privacy import _kernels, anonymize, check_anonymity
+from precisemkt.privacy import _class_kernels, _kernels, anonymize, check_anonymity
 from precisemkt.privacy._requirement import encode_sensitive
 from tests.privacy.tables import Table, tables
 from tests.reference import privacy as ref
@@ -43,7 +43,7 @@ def test_class_statistics_matches_reference(rows: list[tuple[int, int]], ordered
     _, ids = np.unique(raw_ids, return_inverse=True)
     _, s = np.unique(np.array([r[1] for r in rows]), return_inverse=True)
     n_classes = int(ids.max()) + 1
-    distinct, entropy, emd, ptr, counts = _kernels.class_statistics(
+    distinct, entropy, emd, ptr, counts = _class_kernels.class_statistics(
         ids.astype(np.int64), n_classes, s.astype(np.int64), int(s.max()) + 1, ordered
     )
     expected = ref.class_stats(ids.tolist(), s.tolist(), ordered)

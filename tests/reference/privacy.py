@@ -2,12 +2,12 @@
 
 * :func:`groups` — first-appearance group ids (``_kernels.assign_groups``);
 * :func:`class_stats` — per-class distinct count, entropy, EMD, sorted counts
-  (``_kernels.class_statistics``), with the EMD written exactly as Li et al. (2007) define
+  (``_class_kernels.class_statistics``), with the EMD written exactly as Li et al. (2007) define
   it, over the whole value domain;
 * :func:`evaluate_node`, :func:`exhaustive_global` — one full-domain generalisation and a
   plain search over every lattice node (``_kernels.evaluate_node`` and the bounded search);
 * :func:`mondrian` — strict Mondrian written as a recursive function over Python sets
-  (``_kernels.mondrian``).
+  (``_mondrian_kernels.mondrian``).
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from precisemkt._results import ResultMixin
 from precisemkt._typing import BoolArray, FloatArray, IntArray
 from precisemkt._validation import check_int
 from precisemkt.errors import InvalidParameterError
-from precisemkt.privacy import _kernels
+from precisemkt.privacy import _class_kernels
 from precisemkt.privacy._requirement import (
     class_ids,
     column_roles,
@@ -222,12 +222,14 @@ class AnonymityReport(ResultMixin):
             if req.l_kind == "distinct":
                 bad |= self._require(self.class_l_distinct) < req.l
             elif req.l_kind == "entropy":
-                bad |= self._require(self.class_entropy) < np.log(req.l) - _kernels.ENTROPY_TOL
+                bad |= (
+                    self._require(self.class_entropy) < np.log(req.l) - _class_kernels.ENTROPY_TOL
+                )
             else:
                 ratio = _recursive_ratio(ptr, counts, self.class_sizes, int(req.l))
                 bad |= ~(ratio < float(req.c if req.c is not None else 0.0))
         if req.t is not None:
-            bad |= self._require(self.class_t) > req.t + _kernels.T_TOL
+            bad |= self._require(self.class_t) > req.t + _class_kernels.T_TOL
         return bad
 
     def satisfies(
@@ -416,7 +418,7 @@ def measure_anonymity(
     ordered = False
     if sens is not None:
         codes, n_codes, ordered = encode_sensitive(frame[sens], sens)
-        stats = _kernels.class_statistics(ids, n_classes, codes, n_codes, ordered)
+        stats = _class_kernels.class_statistics(ids, n_classes, codes, n_codes, ordered)
     fields = sensitive_fields(stats, ordered)
     return AnonymityReport(
         quasi_identifiers=tuple(qis),

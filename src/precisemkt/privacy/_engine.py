@@ -18,7 +18,7 @@ import pandas as pd
 from precisemkt._frames import as_engine_frame, collect_pandas, require_engine_columns
 from precisemkt._validation import format_message
 from precisemkt.errors import InvalidParameterError, ValidationError
-from precisemkt.privacy import _kernels
+from precisemkt.privacy import _class_kernels
 from precisemkt.privacy._check import AnonymityReport, sensitive_fields
 
 __all__ = ["EngineAnonymityReport", "check_anonymity_engine"]
@@ -150,7 +150,7 @@ def check_anonymity_engine(
     n_classes = int(class_of[-1]) + 1
     ptr = np.zeros(n_classes + 1, np.int64)
     np.cumsum(np.bincount(class_of, minlength=n_classes), out=ptr[1:])
-    sizes, distinct, entropy, emd, desc = _kernels.class_statistics_from_counts(
+    sizes, distinct, entropy, emd, desc = _class_kernels.class_statistics_from_counts(
         ptr, codes, counts, n_codes, ordered
     )
     first = ptr[:-1]

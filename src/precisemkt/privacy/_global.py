@@ -293,8 +293,7 @@ def search_lattice(
     best_loss = np.inf
     best_node: IntArray | None = None
     n_evaluated = 0
-    k, l_kind, ell, c, t = requirement.kernel_args()
-    has_s = s_codes is not None
+    req = requirement.for_kernels(ordered)
     split = _make_split(items, shape, table_keys, table_vals)
     if split is not None:
         a_shape = tuple(shape[j] for j in split.a_attrs)
@@ -349,13 +348,7 @@ def search_lattice(
                 items.weights,
                 items.sensitive,
                 n_codes,
-                has_s,
-                k,
-                l_kind,
-                ell,
-                c,
-                t,
-                ordered,
+                req,
                 float(max_out),
                 metric_code,
             )

@@ -11,8 +11,8 @@ import pandas as pd
 from precisemkt._typing import FloatArray, IntArray
 from precisemkt._validation import format_message
 from precisemkt.errors import ValidationError
-from precisemkt.privacy import _kernels
 from precisemkt.privacy._hierarchy import ObjectArray, _Bound, format_number
+from precisemkt.privacy._mondrian_kernels import Domains, mondrian
 from precisemkt.privacy._requirement import Requirement
 
 __all__ = ["MondrianPartition", "mondrian_partition"]
@@ -160,12 +160,10 @@ def mondrian_partition(
         num_parts.append(values)
         num_off[j + 1] = num_off[j] + len(values)
     num_vals = np.concatenate(num_parts)
-    has_s = s_codes is not None
     s = s_codes if s_codes is not None else np.zeros(n, dtype=np.int64)
-    k, l_kind, ell, c, t = requirement.kernel_args()
-    perm, start, end, part_lo, part_hi = _kernels.mondrian(
-        x,
+    domains = Domains(
         is_cat,
+        root,
         num_vals,
         num_off,
         num_range,
@@ -173,17 +171,9 @@ def mondrian_partition(
         tree.node_ncp,
         tree.child_ptr,
         tree.child_idx,
-        root,
-        s,
-        max(n_codes, 1),
-        has_s,
-        k,
-        l_kind,
-        ell,
-        c,
-        t,
-        ordered,
-        priority,
+    )
+    perm, start, end, part_lo, part_hi = mondrian(
+        x, domains, s, max(n_codes, 1), requirement.for_kernels(ordered), priority
     )
     sizes = end - start
     row_part = np.empty(n, dtype=np.int64)

@@ -21,6 +21,7 @@ from precisemkt._validation import (
     show_value,
 )
 from precisemkt.errors import DataQualityWarning, InvalidParameterError, ValidationError
+from precisemkt.privacy._class_kernels import KernelRequirement
 
 __all__ = [
     "L_KINDS",
@@ -337,19 +338,16 @@ class Requirement:
     def l_code(self) -> int:
         return 0 if self.l is None else 1 + L_KINDS.index(self.l_kind)
 
-    def kernel_args(self) -> tuple[int, int, float, float, float]:
-        """``(k, l_kind, l, c, t)`` as the kernels take them."""
-        return (
-            self.k,
+    def for_kernels(self, ordered: bool) -> KernelRequirement:
+        """The requirement as the kernels take it (``ordered``: the EMD's ground distance)."""
+        return KernelRequirement(
+            int(self.k),
             self.l_code,
             0.0 if self.l is None else float(self.l),
             0.0 if self.c is None else float(self.c),
             -1.0 if self.t is None else float(self.t),
+            bool(ordered),
         )
-
-    @property
-    def needs_sensitive(self) -> bool:
-        return self.l is not None or self.t is not None
 
     def describe(self) -> str:
         parts = [f"k={self.k}"]
