@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from precisemkt._typing import FloatArray, IntArray, SeedLike
 from precisemkt._validation import check_int, check_interval, check_random_state
-from precisemkt.recommend import _kernels
+from precisemkt.recommend import _als_kernels, _topk_kernels
 from precisemkt.recommend._base import Filters, Recommender, TopN, score_batches
 from precisemkt.recommend._interactions import Interactions
 from precisemkt.recommend._similar import similar_frame
@@ -102,7 +102,7 @@ class ALS(Recommender):
         return y.T @ y + float(self.regularization) * np.eye(y.shape[1])
 
     def _loss(self, r: sp.csr_array, conf: FloatArray, x: FloatArray, y: FloatArray) -> float:
-        observed = _kernels.als_loss(
+        observed = _als_kernels.als_loss(
             r.indptr.astype(np.int64), r.indices.astype(np.int64), conf, x, y
         ).sum()
         everything = float(np.sum((x.T @ x) * (y.T @ y)))
@@ -126,8 +126,8 @@ class ALS(Recommender):
         y = rng.random((inter.n_items, f)) * 0.01
         losses = []
         for _ in range(iterations):
-            _kernels.als_cg(u_ptr, u_idx, conf_u, x, y, self._gram(y), CG_STEPS)
-            _kernels.als_cg(i_ptr, i_idx, conf_i, y, x, self._gram(x), CG_STEPS)
+            _als_kernels.als_cg(u_ptr, u_idx, conf_u, x, y, self._gram(y), CG_STEPS)
+            _als_kernels.als_cg(i_ptr, i_idx, conf_i, y, x, self._gram(x), CG_STEPS)
             losses.append(self._loss(r, conf_u, x, y))
         self.user_factors_ = x
         self.item_factors_ = y
@@ -147,7 +147,7 @@ class ALS(Recommender):
         for lo, hi in score_batches(codes.size, self.interactions_.n_items):
             sub = r[codes[lo:hi]]
             x = np.zeros((hi - lo, y.shape[1]))
-            _kernels.als_exact(
+            _als_kernels.als_exact(
                 sub.indptr.astype(np.int64),
                 sub.indices.astype(np.int64),
                 self._confidence(sub),
@@ -157,7 +157,7 @@ class ALS(Recommender):
             )
             block = x @ y.T
             users = codes[lo:hi] if filters.exclude_seen else np.full(hi - lo, -1, np.int64)
-            items[lo:hi], scores[lo:hi], counts[lo:hi] = _kernels.dense_select(
+            items[lo:hi], scores[lo:hi], counts[lo:hi] = _topk_kernels.dense_select(
                 block,
                 users,
                 indptr,
@@ -168,7 +168,7 @@ class ALS(Recommender):
                 filters.cap,
                 n,
             )
-        because = _kernels.factor_because(codes, items, counts, indptr, indices, conf, y, gram)
+        because = _als_kernels.factor_because(codes, items, counts, indptr, indices, conf, y, gram)
         return TopN(items, scores, counts, because)
 
     def similar_items(self, items: Any, n: int = 10) -> pd.DataFrame:

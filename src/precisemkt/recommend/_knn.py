@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from precisemkt._typing import FloatArray, IntArray
 from precisemkt._validation import check_int, check_interval, check_options
-from precisemkt.recommend import _kernels
+from precisemkt.recommend import _knn_kernels
 from precisemkt.recommend._base import Filters, Recommender, TopN, merge_interactions
 from precisemkt.recommend._interactions import Interactions, InteractionsLike, as_interactions
 from precisemkt.recommend._similar import similar_frame
@@ -36,7 +36,9 @@ def _weighted(matrix: sp.csr_array, similarity: str) -> tuple[sp.csr_array, Floa
     coo = x.tocoo()
     if similarity in ("jaccard", "asymmetric_cosine"):
         x.data[:] = 1.0
-        kind = _kernels.KIND_JACCARD if similarity == "jaccard" else _kernels.KIND_ASYMMETRIC
+        kind = (
+            _knn_kernels.KIND_JACCARD if similarity == "jaccard" else _knn_kernels.KIND_ASYMMETRIC
+        )
         return x, sizes, kind
     data = coo.data.copy()
     if similarity in ("bm25", "tfidf"):
@@ -55,7 +57,7 @@ def _weighted(matrix: sp.csr_array, similarity: str) -> tuple[sp.csr_array, Floa
             data = np.where(norms[coo.col] > 0, data / norms[coo.col], 0.0)
     w = sp.csr_array((data, (coo.row, coo.col)), shape=x.shape)
     w.sort_indices()
-    return w, sizes, _kernels.KIND_DOT
+    return w, sizes, _knn_kernels.KIND_DOT
 
 
 class ItemKNN(Recommender):
@@ -137,7 +139,7 @@ class ItemKNN(Recommender):
         w, sizes, kind = _weighted(inter.matrix, similarity)
         by_item = sp.csr_array(w.T)
         by_item.sort_indices()
-        idx, val, cnt = _kernels.knn_rows(
+        idx, val, cnt = _knn_kernels.knn_rows(
             rows,
             by_item.indptr.astype(np.int64),
             by_item.indices.astype(np.int64),
@@ -215,7 +217,7 @@ class ItemKNN(Recommender):
     def _top_n(self, codes: IntArray, filters: Filters) -> TopN:
         r = self.interactions_.matrix
         s = self.similarity_
-        items, scores, counts, because = _kernels.knn_recommend(
+        items, scores, counts, because = _knn_kernels.knn_recommend(
             codes,
             r.indptr.astype(np.int64),
             r.indices.astype(np.int64),
