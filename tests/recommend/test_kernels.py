@@ -221,6 +221,26 @@ def test_factor_because_matches_reference(a, f, reg, alpha) -> None:
             np.testing.assert_allclose(
                 [contrib[j] for j in have], [contrib[j] for j in want], rtol=1e-8
             )
+    # the recommend path: the Cholesky factors of als_exact reused for the reasons
+    x = np.zeros((a.shape[0], f))
+    chol = _als_kernels.als_exact(
+        m.indptr.astype(np.int64),
+        m.indices.astype(np.int64),
+        1.0 + alpha * m.data,
+        x,
+        y,
+        y.T @ y + reg * np.eye(f),
+    )
+    reused = _als_kernels.factor_because_from(
+        items,
+        counts,
+        m.indptr.astype(np.int64),
+        m.indices.astype(np.int64),
+        1.0 + alpha * m.data,
+        y,
+        chol,
+    )
+    np.testing.assert_array_equal(reused, got)
 
 
 @given(st.integers(1, 8), st.integers(1, 6), st.integers(2, 9), st.integers(0, 2**31))

@@ -11,7 +11,7 @@ from precisemkt._numba import njit, prange
 from precisemkt._typing import FloatArray, IntArray
 from precisemkt.recommend._topk_kernels import BLOCKS, top_contributors
 
-__all__ = ["als_cg", "als_exact", "als_loss", "factor_because"]
+__all__ = ["als_cg", "als_exact", "als_loss", "factor_because", "factor_because_from"]
 
 # -- implicit-feedback ALS ------------------------------------------------------------------
 
@@ -187,9 +187,9 @@ def _exact_block(
     x: FloatArray,
     y: FloatArray,
     gram: FloatArray,
+    chol: FloatArray,
 ) -> None:
     f = x.shape[1]
-    a_mat = np.empty((f, f))
     rhs = np.empty(f)
     sol = np.empty(f)
     for u in range(start, stop, step):
@@ -197,8 +197,8 @@ def _exact_block(
             for a in range(f):
                 x[u, a] = 0.0
             continue
-        _user_system(indptr[u], indptr[u + 1], indices, conf, y, gram, a_mat, rhs)
-        _chol_solve(a_mat, rhs, sol)
+        _user_system(indptr[u], indptr[u + 1], indices, conf, y, gram, chol[u], rhs)
+        _chol_solve(chol[u], rhs, sol)
         for a in range(f):
             x[u, a] = sol[a]
 
@@ -211,12 +211,19 @@ def als_exact(
     x: FloatArray,
     y: FloatArray,
     gram: FloatArray,
-) -> None:
-    """The exact minimiser of each row's ALS problem (Cholesky), written into ``x``."""
-    rows = x.shape[0]
+) -> FloatArray:
+    """The exact minimiser of each row's ALS problem (Cholesky), written into ``x``.
+
+    Returns the Cholesky factors, shape ``(rows, f, f)`` (lower triangles of
+    ``Y'C_uY + lambda I``; rows without entries are left unset), which
+    :func:`factor_because_from` reuses.
+    """
+    rows, f = x.shape
+    chol = np.empty((rows, f, f))
     n_blocks = min(rows, BLOCKS)
     for blk in prange(n_blocks):
-        _exact_block(blk, rows, n_blocks, indptr, indices, conf, x, y, gram)
+        _exact_block(blk, rows, n_blocks, indptr, indices, conf, x, y, gram, chol)
+    return chol
 
 
 @njit()
@@ -259,6 +266,41 @@ def als_loss(
 
 
 @njit()
+def _explain(
+    chol: FloatArray,
+    items: IntArray,
+    count: int,
+    lo: int,
+    hi: int,
+    indices: IntArray,
+    conf: FloatArray,
+    y: FloatArray,
+    z: FloatArray,
+    contrib: FloatArray,
+    out: IntArray,
+) -> None:
+    """Top three history items (CSR entries ``lo:hi``) behind each of ``items[:count]``."""
+    f = y.shape[1]
+    for q in range(count):
+        _chol_solve(chol, y[items[q]], z)
+        for t in range(lo, hi):
+            j = indices[t]
+            d = 0.0
+            for a in range(f):
+                d += z[a] * y[j, a]
+            contrib[t - lo] = conf[t] * d
+        top_contributors(contrib, indices[lo:], hi - lo, out[q])
+
+
+@njit()
+def _longest(start: int, stop: int, step: int, users: IntArray, indptr: IntArray) -> int:
+    longest = 1
+    for r in range(start, stop, step):
+        longest = max(longest, indptr[users[r] + 1] - indptr[users[r]])
+    return longest
+
+
+@njit()
 def _factor_because_block(
     start: int,
     stop: int,
@@ -277,10 +319,7 @@ def _factor_because_block(
     a_mat = np.empty((f, f))
     rhs = np.empty(f)
     z = np.empty(f)
-    longest = 1
-    for r in range(start, stop, step):
-        longest = max(longest, indptr[users[r] + 1] - indptr[users[r]])
-    contrib = np.empty(longest)
+    contrib = np.empty(_longest(start, stop, step, users, indptr))
     for r in range(start, stop, step):
         u = users[r]
         lo = indptr[u]
@@ -288,15 +327,7 @@ def _factor_because_block(
         if lo == hi:
             continue
         _user_system(lo, hi, indices, conf, y, gram, a_mat, rhs)
-        for q in range(counts[r]):
-            _chol_solve(a_mat, y[items[r, q]], z)
-            for t in range(lo, hi):
-                j = indices[t]
-                d = 0.0
-                for a in range(f):
-                    d += z[a] * y[j, a]
-                contrib[t - lo] = conf[t] * d
-            top_contributors(contrib, indices[lo:], hi - lo, out[r, q])
+        _explain(a_mat, items[r], counts[r], lo, hi, indices, conf, y, z, contrib, out[r])
 
 
 @njit(parallel=True)
@@ -333,4 +364,48 @@ def factor_because(
             gram,
             out,
         )
+    return out
+
+
+@njit()
+def _because_from_block(
+    start: int,
+    stop: int,
+    step: int,
+    items: IntArray,
+    counts: IntArray,
+    indptr: IntArray,
+    indices: IntArray,
+    conf: FloatArray,
+    y: FloatArray,
+    chol: FloatArray,
+    out: IntArray,
+) -> None:
+    z = np.empty(y.shape[1])
+    rows = np.arange(indptr.shape[0] - 1)
+    contrib = np.empty(_longest(start, stop, step, rows, indptr))
+    for r in range(start, stop, step):
+        lo = indptr[r]
+        hi = indptr[r + 1]
+        if lo < hi:
+            _explain(chol[r], items[r], counts[r], lo, hi, indices, conf, y, z, contrib, out[r])
+
+
+@njit(parallel=True)
+def factor_because_from(
+    items: IntArray,
+    counts: IntArray,
+    indptr: IntArray,
+    indices: IntArray,
+    conf: FloatArray,
+    y: FloatArray,
+    chol: FloatArray,
+) -> IntArray:
+    """:func:`factor_because` for the rows of a CSR whose Cholesky factors ``chol``
+    :func:`als_exact` already computed (row ``r`` of ``items`` is CSR row ``r``)."""
+    rows, n = items.shape
+    out = np.full((rows, n, 3), -1, dtype=np.int64)
+    n_blocks = min(rows, BLOCKS)
+    for blk in prange(n_blocks):
+        _because_from_block(blk, rows, n_blocks, items, counts, indptr, indices, conf, y, chol, out)
     return out

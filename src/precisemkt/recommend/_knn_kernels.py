@@ -51,7 +51,7 @@ def _knn_block(
     n_items = sizes.shape[0]
     acc = np.zeros(n_items)
     co = np.zeros(n_items, dtype=np.int64)
-    touched = np.empty(n_items, dtype=np.int64)
+    touched = np.empty(n_items + 1, dtype=np.int64)
     mark = np.full(n_items, -1, dtype=np.int64)
     count = shrinkage > 0.0
     for p in range(start, stop, step):
@@ -62,10 +62,10 @@ def _knn_block(
             w1 = item_data[a]
             for b in range(user_indptr[u], user_indptr[u + 1]):
                 j = user_indices[b]
-                if mark[j] != p:
-                    mark[j] = p
-                    touched[n_touched] = j
-                    n_touched += 1
+                # branch-free append: j is kept only when first seen for this row
+                touched[n_touched] = j
+                n_touched += mark[j] != p
+                mark[j] = p
                 acc[j] += w1 * user_data[b]
                 if count:
                     co[j] += 1
