@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
@@ -23,7 +24,11 @@ CG_STEPS = 3
 _DTYPES = ("float64", "float32")
 
 
-def _cross(a: FloatArray) -> FloatArray:
+#: Factor matrices in their storage type (``dtype``).
+_Factors: TypeAlias = npt.NDArray[np.float64] | npt.NDArray[np.float32]
+
+
+def _cross(a: _Factors) -> FloatArray:
     """``A'A`` in float64 (whatever the storage type of the factors)."""
     return np.asarray(a.T @ a, dtype=np.float64)
 
@@ -89,8 +94,8 @@ class ALS(Recommender):
     True
     """
 
-    user_factors_: FloatArray
-    item_factors_: FloatArray
+    user_factors_: _Factors
+    item_factors_: _Factors
     loss_history_: FloatArray
 
     def __init__(
@@ -116,15 +121,12 @@ class ALS(Recommender):
     def _gram(self, y: FloatArray) -> FloatArray:
         return y.T @ y + float(self.regularization) * np.eye(y.shape[1])
 
-    def _dtype(self) -> np.dtype[np.floating[Any]]:
-        return np.dtype(check_options(self.dtype, "dtype", _DTYPES))
-
     def _fit(self, inter: Interactions) -> None:
         f = check_int(self.factors, "factors", low=1)
         reg = check_interval(self.regularization, "regularization", low=0.0, closed="neither")
         check_interval(self.alpha, "alpha", low=0.0)
         iterations = check_int(self.iterations, "iterations", low=1, high=10_000)
-        dtype = self._dtype()
+        single = check_options(self.dtype, "dtype", _DTYPES) == "float32"
         rng = check_random_state(self.random_state)
         r = inter.matrix
         rt = sp.csr_array(r.T)
@@ -133,8 +135,10 @@ class ALS(Recommender):
         conf_i = self._confidence(rt)
         u_ptr, u_idx = r.indptr.astype(np.int64), r.indices.astype(np.int64)
         i_ptr, i_idx = rt.indptr.astype(np.int64), rt.indices.astype(np.int64)
-        x = (rng.random((inter.n_users, f)) * 0.01).astype(dtype, copy=False)
-        y = (rng.random((inter.n_items, f)) * 0.01).astype(dtype, copy=False)
+        x0 = rng.random((inter.n_users, f)) * 0.01
+        y0 = rng.random((inter.n_items, f)) * 0.01
+        x: _Factors = x0.astype(np.float32) if single else x0
+        y: _Factors = y0.astype(np.float32) if single else y0
         ridge = reg * np.eye(f)
         # Y'Y and X'X are formed once per half-iteration (float64) and serve both the next
         # solve and the loss: sum_{u,i} (x_u'y_i)**2 = sum(X'X * Y'Y), |X|**2 = trace(X'X).

@@ -5,11 +5,17 @@ exact (Cholesky) row updates, the loss, and the paper's explanation of a score
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 
 from precisemkt._numba import njit, prange
 from precisemkt._typing import FloatArray, IntArray
 from precisemkt.recommend._topk_kernels import BLOCKS, top_contributors
+
+#: Factor matrices: float64, or float32 storage (the arithmetic stays in float64).
+_Factors: TypeAlias = npt.NDArray[np.float64] | npt.NDArray[np.float32]
 
 __all__ = ["als_cg", "als_exact", "als_loss", "factor_because", "factor_because_from"]
 
@@ -35,7 +41,7 @@ def _dot(a: FloatArray, b: FloatArray) -> float:
 
 
 @njit(vectorize=True, inline=True)
-def _axpy(coef: float, x: FloatArray, out: FloatArray) -> None:
+def _axpy(coef: float, x: _Factors, out: FloatArray) -> None:
     """``out += coef * x``."""
     for a in range(out.shape[0]):
         out[a] += coef * x[a]
@@ -59,8 +65,8 @@ def _cg_block(
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
-    x: FloatArray,
-    y: FloatArray,
+    x: _Factors,
+    y: _Factors,
     gram: FloatArray,
     steps: int,
 ) -> None:
@@ -105,8 +111,8 @@ def als_cg(
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
-    x: FloatArray,
-    y: FloatArray,
+    x: _Factors,
+    y: _Factors,
     gram: FloatArray,
     steps: int,
 ) -> None:
@@ -129,7 +135,7 @@ def _user_system(
     hi: int,
     indices: IntArray,
     conf: FloatArray,
-    y: FloatArray,
+    y: _Factors,
     gram: FloatArray,
     a_mat: FloatArray,
     rhs: FloatArray,
@@ -184,8 +190,8 @@ def _exact_block(
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
-    x: FloatArray,
-    y: FloatArray,
+    x: _Factors,
+    y: _Factors,
     gram: FloatArray,
     chol: FloatArray,
 ) -> None:
@@ -208,8 +214,8 @@ def als_exact(
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
-    x: FloatArray,
-    y: FloatArray,
+    x: _Factors,
+    y: _Factors,
     gram: FloatArray,
 ) -> FloatArray:
     """The exact minimiser of each row's ALS problem (Cholesky), written into ``x``.
@@ -234,8 +240,8 @@ def _loss_block(
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
-    x: FloatArray,
-    y: FloatArray,
+    x: _Factors,
+    y: _Factors,
 ) -> float:
     f = x.shape[1]
     total = 0.0
@@ -251,7 +257,7 @@ def _loss_block(
 
 @njit(parallel=True)
 def als_loss(
-    indptr: IntArray, indices: IntArray, conf: FloatArray, x: FloatArray, y: FloatArray
+    indptr: IntArray, indices: IntArray, conf: FloatArray, x: _Factors, y: _Factors
 ) -> FloatArray:
     """Per-block sums of ``c_ui (1 - s)**2 - s**2`` over the observed entries (``s = x'y``).
 
@@ -274,7 +280,7 @@ def _explain(
     hi: int,
     indices: IntArray,
     conf: FloatArray,
-    y: FloatArray,
+    y: _Factors,
     z: FloatArray,
     contrib: FloatArray,
     out: IntArray,
@@ -311,7 +317,7 @@ def _factor_because_block(
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
-    y: FloatArray,
+    y: _Factors,
     gram: FloatArray,
     out: IntArray,
 ) -> None:
@@ -338,7 +344,7 @@ def factor_because(
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
-    y: FloatArray,
+    y: _Factors,
     gram: FloatArray,
 ) -> IntArray:
     """Top three contributors of each recommended item under ALS (Hu et al. 2008, sec. 5).
@@ -377,7 +383,7 @@ def _because_from_block(
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
-    y: FloatArray,
+    y: _Factors,
     chol: FloatArray,
     out: IntArray,
 ) -> None:
@@ -398,7 +404,7 @@ def factor_because_from(
     indptr: IntArray,
     indices: IntArray,
     conf: FloatArray,
-    y: FloatArray,
+    y: _Factors,
     chol: FloatArray,
 ) -> IntArray:
     """:func:`factor_because` for the rows of a CSR whose Cholesky factors ``chol``

@@ -5,7 +5,10 @@ co-occurrence and top-n lists with reasons (conventions as in
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 
 from precisemkt._numba import njit, prange
 from precisemkt._typing import BoolArray, FloatArray, IntArray
@@ -16,6 +19,9 @@ from precisemkt.recommend._topk_kernels import (
     select_top,
     top_contributors,
 )
+
+#: CSR index arrays as scipy builds them (int32 below 2**31 entries) or int64.
+_IndexArray: TypeAlias = npt.NDArray[np.int32] | npt.NDArray[np.int64]
 
 __all__ = ["KIND_ASYMMETRIC", "KIND_DOT", "KIND_JACCARD", "knn_recommend", "knn_rows"]
 
@@ -33,11 +39,11 @@ def _knn_block(
     stop: int,
     step: int,
     rows: IntArray,
-    item_indptr: IntArray,
-    item_indices: IntArray,
+    item_indptr: _IndexArray,
+    item_indices: _IndexArray,
     item_data: FloatArray,
-    user_indptr: IntArray,
-    user_indices: IntArray,
+    user_indptr: _IndexArray,
+    user_indices: _IndexArray,
     user_data: FloatArray,
     sizes: FloatArray,
     kind: int,
@@ -93,11 +99,11 @@ def _knn_block(
 @njit(parallel=True)
 def knn_rows(
     rows: IntArray,
-    item_indptr: IntArray,
-    item_indices: IntArray,
+    item_indptr: _IndexArray,
+    item_indices: _IndexArray,
     item_data: FloatArray,
-    user_indptr: IntArray,
-    user_indices: IntArray,
+    user_indptr: _IndexArray,
+    user_indices: _IndexArray,
     user_data: FloatArray,
     sizes: FloatArray,
     kind: int,

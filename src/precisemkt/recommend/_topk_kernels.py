@@ -14,10 +14,16 @@ block.
 
 from __future__ import annotations
 
+from typing import TypeAlias
+
 import numpy as np
+import numpy.typing as npt
 
 from precisemkt._numba import njit, prange
 from precisemkt._typing import BoolArray, FloatArray, IntArray
+
+#: Dense score blocks: float64, or float32 (ALS with float32 factors).
+_Scores: TypeAlias = npt.NDArray[np.float64] | npt.NDArray[np.float32]
 
 __all__ = [
     "BLOCKS",
@@ -101,7 +107,7 @@ def heap_sort(vals: FloatArray, idx: IntArray, size: int) -> None:
 
 @njit()
 def select_top(
-    scores: FloatArray,
+    scores: _Scores,
     touched: IntArray,
     n_touched: int,
     banned: IntArray,
@@ -169,7 +175,7 @@ def _dense_block(
     start: int,
     stop: int,
     step: int,
-    scores: FloatArray,
+    scores: _Scores,
     users: IntArray,
     seen_indptr: IntArray,
     seen_indices: IntArray,
@@ -214,7 +220,7 @@ def _dense_block(
 
 @njit(parallel=True)
 def dense_select(
-    scores: FloatArray,
+    scores: _Scores,
     users: IntArray,
     seen_indptr: IntArray,
     seen_indices: IntArray,
