@@ -89,9 +89,12 @@ def _knn_block(
                 sim = dot
             if shrinkage > 0.0:
                 sim *= co[j] / (co[j] + shrinkage)
-            size = heap_push(row_val, row_idx, size, k, sim, j)
             acc[j] = 0.0
             co[j] = 0
+            # most items lose to a full heap's worst entry: test that here, not in a call
+            if size == k and (sim < row_val[0] or (sim == row_val[0] and j > row_idx[0])):
+                continue
+            size = heap_push(row_val, row_idx, size, k, sim, j)
         heap_sort(row_val, row_idx, size)
         out_cnt[p] = size
 

@@ -135,7 +135,11 @@ def select_top(
             j = touched[t]
             if banned[j] == stamp or not allowed[j]:
                 continue
-            size = heap_push(heap_v, heap_i, size, n, scores[j] * boost[j], j)
+            v = scores[j] * boost[j]
+            # most items lose to a full heap's worst entry: test that here, not in a call
+            if size == n and (n == 0 or v < heap_v[0] or (v == heap_v[0] and j > heap_i[0])):
+                continue
+            size = heap_push(heap_v, heap_i, size, n, v, j)
         heap_sort(heap_v, heap_i, size)
         for r in range(size):
             out_items[r] = heap_i[r]
