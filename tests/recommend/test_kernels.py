@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from precisemkt.recommend import _kernels
+from precisemkt.recommend import _als_kernels, _eval_kernels, _knn_kernels, _topk_kernels
 from tests.recommend.helpers import assert_same_ranking
 from tests.reference import recommend as ref
 
@@ -39,7 +39,7 @@ def _knn(a: np.ndarray, kind: int, k: int, alpha: float, shrinkage: float):
     w = binary if kind else a
     wm = _csr(w)
     sizes = binary.sum(axis=0)
-    return _kernels.knn_rows(
+    return _knn_kernels.knn_rows(
         np.arange(a.shape[1], dtype=np.int64),
         *_parts(_csr(w.T)),
         *_parts(wm),
@@ -100,7 +100,7 @@ def test_knn_recommend_matches_reference(a, k, n, exclude_seen, data) -> None:
     s, rows = _neighbours(a, k)
     allowed, boost, category, cap = data.draw(filters(a.shape[1]))
     users = np.arange(a.shape[0], dtype=np.int64)
-    items, scores, counts, because = _kernels.knn_recommend(
+    items, scores, counts, because = _knn_kernels.knn_recommend(
         users, *_parts(_csr(a)), *_parts(s), exclude_seen, allowed, boost, category, cap, n
     )
     for u in users:
@@ -127,7 +127,7 @@ def test_dense_select_matches_reference(a, n, exclude_seen, data) -> None:
     allowed, boost, category, cap = data.draw(filters(a.shape[1]))
     seen = _csr(a)
     users = np.arange(a.shape[0], dtype=np.int64) if exclude_seen else np.full(a.shape[0], -1)
-    items, vals, counts = _kernels.dense_select(
+    items, vals, counts = _topk_kernels.dense_select(
         scores,
         users,
         seen.indptr.astype(np.int64),
@@ -154,7 +154,7 @@ def test_dense_because_matches_reference(a, n) -> None:
     items = rng.integers(0, a.shape[1], size=(a.shape[0], n))
     counts = np.full(a.shape[0], n, dtype=np.int64)
     m = _csr(a)
-    got = _kernels.dense_because(
+    got = _topk_kernels.dense_because(
         np.arange(a.shape[0], dtype=np.int64), items, counts, *_parts(m), w
     )
     for u in range(a.shape[0]):
@@ -178,11 +178,11 @@ def test_als_steps_match_reference(a, f, reg, alpha) -> None:
     gram = y.T @ y + reg * np.eye(f)
     conf = 1.0 + alpha * m.data
     x = x0.copy()
-    _kernels.als_cg(m.indptr.astype(np.int64), m.indices.astype(np.int64), conf, x, y, gram, 3)
+    _als_kernels.als_cg(m.indptr.astype(np.int64), m.indices.astype(np.int64), conf, x, y, gram, 3)
     np.testing.assert_allclose(x, ref.als_half_step(a, x0, y, reg, alpha, 3), rtol=1e-8, atol=1e-10)
-    _kernels.als_exact(m.indptr.astype(np.int64), m.indices.astype(np.int64), conf, x, y, gram)
+    _als_kernels.als_exact(m.indptr.astype(np.int64), m.indices.astype(np.int64), conf, x, y, gram)
     np.testing.assert_allclose(x, ref.als_exact_users(a, y, reg, alpha), rtol=1e-8, atol=1e-10)
-    partial = _kernels.als_loss(
+    partial = _als_kernels.als_loss(
         m.indptr.astype(np.int64), m.indices.astype(np.int64), conf, x, y
     ).sum()
     total = partial + np.sum((x.T @ x) * (y.T @ y)) + reg * (np.sum(x * x) + np.sum(y * y))
@@ -203,7 +203,7 @@ def test_factor_because_matches_reference(a, f, reg, alpha) -> None:
     n = min(2, a.shape[1])
     items = np.tile(np.arange(n, dtype=np.int64), (a.shape[0], 1))
     counts = np.full(a.shape[0], n, dtype=np.int64)
-    got = _kernels.factor_because(
+    got = _als_kernels.factor_because(
         np.arange(a.shape[0], dtype=np.int64),
         items,
         counts,
@@ -221,6 +221,26 @@ def test_factor_because_matches_reference(a, f, reg, alpha) -> None:
             np.testing.assert_allclose(
                 [contrib[j] for j in have], [contrib[j] for j in want], rtol=1e-8
             )
+    # the recommend path: the Cholesky factors of als_exact reused for the reasons
+    x = np.zeros((a.shape[0], f))
+    chol = _als_kernels.als_exact(
+        m.indptr.astype(np.int64),
+        m.indices.astype(np.int64),
+        1.0 + alpha * m.data,
+        x,
+        y,
+        y.T @ y + reg * np.eye(f),
+    )
+    reused = _als_kernels.factor_because_from(
+        items,
+        counts,
+        m.indptr.astype(np.int64),
+        m.indices.astype(np.int64),
+        1.0 + alpha * m.data,
+        y,
+        chol,
+    )
+    np.testing.assert_array_equal(reused, got)
 
 
 @given(st.integers(1, 8), st.integers(1, 6), st.integers(2, 9), st.integers(0, 2**31))
@@ -237,12 +257,12 @@ def test_hit_matrix_and_ild_match_reference(n_users, k, n_items, seed) -> None:
     )
     truth = rng.random((n_users, n_items)) < 0.3
     t = _csr(truth.astype(float))
-    hits = _kernels.hit_matrix(rec, t.indptr.astype(np.int64), t.indices.astype(np.int64))
+    hits = _eval_kernels.hit_matrix(rec, t.indptr.astype(np.int64), t.indices.astype(np.int64))
     for u in range(n_users):
         assert hits[u].tolist() == [bool(i >= 0 and truth[u, i]) for i in rec[u]]
     binary = (rng.random((6, n_items)) < 0.5).astype(float)
     by_item = _csr(binary.T)
-    ild = _kernels.intra_list_distance(
+    ild = _eval_kernels.intra_list_distance(
         rec, k, by_item.indptr.astype(np.int64), by_item.indices.astype(np.int64)
     )
     for u in range(n_users):

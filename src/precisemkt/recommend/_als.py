@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
 from precisemkt._typing import FloatArray, IntArray, SeedLike
-from precisemkt._validation import check_int, check_interval, check_random_state
-from precisemkt.recommend import _kernels
+from precisemkt._validation import check_int, check_interval, check_options, check_random_state
+from precisemkt.recommend import _als_kernels, _topk_kernels
 from precisemkt.recommend._base import Filters, Recommender, TopN, score_batches
 from precisemkt.recommend._interactions import Interactions
 from precisemkt.recommend._similar import similar_frame
@@ -19,6 +20,17 @@ __all__ = ["ALS"]
 
 #: Conjugate-gradient steps per row and half-iteration (implicit's ``cg_steps``).
 CG_STEPS = 3
+
+_DTYPES = ("float64", "float32")
+
+
+#: Factor matrices in their storage type (``dtype``).
+_Factors: TypeAlias = npt.NDArray[np.float64] | npt.NDArray[np.float32]
+
+
+def _cross(a: _Factors) -> FloatArray:
+    """``A'A`` in float64 (whatever the storage type of the factors)."""
+    return np.asarray(a.T @ a, dtype=np.float64)
 
 
 class ALS(Recommender):
@@ -49,6 +61,11 @@ class ALS(Recommender):
     iterations : int, default 15
     random_state : int, numpy.random.Generator or None
         Seeds the initial factors (uniform on [0, 0.01), users then items).
+    dtype : {"float64", "float32"}, default "float64"
+        Storage type of the factors. ``"float32"`` (implicit's default) halves their
+        memory and the memory traffic of the solver; the arithmetic inside each row's
+        solve, the Gram matrices and the loss stay in float64. The default keeps the
+        factors equal to a float64 numpy reference to 1e-8.
 
     Attributes
     ----------
@@ -77,8 +94,8 @@ class ALS(Recommender):
     True
     """
 
-    user_factors_: FloatArray
-    item_factors_: FloatArray
+    user_factors_: _Factors
+    item_factors_: _Factors
     loss_history_: FloatArray
 
     def __init__(
@@ -88,12 +105,15 @@ class ALS(Recommender):
         alpha: float = 40.0,
         iterations: int = 15,
         random_state: SeedLike = None,
+        *,
+        dtype: str = "float64",
     ) -> None:
         self.factors = factors
         self.regularization = regularization
         self.alpha = alpha
         self.iterations = iterations
         self.random_state = random_state
+        self.dtype = dtype
 
     def _confidence(self, matrix: sp.csr_array) -> FloatArray:
         return 1.0 + float(self.alpha) * matrix.data
@@ -101,19 +121,12 @@ class ALS(Recommender):
     def _gram(self, y: FloatArray) -> FloatArray:
         return y.T @ y + float(self.regularization) * np.eye(y.shape[1])
 
-    def _loss(self, r: sp.csr_array, conf: FloatArray, x: FloatArray, y: FloatArray) -> float:
-        observed = _kernels.als_loss(
-            r.indptr.astype(np.int64), r.indices.astype(np.int64), conf, x, y
-        ).sum()
-        everything = float(np.sum((x.T @ x) * (y.T @ y)))
-        penalty = float(self.regularization) * (float(np.sum(x * x)) + float(np.sum(y * y)))
-        return float(observed) + everything + penalty
-
     def _fit(self, inter: Interactions) -> None:
         f = check_int(self.factors, "factors", low=1)
-        check_interval(self.regularization, "regularization", low=0.0, closed="neither")
+        reg = check_interval(self.regularization, "regularization", low=0.0, closed="neither")
         check_interval(self.alpha, "alpha", low=0.0)
         iterations = check_int(self.iterations, "iterations", low=1, high=10_000)
+        single = check_options(self.dtype, "dtype", _DTYPES) == "float32"
         rng = check_random_state(self.random_state)
         r = inter.matrix
         rt = sp.csr_array(r.T)
@@ -122,13 +135,24 @@ class ALS(Recommender):
         conf_i = self._confidence(rt)
         u_ptr, u_idx = r.indptr.astype(np.int64), r.indices.astype(np.int64)
         i_ptr, i_idx = rt.indptr.astype(np.int64), rt.indices.astype(np.int64)
-        x = rng.random((inter.n_users, f)) * 0.01
-        y = rng.random((inter.n_items, f)) * 0.01
+        x0 = rng.random((inter.n_users, f)) * 0.01
+        y0 = rng.random((inter.n_items, f)) * 0.01
+        x: _Factors = x0.astype(np.float32) if single else x0
+        y: _Factors = y0.astype(np.float32) if single else y0
+        ridge = reg * np.eye(f)
+        # Y'Y and X'X are formed once per half-iteration (float64) and serve both the next
+        # solve and the loss: sum_{u,i} (x_u'y_i)**2 = sum(X'X * Y'Y), |X|**2 = trace(X'X).
+        yty = _cross(y)
         losses = []
         for _ in range(iterations):
-            _kernels.als_cg(u_ptr, u_idx, conf_u, x, y, self._gram(y), CG_STEPS)
-            _kernels.als_cg(i_ptr, i_idx, conf_i, y, x, self._gram(x), CG_STEPS)
-            losses.append(self._loss(r, conf_u, x, y))
+            _als_kernels.als_cg(u_ptr, u_idx, conf_u, x, y, yty + ridge, CG_STEPS)
+            xtx = _cross(x)
+            _als_kernels.als_cg(i_ptr, i_idx, conf_i, y, x, xtx + ridge, CG_STEPS)
+            yty = _cross(y)
+            observed = float(_als_kernels.als_loss(u_ptr, u_idx, conf_u, x, y).sum())
+            everything = float(np.sum(xtx * yty))
+            penalty = reg * (float(np.trace(xtx)) + float(np.trace(yty)))
+            losses.append(observed + everything + penalty)
         self.user_factors_ = x
         self.item_factors_ = y
         self.loss_history_ = np.array(losses)
@@ -141,23 +165,20 @@ class ALS(Recommender):
         items = np.full((codes.size, n), -1, dtype=np.int64)
         scores = np.zeros((codes.size, n))
         counts = np.zeros(codes.size, dtype=np.int64)
+        because = np.full((codes.size, n, 3), -1, dtype=np.int64)
         y = self.item_factors_
-        gram = self._gram(y)
-        conf = self._confidence(r)
-        for lo, hi in score_batches(codes.size, self.interactions_.n_items):
+        f = y.shape[1]
+        gram = self._gram(y.astype(np.float64))
+        # a batch holds its dense scores and its users' Cholesky factors (f x f each)
+        for lo, hi in score_batches(codes.size, max(self.interactions_.n_items, f * f)):
             sub = r[codes[lo:hi]]
-            x = np.zeros((hi - lo, y.shape[1]))
-            _kernels.als_exact(
-                sub.indptr.astype(np.int64),
-                sub.indices.astype(np.int64),
-                self._confidence(sub),
-                x,
-                y,
-                gram,
-            )
+            sub_ptr, sub_idx = sub.indptr.astype(np.int64), sub.indices.astype(np.int64)
+            sub_conf = self._confidence(sub)
+            x = np.zeros((hi - lo, f), dtype=y.dtype)
+            chol = _als_kernels.als_exact(sub_ptr, sub_idx, sub_conf, x, y, gram)
             block = x @ y.T
             users = codes[lo:hi] if filters.exclude_seen else np.full(hi - lo, -1, np.int64)
-            items[lo:hi], scores[lo:hi], counts[lo:hi] = _kernels.dense_select(
+            items[lo:hi], scores[lo:hi], counts[lo:hi] = _topk_kernels.dense_select(
                 block,
                 users,
                 indptr,
@@ -168,7 +189,9 @@ class ALS(Recommender):
                 filters.cap,
                 n,
             )
-        because = _kernels.factor_because(codes, items, counts, indptr, indices, conf, y, gram)
+            because[lo:hi] = _als_kernels.factor_because_from(
+                items[lo:hi], counts[lo:hi], sub_ptr, sub_idx, sub_conf, y, chol
+            )
         return TopN(items, scores, counts, because)
 
     def similar_items(self, items: Any, n: int = 10) -> pd.DataFrame:

@@ -14,7 +14,7 @@ from precisemkt._estimator import check_fitted
 from precisemkt._typing import BoolArray, FloatArray, IntArray
 from precisemkt._validation import as_float_array, check_bool, check_int, format_message
 from precisemkt.errors import InvalidParameterError, ValidationError
-from precisemkt.recommend import _kernels
+from precisemkt.recommend import _topk_kernels
 from precisemkt.recommend._interactions import Interactions, InteractionsLike, as_interactions
 
 __all__ = ["Filters", "Recommender", "TopN", "merge_interactions", "score_batches"]
@@ -319,7 +319,7 @@ class Recommender:
             sub = self.interactions_.matrix[group_users]
             pop = np.diff(sp.csc_array(sub).indptr).astype(np.float64)
         seen = self.interactions_.matrix
-        items, scores, counts = _kernels.dense_select(
+        items, scores, counts = _topk_kernels.dense_select(
             np.broadcast_to(pop, (codes.size, pop.size)),
             codes if filters.exclude_seen else np.full(codes.size, -1, dtype=np.int64),
             seen.indptr.astype(np.int64),

@@ -11,7 +11,7 @@ from scipy.linalg import lapack
 from precisemkt._typing import FloatArray, IntArray
 from precisemkt._validation import check_interval, format_message
 from precisemkt.errors import ValidationError
-from precisemkt.recommend import _kernels
+from precisemkt.recommend import _topk_kernels
 from precisemkt.recommend._base import Filters, Recommender, TopN, score_batches
 from precisemkt.recommend._interactions import Interactions
 from precisemkt.recommend._similar import similar_frame
@@ -101,7 +101,7 @@ class EASE(Recommender):
         for lo, hi in score_batches(codes.size, self.interactions_.n_items):
             block = np.asarray(r[codes[lo:hi]] @ self.weights_)
             users = codes[lo:hi] if filters.exclude_seen else np.full(hi - lo, -1, np.int64)
-            items[lo:hi], scores[lo:hi], counts[lo:hi] = _kernels.dense_select(
+            items[lo:hi], scores[lo:hi], counts[lo:hi] = _topk_kernels.dense_select(
                 block,
                 users,
                 indptr,
@@ -112,7 +112,7 @@ class EASE(Recommender):
                 filters.cap,
                 n,
             )
-        because = _kernels.dense_because(
+        because = _topk_kernels.dense_because(
             codes, items, counts, indptr, indices, r.data, self.weights_
         )
         return TopN(items, scores, counts, because)

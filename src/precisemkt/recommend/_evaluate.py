@@ -13,7 +13,7 @@ from precisemkt._results import ResultMixin
 from precisemkt._typing import BoolArray, FloatArray, IntArray
 from precisemkt._validation import check_int, format_message, require_columns, require_frame
 from precisemkt.errors import ValidationError
-from precisemkt.recommend import _kernels
+from precisemkt.recommend import _eval_kernels
 from precisemkt.recommend._base import Recommender
 
 __all__ = ["METRICS", "RecommendationMetrics", "evaluate", "metrics_from_lists", "ranking_metrics"]
@@ -174,7 +174,9 @@ def metrics_from_lists(
 ) -> pd.DataFrame:
     """The metrics table of top-k lists ``rec`` (users x max k item codes, -1 padded)
     against the test CSR ``truth`` (same rows, sorted indices) and the training CSR."""
-    hits = _kernels.hit_matrix(rec, truth.indptr.astype(np.int64), truth.indices.astype(np.int64))
+    hits = _eval_kernels.hit_matrix(
+        rec, truth.indptr.astype(np.int64), truth.indices.astype(np.int64)
+    )
     n_relevant = np.diff(truth.indptr).astype(np.float64)
     table = ranking_metrics(hits, n_relevant, ks)
     table.update(_beyond_accuracy(rec, train, ks))
@@ -193,7 +195,7 @@ def _beyond_accuracy(rec: IntArray, train: sp.csr_array, ks: list[int]) -> dict[
         valid = top >= 0
         coverage.append(np.unique(top[valid]).size / n_items)
         novelty.append(float(info[top[valid]].mean()) if valid.any() else np.nan)
-        ild = _kernels.intra_list_distance(
+        ild = _eval_kernels.intra_list_distance(
             top, k, by_item.indptr.astype(np.int64), by_item.indices.astype(np.int64)
         )
         diversity.append(float(np.nanmean(ild)) if np.isfinite(ild).any() else np.nan)

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 
 from precisemkt._typing import FloatArray, IntArray
 from precisemkt._validation import check_int, check_interval, check_options
-from precisemkt.recommend import _kernels
+from precisemkt.recommend import _knn_kernels
 from precisemkt.recommend._base import Filters, Recommender, TopN, merge_interactions
 from precisemkt.recommend._interactions import Interactions, InteractionsLike, as_interactions
 from precisemkt.recommend._similar import similar_frame
@@ -29,33 +29,34 @@ def _weighted(matrix: sp.csr_array, similarity: str) -> tuple[sp.csr_array, Floa
     the binary matrix (Jaccard, asymmetric cosine); the users per item; the kernel kind.
 
     The weightings are those of implicit 0.7.3 (``normalize``, ``bm25_weight``,
-    ``tfidf_weight`` applied to the item x user matrix).
+    ``tfidf_weight`` applied to the item x user matrix). The result shares ``matrix``'s
+    index arrays (sorted, no duplicates: the ``Interactions`` contract) with new data.
     """
-    x = matrix.copy()
-    sizes = np.diff(x.tocsc().indptr).astype(np.float64)
-    coo = x.tocoo()
+    n_users, n_items = matrix.shape
+    cols = matrix.indices
+    sizes = np.bincount(cols, minlength=n_items).astype(np.float64)
+    data = matrix.data
+    kind = _knn_kernels.KIND_DOT
     if similarity in ("jaccard", "asymmetric_cosine"):
-        x.data[:] = 1.0
-        kind = _kernels.KIND_JACCARD if similarity == "jaccard" else _kernels.KIND_ASYMMETRIC
-        return x, sizes, kind
-    data = coo.data.copy()
-    if similarity in ("bm25", "tfidf"):
-        n_items = float(x.shape[1])
-        per_user = np.diff(x.indptr).astype(np.float64)
-        idf = np.log(n_items) - np.log1p(per_user)
+        data = np.ones_like(data)
+        kind = _knn_kernels.KIND_JACCARD
+        if similarity == "asymmetric_cosine":
+            kind = _knn_kernels.KIND_ASYMMETRIC
+    elif similarity in ("bm25", "tfidf"):
+        per_user = np.diff(matrix.indptr).astype(np.float64)
+        idf = np.repeat(np.log(float(n_items)) - np.log1p(per_user), np.diff(matrix.indptr))
         if similarity == "bm25":
-            lengths = np.bincount(coo.col, weights=data, minlength=x.shape[1])
+            lengths = np.bincount(cols, weights=data, minlength=n_items)
             norm = (1.0 - BM25_B) + BM25_B * lengths / lengths.mean()
-            data = data * (BM25_K1 + 1.0) / (BM25_K1 * norm[coo.col] + data) * idf[coo.row]
+            data = data * (BM25_K1 + 1.0) / (BM25_K1 * norm[cols] + data) * idf
         else:
-            data = np.sqrt(data) * idf[coo.row]
+            data = np.sqrt(data) * idf
     if similarity in ("cosine", "tfidf"):
-        norms = np.sqrt(np.bincount(coo.col, weights=data**2, minlength=x.shape[1]))
+        norms = np.sqrt(np.bincount(cols, weights=data**2, minlength=n_items))[cols]
         with np.errstate(divide="ignore", invalid="ignore"):
-            data = np.where(norms[coo.col] > 0, data / norms[coo.col], 0.0)
-    w = sp.csr_array((data, (coo.row, coo.col)), shape=x.shape)
-    w.sort_indices()
-    return w, sizes, _kernels.KIND_DOT
+            data = np.where(norms > 0, data / norms, 0.0)
+    w = sp.csr_array((data, cols, matrix.indptr), shape=(n_users, n_items))
+    return w, sizes, kind
 
 
 class ItemKNN(Recommender):
@@ -137,13 +138,13 @@ class ItemKNN(Recommender):
         w, sizes, kind = _weighted(inter.matrix, similarity)
         by_item = sp.csr_array(w.T)
         by_item.sort_indices()
-        idx, val, cnt = _kernels.knn_rows(
+        idx, val, cnt = _knn_kernels.knn_rows(
             rows,
-            by_item.indptr.astype(np.int64),
-            by_item.indices.astype(np.int64),
+            by_item.indptr,
+            by_item.indices,
             by_item.data,
-            w.indptr.astype(np.int64),
-            w.indices.astype(np.int64),
+            w.indptr,
+            w.indices,
             w.data,
             sizes,
             kind,
@@ -215,7 +216,7 @@ class ItemKNN(Recommender):
     def _top_n(self, codes: IntArray, filters: Filters) -> TopN:
         r = self.interactions_.matrix
         s = self.similarity_
-        items, scores, counts, because = _kernels.knn_recommend(
+        items, scores, counts, because = _knn_kernels.knn_recommend(
             codes,
             r.indptr.astype(np.int64),
             r.indices.astype(np.int64),
