@@ -125,7 +125,8 @@ def als_cg(
     """
     rows = x.shape[0]
     n_blocks = min(rows, BLOCKS)
-    for blk in prange(n_blocks):
+    for blk_ in prange(n_blocks):
+        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
         _cg_block(blk, rows, n_blocks, indptr, indices, conf, x, y, gram, steps)
 
 
@@ -227,7 +228,8 @@ def als_exact(
     rows, f = x.shape
     chol = np.empty((rows, f, f))
     n_blocks = min(rows, BLOCKS)
-    for blk in prange(n_blocks):
+    for blk_ in prange(n_blocks):
+        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
         _exact_block(blk, rows, n_blocks, indptr, indices, conf, x, y, gram, chol)
     return chol
 
@@ -266,7 +268,8 @@ def als_loss(
     rows = x.shape[0]
     n_blocks = min(rows, BLOCKS)
     out = np.zeros(n_blocks)
-    for blk in prange(n_blocks):
+    for blk_ in prange(n_blocks):
+        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
         out[blk] = _loss_block(blk, rows, n_blocks, indptr, indices, conf, x, y)
     return out
 
@@ -355,7 +358,8 @@ def factor_because(
     rows, n = items.shape
     out = np.full((rows, n, 3), -1, dtype=np.int64)
     n_blocks = min(rows, BLOCKS)
-    for blk in prange(n_blocks):
+    for blk_ in prange(n_blocks):
+        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
         _factor_because_block(
             blk,
             rows,
@@ -412,6 +416,7 @@ def factor_because_from(
     rows, n = items.shape
     out = np.full((rows, n, 3), -1, dtype=np.int64)
     n_blocks = min(rows, BLOCKS)
-    for blk in prange(n_blocks):
+    for blk_ in prange(n_blocks):
+        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
         _because_from_block(blk, rows, n_blocks, items, counts, indptr, indices, conf, y, chol, out)
     return out

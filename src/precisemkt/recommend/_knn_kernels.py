@@ -131,7 +131,8 @@ def knn_rows(
     out_val = np.zeros((m, k))
     out_cnt = np.zeros(m, dtype=np.int64)
     n_blocks = min(m, BLOCKS)
-    for blk in prange(n_blocks):
+    for blk_ in prange(n_blocks):
+        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
         _knn_block(
             blk,
             m,
@@ -281,7 +282,8 @@ def knn_recommend(
     out_cnt = np.zeros(rows, dtype=np.int64)
     out_because = np.full((rows, n, 3), -1, dtype=np.int64)
     n_blocks = min(rows, BLOCKS)
-    for blk in prange(n_blocks):
+    for blk_ in prange(n_blocks):
+        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
         _knn_rec_block(
             blk,
             rows,

@@ -246,7 +246,8 @@ def dense_select(
     out_scores = np.zeros((rows, n))
     out_cnt = np.zeros(rows, dtype=np.int64)
     n_blocks = min(rows, BLOCKS)
-    for blk in prange(n_blocks):
+    for blk_ in prange(n_blocks):
+        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
         _dense_block(
             blk,
             rows,
@@ -301,7 +302,8 @@ def dense_because(
     """Top three contributors ``r[u, j] * W[j, i]`` of each recommended item (EASE)."""
     rows, n = items.shape
     out = np.full((rows, n, 3), -1, dtype=np.int64)
-    for r in prange(rows):
+    for r_ in prange(rows):
+        r = np.int64(r_)  # prange indices are uint64 (a second compile)
         u = users[r]
         lo = r_indptr[u]
         h = r_indptr[u + 1] - lo

@@ -94,7 +94,8 @@ def lloyd_step(
     n_chunks = (n + CHUNK - 1) // CHUNK
     part_sums = np.empty((n_chunks, k, d))
     part_counts = np.empty((n_chunks, k))
-    for ch in prange(n_chunks):
+    for ch_ in prange(n_chunks):
+        ch = np.int64(ch_)  # prange indices are uint64 (a second compile)
         xt = np.empty((d, BLOCK))
         row = np.empty(BLOCK)
         best = np.empty(BLOCK)
@@ -124,7 +125,8 @@ def assign(x: FloatArray, centers: FloatArray, labels: IntArray) -> None:
     """Write the index of the nearest centre of every row into ``labels``."""
     n, d = x.shape
     n_chunks = (n + CHUNK - 1) // CHUNK
-    for ch in prange(n_chunks):
+    for ch_ in prange(n_chunks):
+        ch = np.int64(ch_)  # prange indices are uint64 (a second compile)
         xt = np.empty((d, BLOCK))
         row = np.empty(BLOCK)
         best = np.empty(BLOCK)
@@ -143,7 +145,8 @@ def distances_to_centers(x: FloatArray, centers: FloatArray, labels: IntArray) -
     """Squared distance of every row to the centre it is assigned to."""
     n, d = x.shape
     out = np.empty(n)
-    for i in prange(n):
+    for i_ in prange(n):
+        i = np.int64(i_)  # prange indices are uint64 (a second compile)
         s = 0.0
         for f in range(d):
             diff = x[i, f] - centers[labels[i], f]
@@ -158,7 +161,8 @@ def inertia(x: FloatArray, centers: FloatArray, labels: IntArray) -> FloatArray:
     n, d = x.shape
     n_chunks = (n + CHUNK - 1) // CHUNK
     part = np.empty(n_chunks)
-    for ch in prange(n_chunks):
+    for ch_ in prange(n_chunks):
+        ch = np.int64(ch_)  # prange indices are uint64 (a second compile)
         s = 0.0
         for i in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
             for f in range(d):
@@ -179,7 +183,8 @@ def candidate_potentials(
     t = candidates.shape[0]
     n_chunks = (n + CHUNK - 1) // CHUNK
     part = np.empty((n_chunks, t))
-    for ch in prange(n_chunks):
+    for ch_ in prange(n_chunks):
+        ch = np.int64(ch_)  # prange indices are uint64 (a second compile)
         xt = np.empty((d, BLOCK))
         row = np.empty(BLOCK)
         for c in range(t):
@@ -209,7 +214,8 @@ def silhouette_samples(x: FloatArray, labels: IntArray, k: int) -> FloatArray:
     sizes = np.bincount(labels, minlength=k).astype(np.float64)
     xt = np.ascontiguousarray(x.T)
     out = np.empty(n)
-    for i in prange(n):
+    for i_ in prange(n):
+        i = np.int64(i_)  # prange indices are uint64 (a second compile)
         dist = np.empty(n)
         for j in range(n):
             dist[j] = 0.0
