@@ -223,7 +223,8 @@ def group_rows(keys: IntArray, limit: int) -> tuple[IntArray, IntArray]:
         # the span as an unsigned difference: int64 keys may span more than 2**63
         span = np.uint64(high) - np.uint64(low)
         if span < np.uint64(2 * n + _START_SLOTS):
-            groups = _direct_groups(keys, low, np.int64(span) + 1, limit, group, first)
+            width: int = np.int64(span) + 1  # type: ignore[assignment]  # numba: int(uint64) is float
+            groups = _direct_groups(keys, low, width, limit, group, first)
             return group, first[:groups].copy()
     groups = _hash_groups(keys, limit, group, first)
     return group, first[:groups].copy()
@@ -240,16 +241,15 @@ def _same(data: AnyArray, starts: IntArray, ends: IntArray, i: int, j: int) -> b
         return False
     a = starts[i]
     b = starts[j]
-    for q in range(length):
-        if data[a + q] != data[b + q]:
-            return False
-    return True
+    q = 0
+    while q < length and data[a + q] == data[b + q]:
+        q += 1
+    same: bool = q == length
+    return same
 
 
 @njit()
-def group_sequences(
-    data: AnyArray, starts: IntArray, ends: IntArray
-) -> tuple[IntArray, IntArray]:
+def group_sequences(data: AnyArray, starts: IntArray, ends: IntArray) -> tuple[IntArray, IntArray]:
     """Group variable-length sequences ``data[starts[i]:ends[i]]`` by their elements.
 
     Parameters
