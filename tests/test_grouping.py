@@ -22,8 +22,8 @@ def bits(value: float) -> int:
     return int(np.array(value).view(np.int64))
 
 
-def check_rows(keys: np.ndarray, limit: int) -> None:
-    group, first = group_rows(keys, limit)
+def check_rows(keys: np.ndarray, limit: int, size_hint: int = 0) -> None:
+    group, first = group_rows(keys, limit, size_hint)
     exp_group, exp_first = ref.groups([tuple(row) for row in keys.tolist()], limit)
     assert group.tolist() == exp_group
     assert first.tolist() == exp_first
@@ -66,7 +66,7 @@ def test_int_codes_match_first_appearance(keys: list[int], small: bool, limit: i
     arr = np.array(keys, dtype=np.int64).reshape(-1, 1)
     if small:
         arr %= 50
-    check_rows(arr, limit)
+    check_rows(arr, limit, size_hint=len(keys) // 2)
 
 
 @given(
@@ -86,6 +86,7 @@ def test_growth_keeps_every_group(n_distinct: int) -> None:
     keys = np.column_stack([values[rng.integers(0, n_distinct, 3 * n_distinct)]] * 2)
     keys[:n_distinct, 0] = values  # every value appears
     check_rows(keys, keys.shape[0])
+    check_rows(keys, keys.shape[0], size_hint=n_distinct)  # the table starts big enough
     # one column spanning more than 2 n + 1024 takes the hash table too
     check_rows(keys[:, :1].copy(), keys.shape[0])
 
@@ -93,12 +94,13 @@ def test_growth_keeps_every_group(n_distinct: int) -> None:
 def test_forced_collisions_never_merge(monkeypatch: pytest.MonkeyPatch) -> None:
     # every key hashes to slot 0: the probe chain must compare whole keys
     monkeypatch.setattr(_grouping, "_row_hash", lambda keys, i: np.uint64(0))
+    monkeypatch.setattr(_grouping, "_find", _grouping._find.py_func)
     rng = np.random.default_rng(1)
     keys = rng.integers(0, 40, (700, 2))  # > 512 groups: the table grows while colliding
     keys[:, 1] = np.arange(700) % 600
     group = np.empty(700, dtype=np.int64)
     first = np.empty(700, dtype=np.int64)
-    n_groups = _grouping._hash_groups.py_func(keys, 700, group, first)
+    n_groups = _grouping._hash_groups.py_func(keys, 700, 0, group, first)
     exp_group, exp_first = ref.groups([tuple(r) for r in keys.tolist()])
     assert group.tolist() == exp_group
     assert first[:n_groups].tolist() == exp_first

@@ -8,16 +8,17 @@ group id in order of first appearance and the first row of every group. Keys are
 * fixed-width: the rows of an ``(n, k)`` int64 array, integer codes or the IEEE-754 bit
   patterns of floats viewed as int64 (``x.view(np.int64)``). Rows are equal when their bits
   are, so ``-0.0`` and ``0.0`` are two keys and a NaN matches the NaN with the same bits:
-  the grouping is exact, as the CLV pattern compression needs. One column whose values span
-  a range below ``2 n + 1024`` is grouped through a direct-address table (privacy's
-  mixed-radix class codes usually are); otherwise an open-addressing table with linear
-  probing, keys stored in the table beside their group, hashed with a multiply-xorshift
-  fold of the columns and MurmurHash3's ``fmix64`` finaliser, so that every input bit
-  reaches the low bits used as the position (whole-number floats have all-zero low
-  mantissa bits; a weak mix of them clusters). The table starts at 1024 slots and doubles
-  when half full, so it holds at most ``4 G + 1024`` slots for ``G`` groups. Once
-  ``limit`` groups exist, grouping is deemed not to pay and every remaining row becomes a
-  group of its own (the CLV predictions use this);
+  the grouping is exact, as the CLV pattern compression needs. One column whose values
+  span a range below ``2 n + 1024`` is grouped through a direct-address table (privacy's
+  mixed-radix class codes often are); otherwise an open-addressing table with linear
+  probing, each slot holding the group beside the key (one cache line per probe). The
+  hash is the xor of the columns times distinct odd constants followed by MurmurHash3's
+  ``fmix64`` finaliser, so that every input bit reaches the low bits used as the position
+  (whole-number floats have all-zero low mantissa bits; a weak mix of them clusters). The
+  table starts at 1024 slots, or at twice a caller's ``size_hint`` (at most ``2 n``), and
+  doubles when half full, so beyond its start it holds at most ``4 G`` slots for ``G``
+  groups. Once ``limit`` groups exist, grouping is deemed not to pay and every remaining
+  row becomes a group of its own (the CLV predictions use this);
 * variable-length: sequences ``data[starts[i]:ends[i]]`` of integers or bytes (the items
   of a basket, the UTF-8 bytes of a channel name), hashed with FNV-1a and ``fmix64`` and
   compared element by element when their hashes match, so a hash collision never merges
@@ -69,6 +70,7 @@ PARTS = 4
 _FNV_OFFSET = np.uint64(14695981039346656037)
 _FNV_PRIME = np.uint64(1099511628211)
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_NEXT = np.uint64(0xC2B2AE3D27D4EB4F)
 
 
 # --------------------------------------------------------------------------- hashing
@@ -87,11 +89,13 @@ def _fmix64(h: np.uint64) -> np.uint64:
 
 @njit(inline=True)
 def _row_hash(keys: IntArray, i: int) -> np.uint64:
-    """Hash of row ``i`` of an ``(n, k)`` int64 array (order of the columns matters)."""
-    h = np.uint64(keys.shape[1])
+    """Hash of row ``i`` of an ``(n, k)`` int64 array: the columns times distinct odd
+    constants, xor-ed (independent multiplies; the column order matters), then mixed."""
+    h = np.uint64(0)
+    m = _GOLDEN
     for c in range(keys.shape[1]):
-        h = (h ^ np.uint64(keys[i, c])) * _GOLDEN
-        h ^= h >> np.uint64(29)
+        h ^= np.uint64(keys[i, c]) * m
+        m *= _NEXT
     return _fmix64(h)
 
 
@@ -128,16 +132,20 @@ def _direct_groups(
     return groups
 
 
-@njit()
-def _find(table: IntArray, stored: IntArray, keys: IntArray, i: int, h: np.uint64) -> int:
-    """Position of row ``i``'s key in the table: its entry, or the free slot to use."""
+@njit(inline=True)
+def _find(table: IntArray, keys: IntArray, i: int, h: np.uint64) -> int:
+    """Position of row ``i``'s key in the table: its entry, or the free slot to use.
+
+    A slot is one row of ``table``: the group (-1 when free), then the key's columns, so
+    that a probe touches one cache line.
+    """
     mask = table.shape[0] - 1
     pos = _slot(h, mask)
     k = keys.shape[1]
-    while table[pos] >= 0:
+    while table[pos, 0] >= 0:
         same = True
         for c in range(k):
-            if stored[pos, c] != keys[i, c]:
+            if table[pos, c + 1] != keys[i, c]:
                 same = False
                 break
         if same:
@@ -146,12 +154,24 @@ def _find(table: IntArray, stored: IntArray, keys: IntArray, i: int, h: np.uint6
     return pos
 
 
+@njit(inline=True)
+def _put(table: IntArray, keys: IntArray, pos: int, i: int, g: int) -> None:
+    """Enter row ``i``'s key as group ``g`` at the free slot ``pos``."""
+    table[pos, 0] = g
+    for c in range(keys.shape[1]):
+        table[pos, c + 1] = keys[i, c]
+
+
 @njit()
-def _hash_groups(keys: IntArray, limit: int, group: IntArray, first: IntArray) -> int:
+def _hash_groups(
+    keys: IntArray, limit: int, size_hint: int, group: IntArray, first: IntArray
+) -> int:
     """:func:`group_rows` through an open-addressing table; returns ``G``."""
     n, k = keys.shape
-    table = np.full(_START_SLOTS, -1, dtype=np.int64)
-    stored = np.empty((_START_SLOTS, k), dtype=np.int64)
+    size = _START_SLOTS
+    while size < 2 * size_hint:
+        size *= 2
+    table = np.full((size, k + 1), -1, dtype=np.int64)
     groups = 0
     for i in range(n):
         if groups >= limit:
@@ -159,31 +179,24 @@ def _hash_groups(keys: IntArray, limit: int, group: IntArray, first: IntArray) -
             first[groups] = i
             groups += 1
             continue
-        pos = _find(table, stored, keys, i, _row_hash(keys, i))
-        if table[pos] >= 0:
-            group[i] = table[pos]
+        pos = _find(table, keys, i, _row_hash(keys, i))
+        if table[pos, 0] >= 0:
+            group[i] = table[pos, 0]
             continue
-        table[pos] = groups
-        for c in range(k):
-            stored[pos, c] = keys[i, c]
+        _put(table, keys, pos, i, groups)
         group[i] = groups
         first[groups] = i
         groups += 1
         if 2 * groups > table.shape[0]:  # grow and re-insert every group
-            size = 2 * table.shape[0]
-            table = np.full(size, -1, dtype=np.int64)
-            stored = np.empty((size, k), dtype=np.int64)
+            table = np.full((2 * table.shape[0], k + 1), -1, dtype=np.int64)
             for g in range(groups):
                 r = first[g]
-                pos = _find(table, stored, keys, r, _row_hash(keys, r))
-                table[pos] = g
-                for c in range(k):
-                    stored[pos, c] = keys[r, c]
+                _put(table, keys, _find(table, keys, r, _row_hash(keys, r)), r, g)
     return groups
 
 
 @njit()
-def group_rows(keys: IntArray, limit: int) -> tuple[IntArray, IntArray]:
+def group_rows(keys: IntArray, limit: int, size_hint: int = 0) -> tuple[IntArray, IntArray]:
     """Group the rows of an ``(n, k)`` int64 array by their exact bits.
 
     Parameters
@@ -193,6 +206,9 @@ def group_rows(keys: IntArray, limit: int) -> tuple[IntArray, IntArray]:
     limit : int
         Once this many groups exist every remaining row becomes a group of its own
         (pass ``n`` or more to group every row).
+    size_hint : int, default 0
+        The number of groups expected: the hash table starts large enough for them
+        instead of growing to them (it still grows past them).
 
     Returns
     -------
@@ -226,7 +242,7 @@ def group_rows(keys: IntArray, limit: int) -> tuple[IntArray, IntArray]:
             width: int = np.int64(span) + 1  # type: ignore[assignment]  # numba: int(uint64) is float
             groups = _direct_groups(keys, low, width, limit, group, first)
             return group, first[:groups].copy()
-    groups = _hash_groups(keys, limit, group, first)
+    groups = _hash_groups(keys, limit, min(size_hint, n, limit), group, first)
     return group, first[:groups].copy()
 
 

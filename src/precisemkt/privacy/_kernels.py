@@ -60,12 +60,12 @@ def _node_groups(codes: IntArray, levels: IntArray, cards: IntArray) -> tuple[In
     for j in range(q):
         card = cards[j, levels[j]]
         if key_range > _KEY_LIMIT // card:
-            keys, first = group_rows(keys.reshape((m, 1)), m)
+            keys, first = group_rows(keys.reshape((m, 1)), m, m)
             key_range = first.size
         for i in range(m):
             keys[i] = keys[i] * card + codes[j, levels[j], i]
         key_range *= card
-    return group_rows(keys.reshape((m, 1)), m)
+    return group_rows(keys.reshape((m, 1)), m, m)
 
 
 # -- distribution measures ----------------------------------------------------------------
@@ -478,7 +478,7 @@ def pair_outliers(
     keys = np.empty(m, np.int64)
     for i in range(m):
         keys[i] = codes_a[i] * card_b + codes_b[i]
-    ids, firsts = group_rows(keys.reshape((m, 1)), m)
+    ids, firsts = group_rows(keys.reshape((m, 1)), m, m)
     n_groups = firsts.size
     size = np.zeros(n_groups)
     for i in range(m):
@@ -489,7 +489,7 @@ def pair_outliers(
     if min_distinct > 1:
         for i in range(m):
             keys[i] = ids[i] * n_codes + s[i]
-        pair_ids, pair_first = group_rows(keys.reshape((m, 1)), m)
+        pair_ids, pair_first = group_rows(keys.reshape((m, 1)), m, m)
         n_pairs = pair_first.size
         distinct = np.zeros(n_groups, np.int64)
         seen = np.zeros(n_pairs, np.bool_)
