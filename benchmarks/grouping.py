@@ -99,11 +99,11 @@ def _caller_cases(quick: bool) -> dict[str, tuple[str, Callable[[], Any]]]:
 
     def basket(algorithm: str) -> Callable[[], Callable[[], Any]]:
         def build() -> Callable[[], Any]:
-            from precisemkt.basket import frequent_itemsets
+            from precisemkt.basket import baskets_from_orders, frequent_itemsets
             from precisemkt.datasets import make_baskets
 
             sim = make_baskets(n // 2, 2_000, mean_basket_size=10.0, n_rules=5, random_state=0)
-            b = sim.baskets
+            b = baskets_from_orders(sim.orders)
             return lambda: frequent_itemsets(b, min_support=0.002, algorithm=algorithm)
 
         return build
