@@ -360,10 +360,12 @@ def compress(columns: Sequence[FloatArray], weights: FloatArray) -> Patterns:
     the input rows.
     """
     keep = weights > 0
-    cols = [np.asarray(c, dtype=np.float64)[keep] + 0.0 for c in columns]
     w = weights[keep]
-    slot, first = group_rows(np.column_stack(cols).view(np.int64), w.size + 1)
-    unique = [c[first] for c in cols]
+    keys = np.empty((w.size, len(columns)))  # the rows' keys, filled in place
+    for j, c in enumerate(columns):
+        np.add(np.asarray(c, dtype=np.float64)[keep], 0.0, out=keys[:, j])
+    slot, first = group_rows(keys.view(np.int64), w.size + 1)
+    unique = [keys[first, j] for j in range(len(columns))]
     order = np.lexsort(unique[::-1])
     counts = np.asarray(np.bincount(slot, weights=w, minlength=first.size), dtype=np.float64)
     return Patterns(tuple(u[order] for u in unique), counts[order])
