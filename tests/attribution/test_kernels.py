@@ -35,21 +35,11 @@ names_strategy = st.text(
 @given(st.lists(names_strategy, min_size=1, max_size=6), st.sampled_from([">", "|"]))
 def test_split_paths(paths: list[str], sep: str) -> None:
     buffer = np.frombuffer("\0".join(paths).encode("utf-8"), np.uint8)
-    starts, ends, counts, hashes = K.split_paths(buffer, ord(sep))
+    starts, ends, counts = K.split_paths(buffer, ord(sep))
     expected = ref.split_paths(paths, sep)
     assert counts.tolist() == [len(names) for names in expected]
-    got = [
-        (buffer[a:b].tobytes().decode("utf-8"), int(h))
-        for a, b, h in zip(starts, ends, hashes, strict=True)
-    ]
-    assert got == [item for names in expected for item in names]
-    _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
-    assert K.same_tokens(buffer, starts, ends, first[codes])
-    if starts.size > 1 and got[0][0] != got[1][0]:  # a wrong representative is caught
-        wrong = np.zeros(starts.size, np.int64)
-        wrong[1] = 0
-        wrong[0] = 1
-        assert not K.same_tokens(buffer, starts, ends, wrong)
+    got = [buffer[a:b].tobytes().decode("utf-8") for a, b in zip(starts, ends, strict=True)]
+    assert got == [name for names in expected for name in names]
 
 
 @given(paths_strategy)

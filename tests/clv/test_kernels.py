@@ -23,7 +23,6 @@ from precisemkt.clv import (
     _bgbb_kernels,
     _bgnbd_kernels,
     _gg_kernels,
-    _kernels,
     _pnbd_kernels,
     _rfm_kernels,
 )
@@ -424,34 +423,6 @@ def test_parallel_chunks_equal_row_sums(kind: str) -> None:
         np.testing.assert_allclose(hess[j], numeric, rtol=1e-5, atol=1e-6 * np.abs(hess).max())
         value_fd = (kernel(up, 0)[0] - kernel(down, 0)[0]) / (2 * h)
         assert grad[j] == pytest.approx(value_fd, rel=1e-6, abs=1e-6 * np.abs(grad).max())
-
-
-@given(
-    rows=st.lists(
-        st.tuples(st.integers(0, 4), st.sampled_from([0.0, 1.5, 2.0, 39.0])),
-        min_size=1,
-        max_size=300,
-    ),
-    wide=st.booleans(),
-    limit=st.integers(1, 400),
-)
-def test_group_keys_matches_naive_grouping(
-    rows: list[tuple[int, float]], wide: bool, limit: int
-) -> None:
-    """Rows share a group iff their keys are equal (until ``limit`` groups exist)."""
-    x = np.array([float(a) for a, _ in rows])
-    T = np.array([b for _, b in rows])
-    t = np.arange(len(rows)) % 3 * 1.0 if wide else np.array([39.0])
-    slot, first = _kernels.group_keys(x, T, t, limit)
-    keys = [(x[i], T[i], t[i] if wide else 39.0) for i in range(len(rows))]
-    assert first.size == slot.max() + 1
-    for i, key in enumerate(keys):
-        g = slot[i]
-        assert keys[first[g]] == key  # a group's representative has the row's key
-    grouped = slot[: int(np.argmax(slot >= limit - 1))] if first.size >= limit else slot
-    seen: dict[tuple[float, float, float], int] = {}
-    for i, g in enumerate(grouped):  # before the limit, equal keys always share a group
-        assert seen.setdefault(keys[i], g) == g
 
 
 @given(

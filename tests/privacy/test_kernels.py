@@ -11,27 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from precisemkt.errors import PrivacyError
-from precisemkt.privacy import _class_kernels, _kernels, anonymize, check_anonymity
+from precisemkt.privacy import _class_kernels, anonymize, check_anonymity
 from precisemkt.privacy._requirement import encode_sensitive
 from tests.privacy.tables import Table, tables
 from tests.reference import privacy as ref
-
-
-@given(st.lists(st.integers(0, 2**40), min_size=1, max_size=200), st.booleans())
-def test_assign_groups_matches_first_appearance(keys: list[int], small: bool) -> None:
-    arr = np.array(keys, dtype=np.int64)
-    if small:
-        arr %= 50
-    size = 1 << max(10, (2 * len(arr)).bit_length())
-    table_keys = np.full(size, -1, dtype=np.int64)
-    table_vals = np.full(size, -1, dtype=np.int64)
-    ids, n_groups = _kernels.assign_groups(arr, int(arr.max()) + 1, table_keys, table_vals)
-    expected, n_expected = ref.groups(arr.tolist())
-    assert n_groups == n_expected
-    assert ids.tolist() == expected
-    # scratch tables are left clean for the next call
-    assert (table_keys == -1).all()
-    assert (table_vals == -1).all()
 
 
 @given(

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from precisemkt.datasets import load_cdnow
 from precisemkt.errors import InvalidParameterError, ValidationError
-from precisemkt.profiling import _kernels, rfm_summary
+from precisemkt.profiling import rfm_summary
 from tests.reference import profiling as ref
 
 lifetimes_utils = pytest.importorskip("lifetimes.utils")
@@ -190,22 +190,6 @@ def test_holdout_matches_reference(tx: pd.DataFrame, freq: str, cal_step: int, e
 def test_row_order_does_not_matter(tx: pd.DataFrame, rnd: object) -> None:
     shuffled = tx.sample(frac=1.0, random_state=np.random.RandomState(len(tx)))
     pd.testing.assert_frame_equal(rfm_summary(tx), rfm_summary(shuffled), check_exact=True)
-
-
-@given(
-    st.one_of(
-        st.lists(st.integers(-3, 30), max_size=60),  # one key per bucket
-        st.lists(st.integers(-5, 200_000), max_size=300),  # buckets of many keys (shift > 0)
-    )
-)
-def test_group_order_matches_stable_sort(keys: list[int]) -> None:
-    arr = np.array(keys, dtype=np.int64)
-    low = min(keys, default=0)
-    span = max(keys, default=0) - low + 1
-    values, starts, order = _kernels.group_order(arr, low, span)
-    assert order.tolist() == ref.group_order(keys)
-    assert values.tolist() == sorted(set(keys))
-    assert np.diff(starts).tolist() == [keys.count(v) for v in sorted(set(keys))]
 
 
 def test_many_customers_per_bucket_match_reference() -> None:

@@ -23,19 +23,9 @@ Row = tuple[Path, float, float, float]  # (channels, conversions, nulls, value)
 # --------------------------------------------------------------------------- kernels
 
 
-def split_paths(paths: Sequence[str], sep: str) -> list[list[tuple[str, int]]]:
-    """Each path's names (ASCII white space trimmed) with the FNV-1a hash of their bytes."""
-    out = []
-    for path in paths:
-        names = []
-        for raw in path.split(sep):
-            name = raw.strip(" \t\n\r\x0b\x0c")
-            h = 14695981039346656037
-            for byte in name.encode("utf-8"):
-                h = ((h ^ byte) * 1099511628211) % 2**64
-            names.append((name, h))
-        out.append(names)
-    return out
+def split_paths(paths: Sequence[str], sep: str) -> list[list[str]]:
+    """Each path's names (ASCII white space trimmed)."""
+    return [[raw.strip(" \t\n\r\x0b\x0c") for raw in path.split(sep)] for path in paths]
 
 
 def collapse_repeats(path: Sequence[Any]) -> list[Any]:

@@ -1,6 +1,5 @@
 """Slow, obvious references for the privacy kernels (pure Python / numpy).
 
-* :func:`groups` — first-appearance group ids (``_kernels.assign_groups``);
 * :func:`class_stats` — per-class distinct count, entropy, EMD, sorted counts
   (``_class_kernels.class_statistics``), with the EMD written exactly as Li et al. (2007) define
   it, over the whole value domain;
@@ -20,12 +19,6 @@ import numpy as np
 
 ENTROPY_TOL = 1e-9
 T_TOL = 1e-12
-
-
-def groups(keys: list[int]) -> tuple[list[int], int]:
-    """Group id of every key in order of first appearance."""
-    seen: dict[int, int] = {}
-    return [seen.setdefault(int(key), len(seen)) for key in keys], len(seen)
 
 
 def emd(class_counts: dict[int, float], table_counts: dict[int, float], ordered: bool) -> float:

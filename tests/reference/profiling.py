@@ -26,11 +26,6 @@ def period_of(t_ns: int, freq: str) -> int:
     return t_ns // UNIT_NS[freq]
 
 
-def group_order(keys: list[int]) -> list[int]:
-    """Row indexes ordered by key, ties kept in row order (a stable sort)."""
-    return sorted(range(len(keys)), key=lambda i: keys[i])
-
-
 def rfm_summary(
     customers: list[Any],
     times_ns: list[int],

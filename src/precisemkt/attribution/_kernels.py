@@ -19,7 +19,6 @@ __all__ = [
     "collapse_repeats",
     "path_masks",
     "position_credits",
-    "same_tokens",
     "shapley_values",
     "split_paths",
     "subset_sums",
@@ -32,25 +31,18 @@ __all__ = [
 FIRST_TOUCH, LAST_TOUCH, LAST_NON_DIRECT, LINEAR, POSITION_BASED, TIME_DECAY = range(6)
 
 
-#: FNV-1a 64-bit parameters (Fowler, Noll, Vo).
-_FNV_OFFSET = np.uint64(14695981039346656037)
-_FNV_PRIME = np.uint64(1099511628211)
-
-
 @njit()
 def _is_space(byte: int) -> bool:
     return byte == 32 or 9 <= byte <= 13
 
 
 @njit()
-def split_paths(
-    buffer: npt.NDArray[np.uint8], sep: int
-) -> tuple[IntArray, IntArray, IntArray, npt.NDArray[np.uint64]]:
+def split_paths(buffer: npt.NDArray[np.uint8], sep: int) -> tuple[IntArray, IntArray, IntArray]:
     """Split UTF-8 paths joined by NUL bytes into channel names at the byte ``sep``.
 
-    Returns each name's byte range ``[starts, ends)`` with ASCII white space trimmed, the
-    number of names per path, and an FNV-1a hash of each name's bytes (to group equal
-    names without building a Python string per touch).
+    Returns each name's byte range ``[starts, ends)`` with ASCII white space trimmed and
+    the number of names per path (equal names are then grouped from their bytes by
+    :func:`precisemkt._grouping.group_sequences`, without a Python string per touch).
     """
     n = buffer.size
     n_tokens = 1
@@ -64,7 +56,6 @@ def split_paths(
     starts = np.empty(n_tokens, np.int64)
     ends = np.empty(n_tokens, np.int64)
     counts = np.zeros(n_paths, np.int64)
-    hashes = np.empty(n_tokens, np.uint64)
     t = 0
     p = 0
     begin = 0
@@ -77,34 +68,14 @@ def split_paths(
             a += 1
         while b > a and _is_space(buffer[b - 1]):
             b -= 1
-        h = _FNV_OFFSET
-        for k in range(a, b):
-            h = (h ^ np.uint64(buffer[k])) * _FNV_PRIME
         starts[t] = a
         ends[t] = b
-        hashes[t] = h
         counts[p] += 1
         t += 1
         if i < n and buffer[i] == 0:
             p += 1
         begin = i + 1
-    return starts, ends, counts, hashes
-
-
-@njit()
-def same_tokens(
-    buffer: npt.NDArray[np.uint8], starts: IntArray, ends: IntArray, representative: IntArray
-) -> bool:
-    """Whether every name's bytes equal those of its representative (no hash collision)."""
-    for i in range(starts.size):
-        r = representative[i]
-        length = ends[i] - starts[i]
-        if length != ends[r] - starts[r]:
-            return False
-        for k in range(length):
-            if buffer[starts[i] + k] != buffer[starts[r] + k]:
-                return False
-    return True
+    return starts, ends, counts
 
 
 @njit()

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precisemkt._grouping import group_sequences
 from precisemkt._typing import FloatArray, IntArray
 from precisemkt._validation import (
     as_float_array,
@@ -194,18 +195,16 @@ def _split_strings(uniques: list[str], sep: str) -> tuple[IntArray, list[str], I
     """Split every path string on ``sep``: per-name codes, distinct names, names per path.
 
     A one-byte separator is found by a compiled scan of the UTF-8 bytes of all paths at
-    once, which groups equal names by hash (verified byte by byte) without creating a
-    Python string per touch; other separators split in Python.
+    once, and equal names are grouped from their bytes, without creating a Python string
+    per touch; other separators split in Python.
     """
     joined = "\0".join(uniques)
     if len(sep) == 1 and ord(sep) < 128 and joined.count("\0") == len(uniques) - 1:
         buffer = np.frombuffer(joined.encode("utf-8"), np.uint8)
-        starts, ends, counts, hashes = K.split_paths(buffer, ord(sep))
-        _, first, codes = np.unique(hashes, return_index=True, return_inverse=True)
-        codes = codes.astype(np.int64)
-        if K.same_tokens(buffer, starts, ends, first[codes]):
-            names = [buffer[starts[i] : ends[i]].tobytes().decode("utf-8") for i in first]
-            return codes, names, counts
+        starts, ends, counts = K.split_paths(buffer, ord(sep))
+        codes, first = group_sequences(buffer, starts, ends)
+        names = [buffer[starts[i] : ends[i]].tobytes().decode("utf-8") for i in first]
+        return codes, names, counts
     counts = np.fromiter((u.count(sep) + 1 for u in uniques), np.int64, count=len(uniques))
     raw_codes, raw_names = pd.factorize(np.array(sep.join(uniques).split(sep), dtype=object))
     return np.asarray(raw_codes, dtype=np.int64), [str(n) for n in raw_names], counts

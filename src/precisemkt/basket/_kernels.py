@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 from numba.typed import List
 
+from precisemkt._grouping import group_sequences
 from precisemkt._numba import njit
 from precisemkt._typing import IntArray
 
@@ -103,47 +104,30 @@ def filter_recode(
 def dedupe_rows(
     indptr: IntArray, indices: CodeArray, weights_in: IntArray
 ) -> tuple[IntArray, CodeArray, IntArray]:
-    """Merge identical non-empty rows, adding up their weights ``weights_in``."""
-    n = indptr.size - 1
-    keys = np.empty(n, dtype=np.uint64)
-    for b in range(n):
-        h = np.uint64(1469598103934665603) ^ np.uint64(indptr[b + 1] - indptr[b])
-        for p in range(indptr[b], indptr[b + 1]):
-            h = (h ^ np.uint64(indices[p])) * np.uint64(1099511628211)
-        keys[b] = h
-    order = np.argsort(keys, kind="mergesort")
-    out_ptr = np.zeros(n + 1, dtype=np.int64)
-    out = np.empty(indices.size, dtype=indices.dtype)
-    weights = np.zeros(n, dtype=np.int64)
+    """Merge identical non-empty rows, adding up their weights ``weights_in`` (rows in
+    order of first appearance)."""
+    group, first = group_sequences(indices, indptr[:-1], indptr[1:])
+    n_groups = first.size
+    weights = np.zeros(n_groups, dtype=np.int64)
+    for b in range(group.size):
+        weights[group[b]] += weights_in[b]
+    out_ptr = np.zeros(n_groups + 1, dtype=np.int64)
+    keep = np.empty(n_groups, dtype=np.int64)
     m = 0
-    run = 0  # first distinct row of the current run of equal hashes
-    for r in range(n):
-        b = order[r]
-        size = indptr[b + 1] - indptr[b]
+    for g in range(n_groups):
+        r = first[g]
+        size = indptr[r + 1] - indptr[r]
         if size == 0:
             continue
-        if r == 0 or keys[b] != keys[order[r - 1]]:
-            run = m
-        found = -1
-        for g in range(run, m):
-            if out_ptr[g + 1] - out_ptr[g] != size:
-                continue
-            same = True
-            for q in range(size):
-                if out[out_ptr[g] + q] != indices[indptr[b] + q]:
-                    same = False
-                    break
-            if same:
-                found = g
-                break
-        if found >= 0:
-            weights[found] += weights_in[b]
-            continue
-        out[out_ptr[m] : out_ptr[m] + size] = indices[indptr[b] : indptr[b + 1]]
         out_ptr[m + 1] = out_ptr[m] + size
-        weights[m] = weights_in[b]
+        keep[m] = g
         m += 1
-    return out_ptr[: m + 1], out[: out_ptr[m]], weights[:m]
+    out = np.empty(out_ptr[m], dtype=indices.dtype)
+    for j in range(m):
+        r = first[keep[j]]
+        out[out_ptr[j] : out_ptr[j + 1]] = indices[indptr[r] : indptr[r + 1]]
+        keep[j] = weights[keep[j]]
+    return out_ptr[: m + 1], out, keep[:m].copy()
 
 
 @njit()

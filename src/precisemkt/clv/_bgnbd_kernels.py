@@ -20,10 +20,10 @@ import math
 import numpy as np
 
 from precisemkt import _vmath
+from precisemkt._grouping import group_rows
 from precisemkt._numba import njit, prange
 from precisemkt._typing import FloatArray, IntArray
 from precisemkt._vmath import add_weighted, at, chunk_bounds, cumlog, loglik_len, vexp, vlog_ratio
-from precisemkt.clv._kernels import group_keys
 from precisemkt.clv._rfm_kernels import rfm_row_ok
 
 __all__ = ["bg_loglik", "bg_predict"]
@@ -147,7 +147,8 @@ def bg_loglik(
     tab = cumlog(a + b, size)
     nch = chunk_bounds(n)
     partial = np.zeros((nch, 15))
-    for c in prange(nch):
+    for c_ in prange(nch):
+        c = int(np.int64(c_))  # prange indices are uint64 (a second compile)
         span = (c * n // nch, (c + 1) * n // nch)
         _accumulate_bg(params, m, (x, tx, T, w), (tr, tb, tab), order, span, partial[c])
     total: FloatArray = partial.sum(axis=0)
@@ -330,6 +331,19 @@ def _bg_survival_sum(
     return math.exp(math.log(total + delta * moment) + log_scale)
 
 
+@njit()
+def _triples(x: FloatArray, T: FloatArray, t: FloatArray) -> IntArray:
+    """The bit patterns of ``(x, T)``, and of ``t`` when it has one entry per row, as the
+    ``(n, 2)`` or ``(n, 3)`` keys of :func:`precisemkt._grouping.group_rows`."""
+    n = x.size
+    keys = np.empty((n, 3 if t.size > 1 else 2), dtype=np.int64)
+    keys[:, 0] = x.view(np.int64)
+    keys[:, 1] = T.view(np.int64)
+    if t.size > 1:
+        keys[:, 2] = t.view(np.int64)
+    return keys
+
+
 @njit(parallel=True)
 def bg_predict(
     params: FloatArray,
@@ -345,25 +359,29 @@ def bg_predict(
 
     ``what``: 0 P(alive), 1 conditional expected purchases in ``(T, T+t]`` (``t`` of length
     1 or ``n``). The expectation is P(alive) times :func:`_bg_survival_sum`, which depends on
-    ``(x, T, t)`` only: it is evaluated once per distinct triple (see :func:`group_keys`).
+    ``(x, T, t)`` only: it is evaluated once per distinct triple (grouped by
+    :func:`precisemkt._grouping.group_rows`).
     """
     r, alpha, a, b = params[0], params[1], params[2], params[3]
     n = x.size
     out = np.empty(n)
     nch = chunk_bounds(n)
     ok = np.empty(nch, dtype=np.bool_)
-    for c in prange(nch):
+    for c_ in prange(nch):
+        c = int(np.int64(c_))  # prange indices are uint64 (a second compile)
         ok[c] = _bg_palive_rows(params, m, x, tx, T, c, nch, out)
     clean = bool(ok.all())
     if what == 0 or not clean:
         return out, clean
-    slot, first = group_keys(x, T, t, max(n // 4, 64))
+    slot, first = group_rows(_triples(x, T, t), max(n // 4, 64))
     surv, cum, inv = _bg_survival_tables(a, b, m, _table_rows(x), _TABLE_TERMS)
     series = np.empty(first.size)
-    for g in prange(first.size):
+    for g_ in prange(first.size):
+        g = int(np.int64(g_))  # prange indices are uint64 (a second compile)
         i = first[g]
         series[g] = _bg_survival_sum(r, alpha, a, b, m, x[i], T[i], at(t, i), surv, cum, inv)
-    for i in prange(n):
+    for i_ in prange(n):
+        i = int(np.int64(i_))  # prange indices are uint64 (a second compile)
         out[i] *= series[slot[i]]
     return out, True
 

@@ -19,6 +19,7 @@ from typing import Any, NamedTuple, TypeAlias
 import numpy as np
 import pandas as pd
 
+from precisemkt._grouping import group_rows
 from precisemkt._typing import FloatArray
 from precisemkt._units import TimeUnit, time_unit_of
 from precisemkt._validation import (
@@ -30,7 +31,7 @@ from precisemkt._validation import (
     require_columns,
     show_value,
 )
-from precisemkt.clv import _kernels, _rfm_kernels
+from precisemkt.clv import _rfm_kernels
 from precisemkt.errors import InvalidParameterError, ValidationError
 
 __all__ = [
@@ -315,16 +316,18 @@ def check_weights(weights: Any, n: int, index: pd.Index | None = None) -> FloatA
 def compress(columns: Sequence[FloatArray], weights: FloatArray) -> Patterns:
     """Collapse identical rows of two or three columns into patterns with summed weights.
 
-    Rows with zero weight are dropped. Rows are grouped by hashing (linear time); the
-    patterns then come out sorted lexicographically, so the result (and every fit on it)
-    does not depend on the order of the input rows.
+    Rows with zero weight are dropped. Rows are grouped by hashing their exact bits
+    (linear time; ``-0.0`` is made ``0.0`` first); the patterns then come out sorted
+    lexicographically, so the result (and every fit on it) does not depend on the order of
+    the input rows.
     """
     keep = weights > 0
-    cols = [np.ascontiguousarray(np.asarray(c, dtype=np.float64)[keep]) for c in columns]
     w = weights[keep]
-    third = cols[2] if len(cols) == 3 else np.zeros(1)
-    slot, first = _kernels.group_keys(cols[0], cols[1], third, w.size + 1)
-    unique = [c[first] for c in cols]
+    keys = np.empty((w.size, len(columns)))  # the rows' keys, filled in place
+    for j, c in enumerate(columns):
+        np.add(np.asarray(c, dtype=np.float64)[keep], 0.0, out=keys[:, j])
+    slot, first = group_rows(keys.view(np.int64), w.size + 1)
+    unique = [keys[first, j] for j in range(len(columns))]
     order = np.lexsort(unique[::-1])
     counts = np.asarray(np.bincount(slot, weights=w, minlength=first.size), dtype=np.float64)
     return Patterns(tuple(u[order] for u in unique), counts[order])

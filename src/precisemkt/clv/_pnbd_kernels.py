@@ -298,7 +298,8 @@ def pnbd_loglik(
     tr = cumlog(params[0], (int(np.max(x)) if n else 0) + 1)
     nch = chunk_bounds(n)
     partial = np.zeros((nch, 15))
-    for c in prange(nch):
+    for c_ in prange(nch):
+        c = int(np.int64(c_))  # prange indices are uint64 (a second compile)
         span = (c * n // nch, (c + 1) * n // nch)
         _accumulate_pnbd(params, (x, tx, T, w), tr, order, span, partial[c])
     total: FloatArray = partial.sum(axis=0)
@@ -338,7 +339,8 @@ def pnbd_predict(
         return out, False
     horizon = t if t.size == n or what == 0 else np.full(n, t[0])  # unused for P(alive)
     nch = chunk_bounds(n)
-    for c in prange(nch):
+    for c_ in prange(nch):
+        c = int(np.int64(c_))  # prange indices are uint64 (a second compile)
         lo, hi = (c * n) // nch, ((c + 1) * n) // nch
         rows = (x[lo:hi], tx[lo:hi], T[lo:hi], horizon[lo:hi])
         _pnbd_predict_rows(params, rows, what, out[lo:hi])
@@ -713,7 +715,8 @@ def pnbd_pmf(
     """
     n = x.size
     out = np.empty(n)
-    for i in prange(n):
+    for i_ in prange(n):
+        i = int(np.int64(i_))  # prange indices are uint64 (a second compile)
         out[i] = _pnbd_pmf_one(at(r, i), at(alpha, i), at(s, i), at(beta, i), x[i], t[i], log_i0[i])
     return out
 

@@ -54,7 +54,8 @@ def rfm_clean(x: FloatArray, tx: FloatArray, T: FloatArray) -> bool:
     the usual answer is yes, and :func:`rfm_violations` then need not run."""
     nch = chunk_bounds(x.size)
     ok = np.empty(nch, dtype=np.bool_)
-    for c in prange(nch):
+    for c_ in prange(nch):
+        c = int(np.int64(c_))  # prange indices are uint64 (a second compile)
         ok[c] = _rfm_chunk_ok(x, tx, T, c, nch)
     return bool(ok.all())
 

@@ -367,7 +367,7 @@ def bootstrap_kernel(
     out = np.empty((m, n_resamples, 2))
     chunks = (n_resamples + _CHUNK - 1) // _CHUNK
     for task_ in prange(m * chunks):
-        task = np.int64(task_)  # prange indices are uint64 (a second compile)
+        task = int(np.int64(task_))  # prange indices are uint64 (a second compile)
         i = task // chunks
         r0 = (task % chunks) * _CHUNK
         r1 = min(r0 + _CHUNK, n_resamples)
@@ -495,7 +495,7 @@ def beta_prob_greater(a1: np.ndarray, b1: np.ndarray, a2: np.ndarray, b2: np.nda
     """
     out = np.empty(a1.shape[0])
     for i_ in prange(a1.shape[0]):
-        i = np.int64(i_)  # prange indices are uint64 (a second compile)
+        i = int(np.int64(i_))  # prange indices are uint64 (a second compile)
         if min(min(a1[i], b1[i]), min(a2[i], b2[i])) > MAX_EXACT_TERMS:
             out[i] = _logit_normal_greater(a1[i], b1[i], a2[i], b2[i])
             continue

@@ -116,8 +116,6 @@ def _half_classes(
     items: _Items,
     attrs: list[int],
     shape: tuple[int, ...],
-    table_keys: IntArray,
-    table_vals: IntArray,
 ) -> list[IntArray]:
     """Class ids of the items for every node of the sub-lattice of ``attrs``."""
     m = len(items.weights)
@@ -128,16 +126,12 @@ def _half_classes(
     sub = tuple(shape[j] for j in attrs)
     out = []
     for levels in np.indices(sub).reshape(len(attrs), -1).T.astype(np.int64):
-        cls, _, _, _ = _kernels.node_classes(
-            codes, levels, cards, items.weights, table_keys, table_vals
-        )
+        cls, _, _, _ = _kernels.node_classes(codes, levels, cards, items.weights)
         out.append(cls)
     return out
 
 
-def _make_split(
-    items: _Items, shape: tuple[int, ...], table_keys: IntArray, table_vals: IntArray
-) -> _Split | None:
+def _make_split(items: _Items, shape: tuple[int, ...]) -> _Split | None:
     m = len(items.weights)
     halves: tuple[list[int], list[int]] = ([], [])
     sizes = [1, 1]
@@ -148,8 +142,8 @@ def _make_split(
     a_attrs, b_attrs = sorted(halves[0]), sorted(halves[1])
     if (3 * sizes[0] + sizes[1]) * m > SPLIT_BUDGET:
         return None
-    a_ids = _half_classes(items, a_attrs, shape, table_keys, table_vals)
-    b_ids = _half_classes(items, b_attrs, shape, table_keys, table_vals)
+    a_ids = _half_classes(items, a_attrs, shape)
+    b_ids = _half_classes(items, b_attrs, shape)
     perm = np.empty((len(a_ids), m), dtype=np.int64)
     ptr = np.zeros((len(a_ids), m + 1), dtype=np.int64)
     n_seg = np.empty(len(a_ids), dtype=np.int64)
@@ -185,8 +179,6 @@ def _make_pairs(
     shape: tuple[int, ...],
     requirement: Requirement,
     n_codes: int,
-    table_keys: IntArray,
-    table_vals: IntArray,
 ) -> _Pairs | None:
     q = len(shape)
     min_distinct = 0 if requirement.l is None else math.ceil(requirement.l - 1e-9)
@@ -214,8 +206,6 @@ def _make_pairs(
                     requirement.k,
                     min_distinct,
                     items.item_of_row,
-                    table_keys,
-                    table_vals,
                 )
                 row += 1
     return _Pairs(
@@ -286,15 +276,12 @@ def search_lattice(
         bound = np.zeros(n_nodes)
         order = np.argsort(height, kind="stable")
 
-    size = 1 << max(10, int(2 * len(items.weights) - 1).bit_length())
-    table_keys = np.full(size, -1, dtype=np.int64)
-    table_vals = np.full(size, -1, dtype=np.int64)
     best_kept = np.zeros(len(items.weights), dtype=np.bool_)
     best_loss = np.inf
     best_node: IntArray | None = None
     n_evaluated = 0
     req = requirement.for_kernels(ordered)
-    split = _make_split(items, shape, table_keys, table_vals)
+    split = _make_split(items, shape)
     if split is not None:
         a_shape = tuple(shape[j] for j in split.a_attrs)
         b_shape = tuple(shape[j] for j in split.b_attrs)
@@ -308,7 +295,7 @@ def search_lattice(
             if split.b_attrs
             else np.zeros(n_nodes, dtype=np.int64)
         )
-    pairs = _make_pairs(items, shape, requirement, n_codes, table_keys, table_vals)
+    pairs = _make_pairs(items, shape, requirement, n_codes)
     n_pruned = 0
     bar = tqdm(order, total=n_nodes, desc="lattice", disable=not progress, leave=False)
     for idx in bar:
@@ -326,7 +313,7 @@ def search_lattice(
             n_evaluated += 1
             if split is None:
                 cls, n_cls, rep, sizes = _kernels.node_classes(
-                    items.codes, nodes[idx], items.cards, items.weights, table_keys, table_vals
+                    items.codes, nodes[idx], items.cards, items.weights
                 )
             else:
                 a, b = a_index[idx], b_index[idx]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from precisemkt._grouping import group_rows
 from precisemkt._numba import njit
 from precisemkt._typing import BoolArray, FloatArray, IntArray
 from precisemkt.privacy._class_kernels import (
@@ -27,7 +28,6 @@ from precisemkt.privacy._class_kernels import (
 )
 
 __all__ = [
-    "assign_groups",
     "certain_outliers",
     "evaluate_node",
     "node_classes",
@@ -45,62 +45,9 @@ _KEY_LIMIT = 1 << 61
 
 
 @njit()
-def _mix(x: int) -> int:
-    x = (x ^ (x >> 31)) * 0x7FB5D329728EA185
-    x = (x ^ (x >> 27)) * 0x1CE4E5B9
-    return x ^ (x >> 33)
-
-
-@njit()
-def assign_groups(
-    keys: IntArray, key_range: int, table_keys: IntArray, table_vals: IntArray
-) -> tuple[IntArray, int]:
-    """Dense group ids ``0..G-1`` (first-appearance order) of non-negative int64 keys.
-
-    ``table_keys``/``table_vals`` are scratch arrays of one power-of-two size ``T >= 2 n``,
-    filled with -1 and left so on return. Keys below ``T`` are looked up directly;
-    larger key ranges go through an open-addressing hash table.
-    """
-    n = keys.size
-    ids = np.empty(n, np.int64)
-    size = table_vals.size
-    n_groups = 0
-    if key_range <= size:
-        for i in range(n):
-            key = keys[i]
-            g = table_vals[key]
-            if g < 0:
-                g = n_groups
-                table_vals[key] = g
-                n_groups += 1
-            ids[i] = g
-        for i in range(n):
-            table_vals[keys[i]] = -1
-        return ids, n_groups
-    mask = size - 1
-    slots = np.empty(n, np.int64)
-    for i in range(n):
-        key = keys[i]
-        h = _mix(key) & mask
-        while table_keys[h] != -1 and table_keys[h] != key:
-            h = (h + 1) & mask
-        if table_keys[h] == -1:
-            table_keys[h] = key
-            table_vals[h] = n_groups
-            slots[n_groups] = h
-            n_groups += 1
-        ids[i] = table_vals[h]
-    for g in range(n_groups):
-        table_keys[slots[g]] = -1
-        table_vals[slots[g]] = -1
-    return ids, n_groups
-
-
-@njit()
-def _node_groups(
-    codes: IntArray, levels: IntArray, cards: IntArray, table_keys: IntArray, table_vals: IntArray
-) -> tuple[IntArray, int]:
-    """Class ids of the ``m`` items under one lattice node (mixed radix, re-densified)."""
+def _node_groups(codes: IntArray, levels: IntArray, cards: IntArray) -> tuple[IntArray, IntArray]:
+    """Class of the ``m`` items under one lattice node (mixed radix, re-densified) and the
+    first item of every class."""
     q = levels.size
     m = codes.shape[2]
     keys = np.zeros(m, np.int64)
@@ -108,11 +55,12 @@ def _node_groups(
     for j in range(q):
         card = cards[j, levels[j]]
         if key_range > _KEY_LIMIT // card:
-            keys, key_range = assign_groups(keys, key_range, table_keys, table_vals)
+            keys, first = group_rows(keys.reshape((m, 1)), m, m)
+            key_range = first.size
         for i in range(m):
             keys[i] = keys[i] * card + codes[j, levels[j], i]
         key_range *= card
-    return assign_groups(keys, key_range, table_keys, table_vals)
+    return group_rows(keys.reshape((m, 1)), m, m)
 
 
 # -- global recoding: one lattice node --------------------------------------------------
@@ -124,18 +72,13 @@ def node_classes(
     levels: IntArray,
     cards: IntArray,
     weights: FloatArray,
-    table_keys: IntArray,
-    table_vals: IntArray,
 ) -> tuple[IntArray, int, IntArray, FloatArray]:
     """Class id of every item, one representative item and the size of every class."""
-    cls, n_cls = _node_groups(codes, levels, cards, table_keys, table_vals)
-    rep = np.full(n_cls, -1, np.int64)
+    cls, rep = _node_groups(codes, levels, cards)
+    n_cls = rep.size
     size = np.zeros(n_cls)
     for i in range(cls.size):
-        g = cls[i]
-        if rep[g] < 0:
-            rep[g] = i
-        size[g] += weights[i]
+        size[cls[i]] += weights[i]
     return cls, n_cls, rep, size
 
 
@@ -316,8 +259,6 @@ def pair_outliers(
     k: int,
     min_distinct: int,
     item_of_row: IntArray,
-    table_keys: IntArray,
-    table_vals: IntArray,
 ) -> UIntArray:
     """Rows (as a bitset of uint64 words) in classes of two attributes that fail k or l.
 
@@ -330,8 +271,8 @@ def pair_outliers(
     keys = np.empty(m, np.int64)
     for i in range(m):
         keys[i] = codes_a[i] * card_b + codes_b[i]
-    key_range = (int(codes_a.max()) + 1) * card_b
-    ids, n_groups = assign_groups(keys, key_range, table_keys, table_vals)
+    ids, firsts = group_rows(keys.reshape((m, 1)), m, m)
+    n_groups = firsts.size
     size = np.zeros(n_groups)
     for i in range(m):
         size[ids[i]] += weights[i]
@@ -341,7 +282,8 @@ def pair_outliers(
     if min_distinct > 1:
         for i in range(m):
             keys[i] = ids[i] * n_codes + s[i]
-        pair_ids, n_pairs = assign_groups(keys, n_groups * n_codes, table_keys, table_vals)
+        pair_ids, pair_first = group_rows(keys.reshape((m, 1)), m, m)
+        n_pairs = pair_first.size
         distinct = np.zeros(n_groups, np.int64)
         seen = np.zeros(n_pairs, np.bool_)
         for i in range(m):

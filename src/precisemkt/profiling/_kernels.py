@@ -1,7 +1,8 @@
 """Compiled loops of the profiling subpackage (ndarray in, ndarray out, no validation).
 
 The public wrappers in ``_rfm.py`` and ``_profile.py`` validate the data and call these.
-Rows are grouped by customer with a stable two-pass bucket sort (``group_order``); each customer's
+Rows are grouped by customer with the stable two-pass bucket sort of
+:mod:`precisemkt._grouping` (``group_order``, ``bucket_split``); each customer's
 rows are then ordered by (time, amount) (``sort_index``) and reduced on their own, in
 parallel over customers. Sums are compensated (Kahan) and taken in (time, amount) order, so
 a result does not depend on the order of the caller's rows.
@@ -18,140 +19,6 @@ from precisemkt._numba import njit, prange
 from precisemkt._typing import FloatArray, IntArray
 
 AnyArray = npt.NDArray[Any]
-
-
-#: Grouping splits the key range into at most 2**BUCKET_BITS buckets of consecutive keys.
-BUCKET_BITS = 12
-
-
-#: Pass 1 of the grouping splits the rows into this many consecutive parts, scattered in
-#: parallel (a fixed number, so the result does not depend on the number of threads).
-PARTS = 4
-
-
-@njit(parallel=True)
-def _to_buckets(
-    keys: IntArray, low: int, shift: int, n_buckets: int, pay_a: AnyArray, pay_b: AnyArray
-) -> tuple[IntArray, IntArray, AnyArray, AnyArray]:
-    """Pass 1: stable scatter of the rows into buckets of ``2**shift`` consecutive keys.
-
-    With a few thousand buckets every write goes to one of a few thousand sequential
-    streams, which the caches absorb (a direct counting sort over millions of keys writes
-    at random). ``pay_b`` may be empty (one payload only). Returns the bucket starts and
-    the keys (minus ``low``) and payloads in bucket order.
-    """
-    n = keys.shape[0]
-    with_b = pay_b.shape[0] > 0
-    counts = np.empty((PARTS, n_buckets), dtype=np.int64)
-    for part in prange(PARTS):
-        for b in range(n_buckets):
-            counts[part, b] = 0
-        for i in range(part * n // PARTS, (part + 1) * n // PARTS):
-            counts[part, (keys[i] - low) >> shift] += 1
-    bstart = np.empty(n_buckets + 1, dtype=np.int64)
-    pos = np.empty((PARTS, n_buckets), dtype=np.int64)
-    total = 0
-    for b in range(n_buckets):
-        bstart[b] = total
-        for part in range(PARTS):
-            pos[part, b] = total
-            total += counts[part, b]
-    bstart[n_buckets] = total
-    k1 = np.empty(n, dtype=np.int64)
-    a1 = np.empty_like(pay_a)
-    b1 = np.empty_like(pay_b)
-    for part in prange(PARTS):
-        for i in range(part * n // PARTS, (part + 1) * n // PARTS):
-            v = keys[i] - low
-            b = v >> shift
-            j = pos[part, b]
-            k1[j] = v
-            a1[j] = pay_a[i]
-            if with_b:
-                b1[j] = pay_b[i]
-            pos[part, b] = j + 1
-    return bstart, k1, a1, b1
-
-
-@njit(parallel=True)
-def _within_buckets(
-    bstart: IntArray, shift: int, span: int, k1: IntArray, a1: AnyArray, b1: AnyArray
-) -> tuple[IntArray, AnyArray, AnyArray]:
-    """Pass 2: a counting sort inside every bucket (its keys fit in cache), in parallel.
-
-    Returns ``ends`` (``ends[v]`` = end position of key ``v``'s rows) and the payloads in
-    key order, stable within a key.
-    """
-    with_b = b1.shape[0] > 0
-    ends = np.empty(span, dtype=np.int64)
-    a_out = np.empty_like(a1)
-    b_out = np.empty_like(b1)
-    for b in prange(bstart.shape[0] - 1):
-        v_lo = b << shift
-        v_hi = min(span, (b + 1) << shift)
-        for v in range(v_lo, v_hi):
-            ends[v] = 0
-        for j in range(bstart[b], bstart[b + 1]):
-            ends[k1[j]] += 1
-        p = bstart[b]
-        for v in range(v_lo, v_hi):
-            count = ends[v]
-            ends[v] = p
-            p += count
-        for j in range(bstart[b], bstart[b + 1]):
-            v = k1[j]
-            q = ends[v]
-            a_out[q] = a1[j]
-            if with_b:
-                b_out[q] = b1[j]
-            ends[v] = q + 1
-    return ends, a_out, b_out
-
-
-@njit()
-def _present(ends: IntArray, low: int) -> tuple[IntArray, IntArray]:
-    """Distinct keys (those with rows) and their ``starts`` from the end positions."""
-    k = 0
-    prev = 0
-    for v in range(ends.shape[0]):
-        if ends[v] > prev:
-            k += 1
-        prev = ends[v]
-    values = np.empty(k, dtype=np.int64)
-    starts = np.empty(k + 1, dtype=np.int64)
-    starts[0] = 0
-    g = 0
-    prev = 0
-    for v in range(ends.shape[0]):
-        if ends[v] > prev:
-            values[g] = v + low
-            starts[g + 1] = ends[v]
-            g += 1
-        prev = ends[v]
-    return values, starts
-
-
-def _group(
-    keys: IntArray, low: int, span: int, pay_a: AnyArray, pay_b: AnyArray
-) -> tuple[IntArray, IntArray, AnyArray, AnyArray]:
-    """Stable two-pass bucket sort of the rows by key, carrying one or two payloads."""
-    shift = max(0, (max(span, 1) - 1).bit_length() - BUCKET_BITS)
-    n_buckets = ((span - 1) >> shift) + 1 if span > 0 else 0
-    bstart, k1, a1, b1 = _to_buckets(keys, low, shift, n_buckets, pay_a, pay_b)
-    ends, a_out, b_out = _within_buckets(bstart, shift, span, k1, a1, b1)
-    values, starts = _present(ends, low)
-    return values, starts, a_out, b_out
-
-
-def group_order(keys: IntArray, low: int, span: int) -> tuple[IntArray, IntArray, IntArray]:
-    """Stable sort of rows by integer key in ``[low, low + span)``.
-
-    Returns the k distinct keys in increasing order, ``starts`` (group ``g`` owns positions
-    ``starts[g]:starts[g + 1]``) and the row order.
-    """
-    rows = np.arange(keys.shape[0], dtype=np.int64)
-    values, starts, order, _ = _group(keys, low, span, rows, np.empty(0, dtype=np.int64))
-    return values, starts, order
 
 
 @njit()
@@ -251,7 +118,8 @@ def sort_slice(times: IntArray, amounts: FloatArray, lo: int, hi: int, rows: Int
 def sort_groups(starts: IntArray, times: IntArray, amounts: FloatArray, rows: IntArray) -> None:
     """Sort every group ``starts[g]:starts[g + 1]`` of the grouped columns by (time, amount)
     in place, carrying the row numbers ``rows`` along."""
-    for g in prange(starts.shape[0] - 1):
+    for g_ in prange(starts.shape[0] - 1):
+        g = int(np.int64(g_))  # prange indices are uint64 (a second compile)
         sort_slice(times, amounts, starts[g], starts[g + 1], rows)
 
 
@@ -334,7 +202,8 @@ def rfm_buckets(
     cal_p_end: int,
     hold_t_end: int,
 ) -> tuple[IntArray, FloatArray]:
-    """The RFM reduction fused with pass 2 of the grouping (see ``_to_buckets``).
+    """The RFM reduction fused with pass 2 of the bucket sort (see
+    :func:`precisemkt._grouping.bucket_split`).
 
     Each bucket's rows are counting-sorted by key into scratch arrays that stay in cache
     and every customer of the bucket is reduced at once, in parallel over buckets. The
@@ -351,7 +220,8 @@ def rfm_buckets(
     """
     out_i = np.empty((span, 5), dtype=np.int64)
     out_f = np.empty((span, 2), dtype=np.float64)
-    for b in prange(bstart.shape[0] - 1):
+    for b_ in prange(bstart.shape[0] - 1):
+        b = int(np.int64(b_))  # prange indices are uint64 (a second compile)
         lo = bstart[b]
         hi = bstart[b + 1]
         v_lo = b << shift
@@ -388,17 +258,6 @@ def rfm_buckets(
                     v_lo + v,
                 )
     return out_i, out_f
-
-
-def bucket_split(
-    keys: IntArray, low: int, span: int, times: IntArray, amounts: FloatArray
-) -> tuple[int, IntArray, IntArray, IntArray, FloatArray]:
-    """Pass 1 of the grouping for ``rfm_buckets``: (shift, bucket starts, keys, times,
-    amounts in bucket order)."""
-    shift = max(0, (max(span, 1) - 1).bit_length() - BUCKET_BITS)
-    n_buckets = ((span - 1) >> shift) + 1 if span > 0 else 0
-    bstart, k1, t1, a1 = _to_buckets(keys, low, shift, n_buckets, times, amounts)
-    return shift, bstart, k1, t1, a1
 
 
 @njit()
@@ -453,7 +312,8 @@ def order_stats(starts: IntArray, times: IntArray, amounts: FloatArray, per_day:
     n_cust = starts.shape[0] - 1
     out = np.full((n_cust, 5), np.nan)
     day = float(per_day)
-    for c in prange(n_cust):
+    for c_ in prange(n_cust):
+        c = int(np.int64(c_))  # prange indices are uint64 (a second compile)
         lo = starts[c]
         hi = starts[c + 1]
         m = hi - lo
@@ -509,7 +369,8 @@ def group_modes(starts: IntArray, codes: IntArray, n_codes: int) -> IntArray:
     n = starts.shape[0] - 1
     out = np.empty((n, 4), dtype=np.int64)
     n_chunks = (n + MODE_CHUNK - 1) // MODE_CHUNK
-    for ch in prange(n_chunks):
+    for ch_ in prange(n_chunks):
+        ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
         table = np.zeros(n_codes if n_codes <= COUNT_CODES else 0, dtype=np.int64)
         for g in range(ch * MODE_CHUNK, min(n, (ch + 1) * MODE_CHUNK)):
             lo = starts[g]
@@ -578,12 +439,14 @@ def calendar_codes(times: IntArray, per_day: int) -> tuple[IntArray, IntArray, b
     hour = np.empty(n, dtype=np.int64)
     timed = 0
     if per_day == NS_DAY:
-        for i in prange(n):
+        for i_ in prange(n):
+            i = int(np.int64(i_))  # prange indices are uint64 (a second compile)
             weekday[i], hour[i], within = _calendar(times[i], NS_DAY, NS_DAY // 24)
             if within != 0:
                 timed += 1
     else:
-        for i in prange(n):
+        for i_ in prange(n):
+            i = int(np.int64(i_))  # prange indices are uint64 (a second compile)
             weekday[i], hour[i], within = _calendar(times[i], per_day, per_day // 24)
             if within != 0:
                 timed += 1

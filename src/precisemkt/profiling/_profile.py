@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from precisemkt._grouping import group_order
 from precisemkt._typing import IntArray
 from precisemkt._validation import check_columns, format_message, require_frame, show_value
 from precisemkt.errors import InvalidParameterError
@@ -195,16 +196,14 @@ def profile_customers(
             missing = order_codes < 0
             order_codes = order_codes.copy()
             order_codes[missing] = len(order_ids) + np.arange(int(missing.sum()))
-        _, o_starts, o_order = _kernels.group_order(
-            order_codes, 0, int(order_codes.max(initial=-1)) + 1
-        )
+        _, o_starts, o_order = group_order(order_codes, 0, int(order_codes.max(initial=-1)) + 1)
         o_keys, o_t, o_value, o_flags, o_channel = _kernels.collapse_orders(
             o_starts, o_order, row_keys, t, value, flags, channel
         )
     else:
         o_keys, o_t, o_value, o_flags, o_channel = row_keys, t, value, flags, channel
 
-    present, starts, order = _kernels.group_order(o_keys, ck.low, ck.span)
+    present, starts, order = group_order(o_keys, ck.low, ck.span)
     t_s = o_t[order]
     v_s = o_value[order]
     _kernels.sort_groups(starts, t_s, v_s, order)
@@ -237,7 +236,7 @@ def profile_customers(
         cat_codes, cat_labels = factorize(frame[category_col], category_col)
         r_starts, r_order = starts, order  # without order lines, rows are the orders
         if order_col is not None:
-            _, r_starts, r_order = _kernels.group_order(row_keys, ck.low, ck.span)
+            _, r_starts, r_order = group_order(row_keys, ck.low, ck.span)
         cats = _kernels.group_modes(r_starts, cat_codes[r_order], len(cat_labels))
         out["category_breadth"] = cats[:, 0]
         out["top_category"] = _top_labels(cats[:, 1], cat_labels)

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from precisemkt._frames import as_engine_frame, is_engine_frame
+from precisemkt._grouping import bucket_split
 from precisemkt._units import ATTRS_KEY, TimeUnit, check_freq
 from precisemkt._validation import check_columns, check_interval, format_message, require_frame
 from precisemkt.errors import InvalidParameterError
@@ -218,7 +219,7 @@ def rfm_summary(
         )
     unit, offset = clock.period(freq)
 
-    shift, bstart, k1, t1, a1 = _kernels.bucket_split(ck.keys, ck.low, ck.span, t, value)
+    shift, bstart, k1, t1, a1 = bucket_split(ck.keys, ck.low, ck.span, t, value)
     ints, floats = _kernels.rfm_buckets(bstart, shift, ck.span, k1, t1, a1, unit, offset, *cuts)
     keep = np.flatnonzero(ints[:, 0] > 0)
     ints = ints[keep]

@@ -126,7 +126,7 @@ def als_cg(
     rows = x.shape[0]
     n_blocks = min(rows, BLOCKS)
     for blk_ in prange(n_blocks):
-        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
+        blk = int(np.int64(blk_))  # prange indices are uint64 (a second compile)
         _cg_block(blk, rows, n_blocks, indptr, indices, conf, x, y, gram, steps)
 
 
@@ -229,7 +229,7 @@ def als_exact(
     chol = np.empty((rows, f, f))
     n_blocks = min(rows, BLOCKS)
     for blk_ in prange(n_blocks):
-        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
+        blk = int(np.int64(blk_))  # prange indices are uint64 (a second compile)
         _exact_block(blk, rows, n_blocks, indptr, indices, conf, x, y, gram, chol)
     return chol
 
@@ -269,7 +269,7 @@ def als_loss(
     n_blocks = min(rows, BLOCKS)
     out = np.zeros(n_blocks)
     for blk_ in prange(n_blocks):
-        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
+        blk = int(np.int64(blk_))  # prange indices are uint64 (a second compile)
         out[blk] = _loss_block(blk, rows, n_blocks, indptr, indices, conf, x, y)
     return out
 
@@ -359,7 +359,7 @@ def factor_because(
     out = np.full((rows, n, 3), -1, dtype=np.int64)
     n_blocks = min(rows, BLOCKS)
     for blk_ in prange(n_blocks):
-        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
+        blk = int(np.int64(blk_))  # prange indices are uint64 (a second compile)
         _factor_because_block(
             blk,
             rows,
@@ -417,6 +417,6 @@ def factor_because_from(
     out = np.full((rows, n, 3), -1, dtype=np.int64)
     n_blocks = min(rows, BLOCKS)
     for blk_ in prange(n_blocks):
-        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
+        blk = int(np.int64(blk_))  # prange indices are uint64 (a second compile)
         _because_from_block(blk, rows, n_blocks, items, counts, indptr, indices, conf, y, chol, out)
     return out

@@ -67,7 +67,7 @@ def intra_list_distance(
     rows = rec.shape[0]
     out = np.full(rows, np.nan)
     for u_ in prange(rows):
-        u = np.int64(u_)  # prange indices are uint64 (a second compile)
+        u = int(np.int64(u_))  # prange indices are uint64 (a second compile)
         total = 0.0
         pairs = 0
         for a in range(k):

@@ -132,7 +132,7 @@ def knn_rows(
     out_cnt = np.zeros(m, dtype=np.int64)
     n_blocks = min(m, BLOCKS)
     for blk_ in prange(n_blocks):
-        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
+        blk = int(np.int64(blk_))  # prange indices are uint64 (a second compile)
         _knn_block(
             blk,
             m,
@@ -283,7 +283,7 @@ def knn_recommend(
     out_because = np.full((rows, n, 3), -1, dtype=np.int64)
     n_blocks = min(rows, BLOCKS)
     for blk_ in prange(n_blocks):
-        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
+        blk = int(np.int64(blk_))  # prange indices are uint64 (a second compile)
         _knn_rec_block(
             blk,
             rows,

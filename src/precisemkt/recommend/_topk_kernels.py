@@ -247,7 +247,7 @@ def dense_select(
     out_cnt = np.zeros(rows, dtype=np.int64)
     n_blocks = min(rows, BLOCKS)
     for blk_ in prange(n_blocks):
-        blk = np.int64(blk_)  # prange indices are uint64 (a second compile)
+        blk = int(np.int64(blk_))  # prange indices are uint64 (a second compile)
         _dense_block(
             blk,
             rows,
@@ -303,7 +303,7 @@ def dense_because(
     rows, n = items.shape
     out = np.full((rows, n, 3), -1, dtype=np.int64)
     for r_ in prange(rows):
-        r = np.int64(r_)  # prange indices are uint64 (a second compile)
+        r = int(np.int64(r_))  # prange indices are uint64 (a second compile)
         u = users[r]
         lo = r_indptr[u]
         h = r_indptr[u + 1] - lo

@@ -95,7 +95,7 @@ def lloyd_step(
     part_sums = np.empty((n_chunks, k, d))
     part_counts = np.empty((n_chunks, k))
     for ch_ in prange(n_chunks):
-        ch = np.int64(ch_)  # prange indices are uint64 (a second compile)
+        ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
         xt = np.empty((d, BLOCK))
         row = np.empty(BLOCK)
         best = np.empty(BLOCK)
@@ -126,7 +126,7 @@ def assign(x: FloatArray, centers: FloatArray, labels: IntArray) -> None:
     n, d = x.shape
     n_chunks = (n + CHUNK - 1) // CHUNK
     for ch_ in prange(n_chunks):
-        ch = np.int64(ch_)  # prange indices are uint64 (a second compile)
+        ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
         xt = np.empty((d, BLOCK))
         row = np.empty(BLOCK)
         best = np.empty(BLOCK)
@@ -146,7 +146,7 @@ def distances_to_centers(x: FloatArray, centers: FloatArray, labels: IntArray) -
     n, d = x.shape
     out = np.empty(n)
     for i_ in prange(n):
-        i = np.int64(i_)  # prange indices are uint64 (a second compile)
+        i = int(np.int64(i_))  # prange indices are uint64 (a second compile)
         s = 0.0
         for f in range(d):
             diff = x[i, f] - centers[labels[i], f]
@@ -162,7 +162,7 @@ def inertia(x: FloatArray, centers: FloatArray, labels: IntArray) -> FloatArray:
     n_chunks = (n + CHUNK - 1) // CHUNK
     part = np.empty(n_chunks)
     for ch_ in prange(n_chunks):
-        ch = np.int64(ch_)  # prange indices are uint64 (a second compile)
+        ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
         s = 0.0
         for i in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
             for f in range(d):
@@ -184,7 +184,7 @@ def candidate_potentials(
     n_chunks = (n + CHUNK - 1) // CHUNK
     part = np.empty((n_chunks, t))
     for ch_ in prange(n_chunks):
-        ch = np.int64(ch_)  # prange indices are uint64 (a second compile)
+        ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
         xt = np.empty((d, BLOCK))
         row = np.empty(BLOCK)
         for c in range(t):
@@ -215,7 +215,7 @@ def silhouette_samples(x: FloatArray, labels: IntArray, k: int) -> FloatArray:
     xt = np.ascontiguousarray(x.T)
     out = np.empty(n)
     for i_ in prange(n):
-        i = np.int64(i_)  # prange indices are uint64 (a second compile)
+        i = int(np.int64(i_))  # prange indices are uint64 (a second compile)
         dist = np.empty(n)
         for j in range(n):
             dist[j] = 0.0
