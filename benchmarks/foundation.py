@@ -190,7 +190,7 @@ def _cold_markdown(data: dict[str, Any]) -> str:
         ]
     meta = data["machine"]
     load = ", ".join(f"{x:.1f}" for x in data["load"])
-    if max(data["load"]) > meta["cpus"]:
+    if data["load"][0] > meta["cpus"]:  # the last minute, when the runs ended
         load += " (more runnable processes than CPUs: a shared machine, times inflated)"
     lines += [
         "",

@@ -18,11 +18,23 @@ import numpy.typing as npt
 from precisemkt._numba import njit, prange
 from precisemkt._typing import FloatArray, IntArray
 
+__all__ = [
+    "COUNT_CODES",
+    "calendar_codes",
+    "collapse_orders",
+    "group_modes",
+    "order_stats",
+    "rfm_buckets",
+    "sort_groups",
+    "sort_index",
+]
+
+
 AnyArray = npt.NDArray[Any]
 
 
 @njit()
-def kahan_add(total: float, comp: float, value: float) -> tuple[float, float]:
+def _kahan_add(total: float, comp: float, value: float) -> tuple[float, float]:
     """One step of Kahan's compensated summation; returns the new (total, compensation)."""
     y = value - comp
     t = total + y
@@ -95,7 +107,7 @@ def sort_index(idx: IntArray, primary: AnyArray, secondary: AnyArray) -> bool:
 
 
 @njit()
-def sort_slice(times: IntArray, amounts: FloatArray, lo: int, hi: int, rows: IntArray) -> None:
+def _sort_slice(times: IntArray, amounts: FloatArray, lo: int, hi: int, rows: IntArray) -> None:
     """Sort ``times[lo:hi]`` and ``amounts[lo:hi]`` together in place by (time, amount),
     and ``rows[lo:hi]`` along with them unless ``rows`` is empty."""
     for k in range(lo + 1, hi):
@@ -120,7 +132,7 @@ def sort_groups(starts: IntArray, times: IntArray, amounts: FloatArray, rows: In
     in place, carrying the row numbers ``rows`` along."""
     for g_ in prange(starts.shape[0] - 1):
         g = int(np.int64(g_))  # prange indices are uint64 (a second compile)
-        sort_slice(times, amounts, starts[g], starts[g + 1], rows)
+        _sort_slice(times, amounts, starts[g], starts[g + 1], rows)
 
 
 @njit()
@@ -142,7 +154,7 @@ def _rfm_customer(
     ``out_i`` (5 int columns) and ``out_f`` (2 float columns)."""
     lo = starts[c]
     hi = starts[c + 1]
-    sort_slice(times, amounts, lo, hi, np.empty(0, dtype=np.int64))
+    _sort_slice(times, amounts, lo, hi, np.empty(0, dtype=np.int64))
     n = 0
     first = 0
     cur = 0
@@ -163,22 +175,22 @@ def _rfm_customer(
                 if n == 1:
                     first = cur
                 elif n > 1:
-                    rs, rc = kahan_add(rs, rc, ps)
+                    rs, rc = _kahan_add(rs, rc, ps)
                 n += 1
                 cur = p
                 ps = 0.0
                 pc = 0.0
-            ps, pc = kahan_add(ps, pc, amounts[i])
+            ps, pc = _kahan_add(ps, pc, amounts[i])
         elif t > cal_t_end and t <= hold_t_end:
             if nhp == 0 or p != last_hold:
                 nhp += 1
                 last_hold = p
             nh += 1
-            hs, hc = kahan_add(hs, hc, amounts[i])
+            hs, hc = _kahan_add(hs, hc, amounts[i])
     if n == 1:
         first = cur
     elif n > 1:
-        rs, rc = kahan_add(rs, rc, ps)
+        rs, rc = _kahan_add(rs, rc, ps)
     out_i[row, 0] = n
     out_i[row, 1] = first
     out_i[row, 2] = cur
@@ -292,7 +304,7 @@ def collapse_orders(
         for k in range(starts[g], starts[g + 1]):
             i = order[k]
             t_min = min(t_min, times[i])
-            total, comp = kahan_add(total, comp, amounts[i])
+            total, comp = _kahan_add(total, comp, amounts[i])
             if flags[i] != 0:
                 o_flag[g] = 1
         o_time[g] = t_min
@@ -320,7 +332,7 @@ def order_stats(starts: IntArray, times: IntArray, amounts: FloatArray, per_day:
         total = 0.0
         comp = 0.0
         for i in range(lo, hi):
-            total, comp = kahan_add(total, comp, amounts[i])
+            total, comp = _kahan_add(total, comp, amounts[i])
         out[c, 0] = total
         if m < 2:
             continue
@@ -357,7 +369,7 @@ def order_stats(starts: IntArray, times: IntArray, amounts: FloatArray, per_day:
 
 #: Groups per parallel work item of ``group_modes``; codes below ``COUNT_CODES`` are counted
 #: in a per-item table, larger code spaces are sorted instead.
-MODE_CHUNK = 1024
+_MODE_CHUNK = 1024
 COUNT_CODES = 1 << 16
 
 
@@ -368,11 +380,11 @@ def group_modes(starts: IntArray, codes: IntArray, n_codes: int) -> IntArray:
     none), 2 its count, 3 the number of non-missing codes."""
     n = starts.shape[0] - 1
     out = np.empty((n, 4), dtype=np.int64)
-    n_chunks = (n + MODE_CHUNK - 1) // MODE_CHUNK
+    n_chunks = (n + _MODE_CHUNK - 1) // _MODE_CHUNK
     for ch_ in prange(n_chunks):
         ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
         table = np.zeros(n_codes if n_codes <= COUNT_CODES else 0, dtype=np.int64)
-        for g in range(ch * MODE_CHUNK, min(n, (ch + 1) * MODE_CHUNK)):
+        for g in range(ch * _MODE_CHUNK, min(n, (ch + 1) * _MODE_CHUNK)):
             lo = starts[g]
             hi = starts[g + 1]
             best = -1
@@ -418,7 +430,7 @@ def group_modes(starts: IntArray, codes: IntArray, n_codes: int) -> IntArray:
 
 
 #: Nanoseconds in a day: times read in pandas' default resolution.
-NS_DAY = 86_400 * 10**9
+_NS_DAY = 86_400 * 10**9
 
 
 @njit(inline=True)
@@ -438,10 +450,10 @@ def calendar_codes(times: IntArray, per_day: int) -> tuple[IntArray, IntArray, b
     weekday = np.empty(n, dtype=np.int64)
     hour = np.empty(n, dtype=np.int64)
     timed = 0
-    if per_day == NS_DAY:
+    if per_day == _NS_DAY:
         for i_ in prange(n):
             i = int(np.int64(i_))  # prange indices are uint64 (a second compile)
-            weekday[i], hour[i], within = _calendar(times[i], NS_DAY, NS_DAY // 24)
+            weekday[i], hour[i], within = _calendar(times[i], _NS_DAY, _NS_DAY // 24)
             if within != 0:
                 timed += 1
     else:

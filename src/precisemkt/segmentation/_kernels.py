@@ -1,6 +1,6 @@
 """Compiled loops of k-means and the silhouette (ndarray in, ndarray out, no validation).
 
-Rows are processed in fixed chunks of ``CHUNK`` rows, in parallel; every chunk writes its
+Rows are processed in fixed chunks of ``_CHUNK`` rows, in parallel; every chunk writes its
 own partial sums and the partials are added in chunk order, so a result does not depend on
 the number of threads. Distances are computed directly as sums of squared differences (no
 ``|x|^2 - 2 x.c + |c|^2`` cancellation); the loop over centres is innermost so that it
@@ -14,9 +14,19 @@ import numpy as np
 from precisemkt._numba import njit, prange
 from precisemkt._typing import FloatArray, IntArray
 
+__all__ = [
+    "assign",
+    "candidate_potentials",
+    "distances_to_centers",
+    "inertia",
+    "lloyd_step",
+    "silhouette_samples",
+]
+
+
 #: Rows per parallel work item, and rows per block inside it.
-CHUNK = 4096
-BLOCK = 256
+_CHUNK = 4096
+_BLOCK = 256
 
 
 @njit()
@@ -91,24 +101,24 @@ def lloyd_step(
     ``(n_chunks, k)`` (the caller adds the chunks up in order)."""
     n, d = x.shape
     k = centers.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
     part_sums = np.empty((n_chunks, k, d))
     part_counts = np.empty((n_chunks, k))
     for ch_ in prange(n_chunks):
         ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
-        xt = np.empty((d, BLOCK))
-        row = np.empty(BLOCK)
-        best = np.empty(BLOCK)
-        idx = np.empty(BLOCK, dtype=np.int64)
+        xt = np.empty((d, _BLOCK))
+        row = np.empty(_BLOCK)
+        best = np.empty(_BLOCK)
+        idx = np.empty(_BLOCK, dtype=np.int64)
         sums = part_sums[ch]
         counts = part_counts[ch]
         for j in range(k):
             counts[j] = 0.0
             for f in range(d):
                 sums[j, f] = 0.0
-        end = min(n, (ch + 1) * CHUNK)
-        for lo in range(ch * CHUNK, end, BLOCK):
-            m = min(end, lo + BLOCK) - lo
+        end = min(n, (ch + 1) * _CHUNK)
+        for lo in range(ch * _CHUNK, end, _BLOCK):
+            m = min(end, lo + _BLOCK) - lo
             _transpose_block(x, lo, lo + m, xt)
             _block_nearest(xt, m, centers, row, best, idx)
             for p in range(m):
@@ -124,16 +134,16 @@ def lloyd_step(
 def assign(x: FloatArray, centers: FloatArray, labels: IntArray) -> None:
     """Write the index of the nearest centre of every row into ``labels``."""
     n, d = x.shape
-    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
     for ch_ in prange(n_chunks):
         ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
-        xt = np.empty((d, BLOCK))
-        row = np.empty(BLOCK)
-        best = np.empty(BLOCK)
-        idx = np.empty(BLOCK, dtype=np.int64)
-        end = min(n, (ch + 1) * CHUNK)
-        for lo in range(ch * CHUNK, end, BLOCK):
-            m = min(end, lo + BLOCK) - lo
+        xt = np.empty((d, _BLOCK))
+        row = np.empty(_BLOCK)
+        best = np.empty(_BLOCK)
+        idx = np.empty(_BLOCK, dtype=np.int64)
+        end = min(n, (ch + 1) * _CHUNK)
+        for lo in range(ch * _CHUNK, end, _BLOCK):
+            m = min(end, lo + _BLOCK) - lo
             _transpose_block(x, lo, lo + m, xt)
             _block_nearest(xt, m, centers, row, best, idx)
             for p in range(m):
@@ -159,12 +169,12 @@ def distances_to_centers(x: FloatArray, centers: FloatArray, labels: IntArray) -
 def inertia(x: FloatArray, centers: FloatArray, labels: IntArray) -> FloatArray:
     """Per chunk, the sum of squared distances of its rows to their centres."""
     n, d = x.shape
-    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
     part = np.empty(n_chunks)
     for ch_ in prange(n_chunks):
         ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
         s = 0.0
-        for i in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
+        for i in range(ch * _CHUNK, min(n, (ch + 1) * _CHUNK)):
             for f in range(d):
                 diff = x[i, f] - centers[labels[i], f]
                 s += diff * diff
@@ -181,17 +191,17 @@ def candidate_potentials(
     also lowered in place to those minima."""
     n, d = x.shape
     t = candidates.shape[0]
-    n_chunks = (n + CHUNK - 1) // CHUNK
+    n_chunks = (n + _CHUNK - 1) // _CHUNK
     part = np.empty((n_chunks, t))
     for ch_ in prange(n_chunks):
         ch = int(np.int64(ch_))  # prange indices are uint64 (a second compile)
-        xt = np.empty((d, BLOCK))
-        row = np.empty(BLOCK)
+        xt = np.empty((d, _BLOCK))
+        row = np.empty(_BLOCK)
         for c in range(t):
             part[ch, c] = 0.0
-        end = min(n, (ch + 1) * CHUNK)
-        for lo in range(ch * CHUNK, end, BLOCK):
-            m = min(end, lo + BLOCK) - lo
+        end = min(n, (ch + 1) * _CHUNK)
+        for lo in range(ch * _CHUNK, end, _BLOCK):
+            m = min(end, lo + _BLOCK) - lo
             _transpose_block(x, lo, lo + m, xt)
             for c in range(t):
                 _center_distances(xt, m, candidates, c, row, d)
