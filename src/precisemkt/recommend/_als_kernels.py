@@ -17,7 +17,7 @@ from precisemkt.recommend._topk_kernels import BLOCKS, top_contributors
 #: Factor matrices: float64, or float32 storage (the arithmetic stays in float64).
 _Factors: TypeAlias = npt.NDArray[np.float64] | npt.NDArray[np.float32]
 
-__all__ = ["als_cg", "als_exact", "als_loss", "factor_because", "factor_because_from"]
+__all__ = ["als_cg", "als_exact", "als_loss", "factor_because_from"]
 
 # -- implicit-feedback ALS ------------------------------------------------------------------
 
@@ -302,79 +302,12 @@ def _explain(
 
 
 @njit()
-def _longest(start: int, stop: int, step: int, users: IntArray, indptr: IntArray) -> int:
+def _longest(start: int, stop: int, step: int, indptr: IntArray) -> int:
+    """The longest history among CSR rows ``start, start + step, ...`` below ``stop``."""
     longest = 1
     for r in range(start, stop, step):
-        longest = max(longest, indptr[users[r] + 1] - indptr[users[r]])
+        longest = max(longest, indptr[r + 1] - indptr[r])
     return longest
-
-
-@njit()
-def _factor_because_block(
-    start: int,
-    stop: int,
-    step: int,
-    users: IntArray,
-    items: IntArray,
-    counts: IntArray,
-    indptr: IntArray,
-    indices: IntArray,
-    conf: FloatArray,
-    y: _Factors,
-    gram: FloatArray,
-    out: IntArray,
-) -> None:
-    f = y.shape[1]
-    a_mat = np.empty((f, f))
-    rhs = np.empty(f)
-    z = np.empty(f)
-    contrib = np.empty(_longest(start, stop, step, users, indptr))
-    for r in range(start, stop, step):
-        u = users[r]
-        lo = indptr[u]
-        hi = indptr[u + 1]
-        if lo == hi:
-            continue
-        _user_system(lo, hi, indices, conf, y, gram, a_mat, rhs)
-        _explain(a_mat, items[r], counts[r], lo, hi, indices, conf, y, z, contrib, out[r])
-
-
-@njit(parallel=True)
-def factor_because(
-    users: IntArray,
-    items: IntArray,
-    counts: IntArray,
-    indptr: IntArray,
-    indices: IntArray,
-    conf: FloatArray,
-    y: _Factors,
-    gram: FloatArray,
-) -> IntArray:
-    """Top three contributors of each recommended item under ALS (Hu et al. 2008, sec. 5).
-
-    With ``W_u = (Y'C_uY + lambda I)^-1`` the score is ``sum_j c_uj * y_i'W_u y_j`` over the
-    user's items ``j``; contribution ``j`` is ``c_uj * y_j'(W_u y_i)``.
-    """
-    rows, n = items.shape
-    out = np.full((rows, n, 3), -1, dtype=np.int64)
-    n_blocks = min(rows, BLOCKS)
-    for blk_ in prange(n_blocks):
-        blk = int(np.int64(blk_))  # prange indices are uint64 (a second compile)
-        _factor_because_block(
-            blk,
-            rows,
-            n_blocks,
-            users,
-            items,
-            counts,
-            indptr,
-            indices,
-            conf,
-            y,
-            gram,
-            out,
-        )
-    return out
 
 
 @njit()
@@ -392,8 +325,7 @@ def _because_from_block(
     out: IntArray,
 ) -> None:
     z = np.empty(y.shape[1])
-    rows = np.arange(indptr.shape[0] - 1)
-    contrib = np.empty(_longest(start, stop, step, rows, indptr))
+    contrib = np.empty(_longest(start, stop, step, indptr))
     for r in range(start, stop, step):
         lo = indptr[r]
         hi = indptr[r + 1]
@@ -411,8 +343,13 @@ def factor_because_from(
     y: _Factors,
     chol: FloatArray,
 ) -> IntArray:
-    """:func:`factor_because` for the rows of a CSR whose Cholesky factors ``chol``
-    :func:`als_exact` already computed (row ``r`` of ``items`` is CSR row ``r``)."""
+    """Top three contributors of each recommended item under ALS (Hu et al. 2008, sec. 5).
+
+    With ``W_u = (Y'C_uY + lambda I)^-1`` the score is ``sum_j c_uj * y_i'W_u y_j`` over the
+    user's items ``j``; contribution ``j`` is ``c_uj * y_j'(W_u y_i)``. ``chol`` holds the
+    Cholesky factors of ``W_u^-1`` that :func:`als_exact` computed for the rows of the CSR
+    (row ``r`` of ``items`` is CSR row ``r``), so no system is factored twice.
+    """
     rows, n = items.shape
     out = np.full((rows, n, 3), -1, dtype=np.int64)
     n_blocks = min(rows, BLOCKS)
